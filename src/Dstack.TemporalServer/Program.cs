@@ -1,1 +1,78 @@
-System.Console.WriteLine("x");
+using System.CommandLine;
+using Dstack.TemporalServer.Hosting;
+using Dstack.TemporalServer.Visibility;
+using Microsoft.Extensions.Logging;
+
+// Accepts the Temporal CLI's dev-server arguments, so WorkflowEnvironment.StartLocalAsync can launch this
+// executable through DevServerOptions.ExistingPath as it launches `temporal server start-dev`.
+var port = new Option<int>("--port", "-p") { Description = "Port of the frontend gRPC service.", DefaultValueFactory = _ => 7233 };
+var ip = new Option<string>("--ip") { Description = "IP address to bind.", DefaultValueFactory = _ => "127.0.0.1" };
+var namespaces = new Option<string[]>("--namespace", "-n") { Description = "Namespaces to create (default is always created).", AllowMultipleArgumentsPerToken = false };
+var searchAttributes = new Option<string[]>("--search-attribute") { Description = "Custom search attributes to register, NAME=TYPE." };
+var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "warn" };
+var logFormat = new Option<string>("--log-format") { Description = "Accepted for compatibility; logs are single-line text." };
+var dynamicConfig = new Option<string[]>("--dynamic-config-value") { Description = "Accepted for compatibility; unsupported keys are ignored." };
+var headless = new Option<bool>("--headless") { Description = "Accepted for compatibility; there is no web UI." };
+var uiPort = new Option<int?>("--ui-port") { Description = "Accepted for compatibility; there is no web UI." };
+var dbFile = new Option<string?>("--db-filename", "-f") { Description = "Persistent mode is not available yet; without it the server keeps state in memory like the Temporal CLI." };
+
+var startDev = new Command("start-dev", "Start an in-memory Temporal server for development and tests.")
+{
+    port, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, dbFile,
+};
+startDev.SetAction(async (result, cancellationToken) =>
+{
+    if (result.GetValue(dbFile) is { Length: > 0 })
+    {
+        await Console.Error.WriteLineAsync("error: --db-filename: persistent mode is not implemented yet; omit it to run in memory.").ConfigureAwait(false);
+        return 2;
+    }
+
+    var attributes = new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>(StringComparer.Ordinal);
+    foreach (var spec in result.GetValue(searchAttributes) ?? [])
+    {
+        var parts = spec.Split('=', 2);
+        if (parts.Length != 2 || SearchAttributeValues.ParseTypeName(parts[1]) is not { } type)
+        {
+            await Console.Error.WriteLineAsync($"error: --search-attribute {spec}: expected NAME=TYPE with TYPE one of Text, Keyword, Int, Double, Bool, Datetime, KeywordList.").ConfigureAwait(false);
+            return 2;
+        }
+
+        attributes[parts[0]] = type;
+    }
+
+    var level = result.GetValue(logLevel)?.ToUpperInvariant() switch
+    {
+        "DEBUG" => LogLevel.Debug,
+        "INFO" => LogLevel.Information,
+        "ERROR" => LogLevel.Error,
+        "FATAL" or "PANIC" => LogLevel.Critical,
+        _ => LogLevel.Warning,
+    };
+    await using var server = await EmbeddedTemporalServer.StartAsync(
+        result.GetValue(ip)!,
+        result.GetValue(port),
+        options =>
+        {
+            foreach (var name in result.GetValue(namespaces) ?? [])
+            {
+                options.Namespaces.Add(name);
+            }
+
+            foreach (var (name, type) in attributes)
+            {
+                options.SearchAttributes[name] = type;
+            }
+        },
+        level,
+        cancellationToken).ConfigureAwait(false);
+    await Console.Out.WriteLineAsync($"Temporal server is running at {server.Address} (embedded, in memory).").ConfigureAwait(false);
+    await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    return 0;
+});
+
+var root = new RootCommand("dstack's embedded Temporal server: the Temporal gRPC API for one machine.")
+{
+    new Command("server", "Run the server.") { startDev },
+};
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

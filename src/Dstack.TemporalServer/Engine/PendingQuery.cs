@@ -1,0 +1,14 @@
+using Temporalio.Api.Query.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace Dstack.TemporalServer.Engine;
+
+/// <summary>A client query waiting for a worker's answer.</summary>
+internal sealed class PendingQuery(string id, WorkflowQuery query)
+{
+    public string Id { get; } = id;
+
+    public WorkflowQuery Query { get; } = query;
+
+    public TaskCompletionSource<RespondQueryTaskCompletedRequest> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

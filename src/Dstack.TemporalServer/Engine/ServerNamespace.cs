@@ -1,0 +1,63 @@
+using Temporalio.Api.Enums.V1;
+
+namespace Dstack.TemporalServer.Engine;
+
+/// <summary>One namespace: its runs, task queues and custom search attributes. Used under the engine lock.</summary>
+internal sealed class ServerNamespace(string name)
+{
+    private readonly Dictionary<(string Name, bool Activity), MatchingQueue> _queues = [];
+
+    public string Name { get; } = name;
+
+    public string Id { get; } = Guid.NewGuid().ToString();
+
+    public Dictionary<string, IndexedValueType> CustomSearchAttributes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets every run of each workflow ID, oldest first; the last one is the current run.</summary>
+    public Dictionary<string, List<WorkflowRun>> RunsByWorkflowId { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, WorkflowRun> RunsById { get; } = new(StringComparer.Ordinal);
+
+    public MatchingQueue WorkflowQueue(string name) => Queue(name, activity: false);
+
+    public MatchingQueue ActivityQueue(string name) => Queue(name, activity: true);
+
+    public WorkflowRun? CurrentRun(string workflowId) =>
+        RunsByWorkflowId.TryGetValue(workflowId, out var runs) && runs.Count > 0 ? runs[^1] : null;
+
+    public void Add(WorkflowRun run)
+    {
+        RunsById.Add(run.RunId, run);
+        if (!RunsByWorkflowId.TryGetValue(run.WorkflowId, out var runs))
+        {
+            runs = [];
+            RunsByWorkflowId.Add(run.WorkflowId, runs);
+        }
+
+        runs.Add(run);
+    }
+
+    public void Remove(WorkflowRun run)
+    {
+        RunsById.Remove(run.RunId);
+        if (RunsByWorkflowId.TryGetValue(run.WorkflowId, out var runs))
+        {
+            runs.Remove(run);
+            if (runs.Count == 0)
+            {
+                RunsByWorkflowId.Remove(run.WorkflowId);
+            }
+        }
+    }
+
+    private MatchingQueue Queue(string name, bool activity)
+    {
+        if (!_queues.TryGetValue((name, activity), out var queue))
+        {
+            queue = new MatchingQueue();
+            _queues.Add((name, activity), queue);
+        }
+
+        return queue;
+    }
+}

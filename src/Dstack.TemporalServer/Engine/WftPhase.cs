@@ -1,0 +1,9 @@
+namespace Dstack.TemporalServer.Engine;
+
+/// <summary>Where the run's workflow task is.</summary>
+internal enum WftPhase
+{
+    None,
+    Scheduled,
+    Started,
+}

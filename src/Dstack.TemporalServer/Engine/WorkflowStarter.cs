@@ -1,0 +1,86 @@
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace Dstack.TemporalServer.Engine;
+
+/// <summary>Creates runs: for a start request, a signal-with-start, a continue-as-new or a workflow retry.</summary>
+internal static class WorkflowStarter
+{
+    /// <summary>Creates and records a run, writes its first events and schedules its first workflow task.</summary>
+    public static WorkflowRun Start(
+        TemporalEngine engine,
+        ServerNamespace ns,
+        string workflowId,
+        string requestId,
+        WorkflowExecutionStartedEventAttributes attributes,
+        HistoryEvent? signal = null,
+        string? runId = null)
+    {
+        runId ??= Guid.NewGuid().ToString();
+        attributes.OriginalExecutionRunId = runId;
+        if (string.IsNullOrEmpty(attributes.FirstExecutionRunId))
+        {
+            attributes.FirstExecutionRunId = runId;
+        }
+
+        if (attributes.Attempt < 1)
+        {
+            attributes.Attempt = 1;
+        }
+
+        attributes.WorkflowTaskTimeout ??= Duration.FromTimeSpan(TimeSpan.FromSeconds(10));
+        var now = engine.UtcNow;
+        var executionTimeout = attributes.WorkflowExecutionTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (attributes.WorkflowExecutionExpirationTime is null && executionTimeout > TimeSpan.Zero)
+        {
+            attributes.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(now + executionTimeout);
+        }
+
+        var run = new WorkflowRun(engine, ns, workflowId, runId, requestId, attributes);
+        ns.Add(run);
+        var started = run.NewEvent(EventType.WorkflowExecutionStarted);
+        started.WorkflowExecutionStartedEventAttributes = attributes;
+        run.Write(started);
+        if (signal is not null)
+        {
+            signal.EventTime = started.EventTime;
+            run.Write(signal);
+        }
+
+        var backoff = attributes.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (backoff > TimeSpan.Zero)
+        {
+            run.AddRunTimer(engine.Schedule(backoff, () => run.RequestWorkflowTask()));
+        }
+        else
+        {
+            run.ScheduleWorkflowTask();
+        }
+
+        var runTimeout = attributes.WorkflowRunTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (runTimeout > TimeSpan.Zero)
+        {
+            run.AddRunTimer(engine.Schedule(runTimeout + backoff, () => TimeOut(run)));
+        }
+
+        if (attributes.WorkflowExecutionExpirationTime is { } expiration)
+        {
+            run.AddRunTimer(engine.Schedule(expiration.ToDateTime() - now, () => TimeOut(run)));
+        }
+
+        return run;
+    }
+
+    private static void TimeOut(WorkflowRun run)
+    {
+        if (!run.IsOpen)
+        {
+            return;
+        }
+
+        var e = run.NewEvent(EventType.WorkflowExecutionTimedOut);
+        e.WorkflowExecutionTimedOutEventAttributes = new WorkflowExecutionTimedOutEventAttributes { RetryState = run.StartedAttributes.RetryPolicy is null ? RetryState.RetryPolicyNotSet : RetryState.Timeout };
+        run.Close(WorkflowExecutionStatus.TimedOut, e);
+    }
+}

@@ -1,0 +1,44 @@
+using Dstack.TemporalServer.Engine;
+using Dstack.TemporalServer.Grpc;
+using Dstack.TemporalServer.Services;
+using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Dstack.TemporalServer.Hosting;
+
+/// <summary>Hosts the embedded Temporal server in any ASP.NET Core application.</summary>
+public static class TemporalServerExtensions
+{
+    /// <summary>Registers the server's state and its gRPC services.</summary>
+    public static IServiceCollection AddDstackTemporalServer(this IServiceCollection services, Action<TemporalServerOptions>? configure = null)
+    {
+        services.AddOptions<TemporalServerOptions>().Configure(o => configure?.Invoke(o));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<TemporalEngine>();
+        services.AddSingleton<WorkflowServiceEndpoint>();
+        services.AddSingleton<OperatorServiceEndpoint>();
+        services.AddGrpc(o =>
+        {
+            // The SDK accepts up to 128 MiB; history pages and payload batches can be large.
+            o.MaxReceiveMessageSize = 128 * 1024 * 1024;
+            o.MaxSendMessageSize = 128 * 1024 * 1024;
+            o.EnableDetailedErrors = false;
+        });
+        services.AddSingleton<IServiceMethodProvider<WorkflowServiceEndpoint>>(
+            new DescriptorServiceMethodProvider<WorkflowServiceEndpoint>(Temporalio.Api.WorkflowService.V1.ServiceReflection.Descriptor.Services[0]));
+        services.AddSingleton<IServiceMethodProvider<OperatorServiceEndpoint>>(
+            new DescriptorServiceMethodProvider<OperatorServiceEndpoint>(Temporalio.Api.OperatorService.V1.ServiceReflection.Descriptor.Services[0]));
+        return services;
+    }
+
+    /// <summary>Maps the WorkflowService and OperatorService endpoints.</summary>
+    public static IEndpointRouteBuilder MapDstackTemporalServer(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<WorkflowServiceEndpoint>();
+        endpoints.MapGrpcService<OperatorServiceEndpoint>();
+        return endpoints;
+    }
+}

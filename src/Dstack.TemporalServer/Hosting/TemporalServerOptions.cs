@@ -1,0 +1,30 @@
+using Temporalio.Api.Enums.V1;
+
+namespace Dstack.TemporalServer.Hosting;
+
+/// <summary>Settings of the embedded server. The defaults are real Temporal's.</summary>
+public sealed class TemporalServerOptions
+{
+    /// <summary>Gets the namespaces that exist. Calls naming another one fail as on a real server.</summary>
+    /// <value>The default value is <c>default</c>.</value>
+    public IList<string> Namespaces { get; } = ["default"];
+
+    /// <summary>Gets custom search attributes registered at start in every namespace.</summary>
+    public IDictionary<string, IndexedValueType> SearchAttributes { get; } = new Dictionary<string, IndexedValueType>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets how long closed workflows are kept.</summary>
+    /// <value>The default value is 7 days.</value>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Gets or sets the longest a task poll waits before answering "no task".</summary>
+    /// <value>The default value is 60 seconds, real Temporal's.</value>
+    public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets or sets the longest a history long poll (a client waiting for a result) waits.</summary>
+    /// <value>The default value is 20 seconds, real Temporal's.</value>
+    public TimeSpan HistoryLongPollTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Gets or sets the largest payload accepted.</summary>
+    /// <value>The default value is 2 MiB, real Temporal's.</value>
+    public int BlobSizeLimit { get; set; } = 2 * 1024 * 1024;
+}

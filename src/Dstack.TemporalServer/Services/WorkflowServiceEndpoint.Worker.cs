@@ -1,0 +1,171 @@
+using Dstack.TemporalServer.Engine;
+using Dstack.TemporalServer.Grpc;
+using Google.Protobuf;
+using Grpc.Core;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace Dstack.TemporalServer.Services;
+
+/// <content>What workers call: task polls and task results.</content>
+internal sealed partial class WorkflowServiceEndpoint
+{
+    private Task<IMessage> PollWorkflowTaskQueueAsync(PollWorkflowTaskQueueRequest request, ServerCallContext context)
+    {
+        MatchingQueue queue;
+        lock (_engine.Gate)
+        {
+            queue = _engine.Namespace(request.Namespace).WorkflowQueue(request.TaskQueue?.Name ?? string.Empty);
+        }
+
+        return LongPollAsync(queue, new PollerInfo(request.Identity), context, new PollWorkflowTaskQueueResponse());
+    }
+
+    private Task<IMessage> PollActivityTaskQueueAsync(PollActivityTaskQueueRequest request, ServerCallContext context)
+    {
+        MatchingQueue queue;
+        lock (_engine.Gate)
+        {
+            queue = _engine.Namespace(request.Namespace).ActivityQueue(request.TaskQueue?.Name ?? string.Empty);
+        }
+
+        return LongPollAsync(queue, new PollerInfo(request.Identity), context, new PollActivityTaskQueueResponse());
+    }
+
+    private RespondWorkflowTaskCompletedResponse RespondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest request, ServerCallContext context)
+    {
+        var token = TaskToken.Parse(request.TaskToken, TaskTokenKind.WorkflowTask);
+        var commands = request.Commands;
+        var closeIndex = commands.ToList().FindIndex(WorkflowRun.IsCloseCommand);
+        if (closeIndex >= 0 && closeIndex != commands.Count - 1)
+        {
+            throw ServerErrors.InvalidArgument("invalid command sequence: a workflow close command must be the last command");
+        }
+
+        lock (_engine.Gate)
+        {
+            var run = FindTaskRun(token);
+            if (run is null || !run.IsCurrentWorkflowTask(token))
+            {
+                throw ServerErrors.WorkflowTaskNotFound();
+            }
+
+            if (run.Validate(commands) is { } error)
+            {
+                run.FailWorkflowTask(error.Cause, new Failure { Message = error.Message, Source = "Server" }, request.Identity);
+                throw ServerErrors.InvalidArgument(error.Message);
+            }
+
+            if (closeIndex >= 0 && run.HasBufferedEvents)
+            {
+                // New events arrived while the task ran; the workflow must see them before it may close.
+                run.FailWorkflowTask(WorkflowTaskFailedCause.UnhandledCommand, null, request.Identity, incrementAttempt: false);
+                throw ServerErrors.InvalidArgument("UnhandledCommand");
+            }
+
+            var completedEventId = run.CompleteWorkflowTask(request);
+            var forceNewTask = request.ForceCreateNewWorkflowTask;
+            foreach (var command in commands)
+            {
+                forceNewTask |= run.Apply(command, completedEventId, request.Identity);
+            }
+
+            var newTask = run.FinishWorkflowTaskCompletion(forceNewTask);
+            run.AnswerInFlightQueries(request.QueryResults, newTask);
+            return new RespondWorkflowTaskCompletedResponse();
+        }
+    }
+
+    private RespondWorkflowTaskFailedResponse RespondWorkflowTaskFailed(RespondWorkflowTaskFailedRequest request, ServerCallContext context)
+    {
+        var token = TaskToken.Parse(request.TaskToken, TaskTokenKind.WorkflowTask);
+        lock (_engine.Gate)
+        {
+            var run = FindTaskRun(token);
+            if (run is null || !run.IsCurrentWorkflowTask(token))
+            {
+                throw ServerErrors.WorkflowTaskNotFound();
+            }
+
+            run.FailWorkflowTask(request.Cause, request.Failure, request.Identity);
+            return new RespondWorkflowTaskFailedResponse();
+        }
+    }
+
+    private RespondQueryTaskCompletedResponse RespondQueryTaskCompleted(RespondQueryTaskCompletedRequest request, ServerCallContext context)
+    {
+        var token = TaskToken.Parse(request.TaskToken, TaskTokenKind.QueryTask);
+        lock (_engine.Gate)
+        {
+            var run = FindTaskRun(token);
+            if (run is null || !run.TryAnswerDirectQuery(token.QueryId, request))
+            {
+                throw ServerErrors.NotFound("query task not found, or already expired");
+            }
+
+            return new RespondQueryTaskCompletedResponse();
+        }
+    }
+
+    private RecordActivityTaskHeartbeatResponse RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context)
+    {
+        CheckBlob(request.Details);
+        lock (_engine.Gate)
+        {
+            var (run, activity) = FindActivity(request.TaskToken);
+            return run.Heartbeat(activity, request.Details);
+        }
+    }
+
+    private RespondActivityTaskCompletedResponse RespondActivityTaskCompleted(RespondActivityTaskCompletedRequest request, ServerCallContext context)
+    {
+        lock (_engine.Gate)
+        {
+            var (run, activity) = FindActivity(request.TaskToken);
+            if (request.Result is not null && request.Result.CalculateSize() > _engine.Options.BlobSizeLimit)
+            {
+                // Real Temporal fails the attempt instead of accepting an oversized result.
+                run.FailActivity(activity, new Failure { Message = "Blob data size exceeds limit.", Source = "Server", ApplicationFailureInfo = new ApplicationFailureInfo { Type = "BlobSizeLimitExceeded", NonRetryable = true } }, null, request.Identity);
+                return new RespondActivityTaskCompletedResponse();
+            }
+
+            run.CompleteActivity(activity, request.Result, request.Identity);
+            return new RespondActivityTaskCompletedResponse();
+        }
+    }
+
+    private RespondActivityTaskFailedResponse RespondActivityTaskFailed(RespondActivityTaskFailedRequest request, ServerCallContext context)
+    {
+        lock (_engine.Gate)
+        {
+            var (run, activity) = FindActivity(request.TaskToken);
+            run.FailActivity(activity, request.Failure ?? new Failure { Message = "activity failed" }, request.LastHeartbeatDetails, request.Identity);
+            return new RespondActivityTaskFailedResponse();
+        }
+    }
+
+    private RespondActivityTaskCanceledResponse RespondActivityTaskCanceled(RespondActivityTaskCanceledRequest request, ServerCallContext context)
+    {
+        lock (_engine.Gate)
+        {
+            var (run, activity) = FindActivity(request.TaskToken);
+            run.CancelActivity(activity, request.Details, request.Identity);
+            return new RespondActivityTaskCanceledResponse();
+        }
+    }
+
+    private (WorkflowRun Run, ActivityState Activity) FindActivity(ByteString tokenBytes)
+    {
+        var token = TaskToken.Parse(tokenBytes, TaskTokenKind.ActivityTask);
+        var run = FindTaskRun(token);
+        var activity = run?.FindActivity(token);
+        return run is not null && activity is not null ? (run, activity) : throw ServerErrors.ActivityTaskNotFound();
+    }
+
+    private WorkflowRun? FindTaskRun(TaskToken token)
+    {
+        var ns = _engine.Namespace(token.Namespace);
+        return ns.RunsById.TryGetValue(token.RunId, out var run) ? run : null;
+    }
+}

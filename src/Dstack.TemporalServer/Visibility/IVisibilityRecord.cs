@@ -1,0 +1,6 @@
+namespace Dstack.TemporalServer.Visibility;
+
+internal interface IVisibilityRecord
+{
+    object? GetValue(string attributeName);
+}

@@ -1,0 +1,3 @@
+namespace Dstack.TemporalServer.Visibility;
+
+internal sealed record VisibilityOrder(string Attribute, bool Descending);

@@ -1,0 +1,3 @@
+namespace Dstack.TemporalServer.Visibility;
+
+internal sealed class VisibilityQueryException(string message) : Exception(message);
