@@ -17,6 +17,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
     private readonly List<HistoryEvent> _buffer = [];
     private readonly Dictionary<long, long> _lazyStartedIds = [];
     private readonly List<ITimer> _runTimers = [];
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _historySizeBytes;
 
@@ -81,6 +82,9 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
 
     /// <summary>Gets a task that completes the next time the history grows or the run closes.</summary>
     public Task Changed => _changed.Task;
+
+    /// <summary>Gets a task that completes when the run closes; result waiters need nothing sooner.</summary>
+    public Task Closed => _closed.Task;
 
     public bool HasBufferedEvents => _buffer.Count > 0;
 
@@ -185,6 +189,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         DispatchQueuedQueriesDirectly();
         AddRunTimer(Engine.Schedule(Engine.Options.Retention, () => Namespace.Remove(this)));
         NotifyChanged();
+        _closed.TrySetResult();
     }
 
     private IndexedValueType AttributeType(string name) =>

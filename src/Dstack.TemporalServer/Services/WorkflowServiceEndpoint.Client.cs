@@ -228,7 +228,7 @@ internal sealed partial class WorkflowServiceEndpoint
                     return response;
                 }
 
-                changed = run.Changed;
+                changed = closeOnly ? run.Closed : run.Changed;
             }
 
             try

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using Dstack.Benchmarks.TemporalServer;
+using Temporalio.Client;
+using Temporalio.Worker;
+
+// Workflows that each run one activity, started by one SDK client and executed by one SDK worker,
+// against the embedded server in its own process. Usage: TemporalServerBenchmark [workflows] [concurrency]
+var total = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
+var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+const int Warmup = 200;
+
+using var server = ServerProcess.Start();
+var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address));
+var queue = "benchmark";
+using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue)
+{
+    MaxConcurrentWorkflowTasks = 200,
+    MaxConcurrentActivities = 200,
+}.AddWorkflow<BenchmarkWorkflow>().AddActivity(BenchmarkActivities.Echo));
+using var stop = new CancellationTokenSource();
+var running = worker.ExecuteAsync(stop.Token);
+
+await RunAsync(client, queue, "warmup", Warmup, concurrency);
+var cpuBefore = server.CpuTime();
+var clock = Stopwatch.StartNew();
+var latencies = await RunAsync(client, queue, "run", total, concurrency);
+clock.Stop();
+var cpu = server.CpuTime() - cpuBefore;
+
+latencies.Sort();
+var throughput = total / clock.Elapsed.TotalSeconds;
+double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+var rss = server.ResidentBytes();
+Console.WriteLine(FormattableString.Invariant($"workflows           {total} (+{Warmup} warm-up), {concurrency} in flight"));
+Console.WriteLine(FormattableString.Invariant($"wall time           {clock.Elapsed.TotalSeconds:F2} s"));
+Console.WriteLine(FormattableString.Invariant($"throughput          {throughput:F0} workflows/s"));
+Console.WriteLine(FormattableString.Invariant($"latency p50         {Percentile(0.50):F1} ms (start to result)"));
+Console.WriteLine(FormattableString.Invariant($"latency p99         {Percentile(0.99):F1} ms"));
+Console.WriteLine(FormattableString.Invariant($"server CPU          {cpu.TotalSeconds:F2} s ({cpu.TotalSeconds / clock.Elapsed.TotalSeconds * 100:F0}% of one core)"));
+Console.WriteLine(FormattableString.Invariant($"server RSS          {rss / 1024.0 / 1024.0:F0} MB after {total + Warmup} closed workflows"));
+
+// Latency at low load: one workflow at a time, what a single `dstack run` sees.
+var single = await RunAsync(client, queue, "single", 200, 1);
+single.Sort();
+Console.WriteLine(FormattableString.Invariant($"latency p50 (1 in flight) {single[single.Count / 2]:F1} ms"));
+
+await stop.CancelAsync();
+try
+{
+    await running;
+}
+catch (OperationCanceledException)
+{
+}
+
+static async Task<List<double>> RunAsync(TemporalClient client, string queue, string prefix, int count, int concurrency)
+{
+    var latencies = new List<double>(count);
+    using var gate = new SemaphoreSlim(concurrency);
+    var tasks = Enumerable.Range(0, count).Select(async i =>
+    {
+        await gate.WaitAsync();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var result = await client.ExecuteWorkflowAsync(
+                (BenchmarkWorkflow wf) => wf.RunAsync("x"),
+                new WorkflowOptions($"{prefix}-{i}-{Guid.NewGuid()}", queue));
+            if (result != "x")
+            {
+                throw new InvalidOperationException("wrong result");
+            }
+
+            lock (latencies)
+            {
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    });
+    await Task.WhenAll(tasks);
+    return latencies;
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dstack.Benchmarks.TemporalServer;
+
+/// <summary>The embedded server in its own process, so its memory can be read apart from the client's and the worker's.</summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, string address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public string Address { get; }
+
+    public static ServerProcess Start()
+    {
+        var port = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "dstack-temporal-server.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "server", "start-dev", "--port", port.ToString(CultureInfo.InvariantCulture), "--headless" },
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
+        var ready = process.StandardOutput.ReadLine();
+        if (ready is null || !ready.Contains("running", StringComparison.Ordinal))
+        {
+            process.Kill(true);
+            throw new InvalidOperationException($"server did not start: {ready}");
+        }
+
+        return new ServerProcess(process, $"127.0.0.1:{port}");
+    }
+
+    /// <summary>Gets the resident set size from /proc, what the kernel charges the process.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return kb * 1024;
+    }
+
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    public void Dispose()
+    {
+        _process.Kill(true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

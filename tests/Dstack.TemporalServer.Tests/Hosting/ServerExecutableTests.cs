@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Temporalio.Activities;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Testing;
+using Temporalio.Worker;
+using Temporalio.Workflows;
+
+namespace Dstack.TemporalServer.Tests.Hosting;
+
+/// <summary>The executable as users and SDK test environments launch it, in its own process.</summary>
+public sealed class ServerExecutableTests
+{
+    private static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "dstack-temporal-server");
+
+    [Fact]
+    public async Task StartLocalAsync_ExistingPath_LaunchesServerAndRunsWorkflow()
+    {
+        var keyword = SearchAttributeKey.CreateKeyword("DstackWorkflow");
+        await using var env = await WorkflowEnvironment.StartLocalAsync(new()
+        {
+            DevServerOptions = new() { ExistingPath = Executable },
+            SearchAttributes = [keyword],
+        });
+        var result = await RunHelloAsync(env.Client, new() { TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(keyword, "train").ToSearchAttributeCollection() });
+        Assert.Equal("Hello, dstack!", result);
+    }
+
+    [Fact]
+    public async Task StartDev_PlainClientConnectAsync_RunsWorkflowUnchanged()
+    {
+        var port = FreePort();
+        using var server = Process.Start(new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "server", "start-dev", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--headless" },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            var ready = await server.StandardOutput.ReadLineAsync();
+            Assert.Contains($"127.0.0.1:{port}", ready, StringComparison.Ordinal);
+
+            // What the samples users copy do: connect by address, start a worker, execute a workflow.
+            var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{port}"));
+            Assert.Equal("Hello, dstack!", await RunHelloAsync(client, new()));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task StartDev_BadSearchAttributeType_ExitsWithClearError()
+    {
+        using var server = Process.Start(new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "server", "start-dev", "--port", "0", "--search-attribute", "Foo=Banana" },
+            RedirectStandardError = true,
+        })!;
+        var error = await server.StandardError.ReadToEndAsync();
+        await server.WaitForExitAsync();
+        Assert.Equal(2, server.ExitCode);
+        Assert.Contains("--search-attribute Foo=Banana", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RunHelloAsync(ITemporalClient client, WorkflowOptions options)
+    {
+        var queue = $"tq-{Guid.NewGuid()}";
+        options.Id = $"hello-{Guid.NewGuid()}";
+        options.TaskQueue = queue;
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<HelloWorkflow>().AddActivity(HelloWorkflow.SayHello));
+        return await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync((HelloWorkflow wf) => wf.RunAsync("dstack"), options));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Workflow]
+    public sealed class HelloWorkflow
+    {
+        [Activity]
+        public static string SayHello(string name) => $"Hello, {name}!";
+
+        [WorkflowRun]
+        public Task<string> RunAsync(string name) =>
+            Workflow.ExecuteActivityAsync(() => SayHello(name), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+    }
+}
