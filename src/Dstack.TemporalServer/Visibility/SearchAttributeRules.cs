@@ -6,15 +6,12 @@ namespace Dstack.TemporalServer.Visibility;
 /// <summary>Real Temporal's search attribute validator: registered names only, no system names, values of the registered type.</summary>
 internal static class SearchAttributeRules
 {
-    /// <summary>Predefined attributes that workflows set themselves (Patched() upserts TemporalChangeVersion).</summary>
-    private static readonly HashSet<string> SettablePredefined = new(StringComparer.Ordinal) { "TemporalChangeVersion" };
-
     public const int MaxKeys = 100;
 
     /// <summary>Returns the real server's error message for an invalid attribute, or null.</summary>
     public static string? Check(ServerNamespace ns, string name, Payload payload)
     {
-        if (SystemSearchAttributes.All.ContainsKey(name) && !SettablePredefined.Contains(name))
+        if (SystemSearchAttributes.All.ContainsKey(name) && !SystemSearchAttributes.UserSettable.Contains(name))
         {
             return $"{name} attribute can't be set in SearchAttributes";
         }

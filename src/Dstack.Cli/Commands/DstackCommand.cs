@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Dstack.Core;
+using Spectre.Console;
+
+namespace Dstack.Cli.Commands;
+
+/// <summary>A <c>dstack</c> verb: runs <see cref="ExecuteAsync"/> and maps dstack's errors to messages and exit codes.</summary>
+internal abstract class DstackCommand : Command
+{
+    protected DstackCommand(string name, string description, IAnsiConsole console)
+        : base(name, description)
+    {
+        Console = console;
+        SetAction(async (parseResult, cancellationToken) =>
+        {
+            try
+            {
+                return await ExecuteAsync(parseResult, cancellationToken);
+            }
+            catch (DstackException e)
+            {
+                return ErrorReporter.Report(console, e);
+            }
+        });
+    }
+
+    protected IAnsiConsole Console { get; }
+
+    protected abstract Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken);
+}

@@ -1,0 +1,30 @@
+using Dstack.Core;
+using Dstack.Core.Configuration;
+using Spectre.Console;
+
+namespace Dstack.Cli;
+
+/// <summary>The one place that turns a <see cref="DstackException"/> into a message and an exit code.</summary>
+internal static class ErrorReporter
+{
+    public static int Report(IAnsiConsole console, DstackException exception)
+    {
+        switch (exception)
+        {
+            case ConfigurationException config:
+                // Raw lines, not markup: they must stay on one line each (file:line:col: ...) for editors and grep.
+                foreach (var error in config.Errors)
+                {
+                    console.Profile.Out.Writer.WriteLine(error.ToString());
+                }
+
+                var count = config.Errors.Count;
+                console.MarkupLine($"[red]{count} configuration {(count == 1 ? "error" : "errors")}[/]");
+                return ExitCodes.ConfigOrUsage;
+
+            default:
+                console.MarkupLineInterpolated($"[red]error:[/] {exception.Message}");
+                return ExitCodes.RunFailure;
+        }
+    }
+}

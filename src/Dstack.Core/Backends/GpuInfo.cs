@@ -1,0 +1,4 @@
+namespace Dstack.Core.Backends;
+
+/// <summary>One GPU of a machine or an offer.</summary>
+public sealed record GpuInfo(string Name, long MemoryBytes);

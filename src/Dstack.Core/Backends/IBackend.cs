@@ -1,0 +1,27 @@
+using Dstack.Core.Instances;
+using Dstack.Core.Runs;
+
+namespace Dstack.Core.Backends;
+
+/// <summary>Where jobs run: this machine, SSH hosts, or a cloud. Every member is idempotent.</summary>
+public interface IBackend
+{
+    /// <summary>Gets the backend's name as users write it in <c>backends:</c> (<c>local</c>, <c>ssh</c>, <c>aws</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Lists the offers that satisfy <paramref name="request"/>.</summary>
+    Task<OfferSearch> GetOffersAsync(ResourceRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Provisions a machine for the offer. <paramref name="clientToken"/> is unique per run and attempt: calling again with
+    /// the same token returns the same machine instead of a second one. Throws <see cref="NoCapacityException"/> when the
+    /// backend has no capacity for the offer now.
+    /// </summary>
+    Task<Instance> ProvisionAsync(InstanceOffer offer, string clientToken, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases the machine; releasing one that is already gone succeeds.</summary>
+    Task ReleaseAsync(Instance instance, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a shell on the machine.</summary>
+    Task<IInstanceShell> ConnectAsync(Instance instance, CancellationToken cancellationToken = default);
+}

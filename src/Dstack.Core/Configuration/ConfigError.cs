@@ -1,0 +1,17 @@
+namespace Dstack.Core.Configuration;
+
+/// <summary>One problem in a workflows file.</summary>
+/// <param name="File">The file, relative to the repository root (forward slashes).</param>
+/// <param name="Line">1-based line, or 0 when the error concerns the file (or its absence) as a whole.</param>
+/// <param name="Column">1-based column, or 0 when <paramref name="Line"/> is 0.</param>
+/// <param name="Path">The key path, e.g. <c>workflows[2].resources.gpu.memory</c>; empty for the document itself.</param>
+/// <param name="Message">What was expected and what was found.</param>
+public sealed record ConfigError(string File, int Line, int Column, string Path, string Message)
+{
+    /// <summary>Formats the error as <c>file:line:col: key.path: message</c>.</summary>
+    public override string ToString()
+    {
+        var location = Line > 0 ? $"{File}:{Line}:{Column}" : File;
+        return Path.Length > 0 ? $"{location}: {Path}: {Message}" : $"{location}: {Message}";
+    }
+}

@@ -1,0 +1,75 @@
+namespace Dstack.Core.Runs;
+
+/// <summary>
+/// What a run executes, fixed at submission: the workflow rendered with the run's name and arguments,
+/// overrides applied, and the code snapshot it uses. It is the run workflow's input, so it holds plain values only.
+/// </summary>
+public sealed record RunSpec
+{
+    public required string RunName { get; init; }
+
+    public required string WorkflowName { get; init; }
+
+    /// <summary>Gets the provider: bash, docker, code, lab or notebook.</summary>
+    public required string Provider { get; init; }
+
+    public required RepoInfo Repo { get; init; }
+
+    /// <summary>Gets the sha256 of the code snapshot in storage (<c>code/&lt;hash&gt;.tar.gz</c>).</summary>
+    public required string CodeHash { get; init; }
+
+    public IReadOnlyList<string> Setup { get; init; } = [];
+
+    public IReadOnlyList<string> Commands { get; init; } = [];
+
+    /// <summary>Gets the Python version (<c>3.10</c>), or null for the host's default.</summary>
+    public string? Python { get; init; }
+
+    /// <summary>Gets the content of the requirements file, so that the environment key depends on what is installed.</summary>
+    public string? Requirements { get; init; }
+
+    public string? RequirementsPath { get; init; }
+
+    public string? Conda { get; init; }
+
+    public string? CondaPath { get; init; }
+
+    public string? Image { get; init; }
+
+    /// <summary>Gets environment variables (values resolved at submission). Never copied into search attributes or memo.</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+
+    /// <summary>Gets the working directory relative to the repository root, or null for the root.</summary>
+    public string? WorkingDir { get; init; }
+
+    public IReadOnlyList<int> Ports { get; init; } = [];
+
+    public IReadOnlyList<ArtifactRef> Artifacts { get; init; } = [];
+
+    public ResourceRequest Resources { get; init; } = ResourceRequest.None;
+
+    /// <summary>Gets spot, on-demand or auto.</summary>
+    public string SpotPolicy { get; init; } = "on-demand";
+
+    public IReadOnlyList<string> RetryOnEvents { get; init; } = [];
+
+    public TimeSpan? RetryDuration { get; init; }
+
+    public decimal? MaxPrice { get; init; }
+
+    public TimeSpan? MaxDuration { get; init; }
+
+    public IReadOnlyList<string> Backends { get; init; } = [];
+
+    public IReadOnlyList<string> Regions { get; init; } = [];
+
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    public string? Tag { get; init; }
+
+    public required string User { get; init; }
+
+    public required DateTimeOffset SubmittedAt { get; init; }
+}

@@ -1,0 +1,168 @@
+namespace Dstack.Core.Storage;
+
+/// <summary>
+/// Storage in a local folder: each key is a file under <see cref="Root"/>. A write goes to a temporary file in the
+/// same folder and is then renamed over the target, so readers see the old object or the new one, never a part.
+/// </summary>
+public sealed class LocalStorage : IStorage
+{
+    /// <summary>Temporary files start with this, so that listings skip the writes in progress.</summary>
+    private const string TempPrefix = ".dstack-tmp-";
+
+    /// <summary>Creates the storage over <paramref name="root"/>, creating the folder.</summary>
+    public LocalStorage(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>Gets the absolute folder that holds the objects.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc />
+    public string Location => Root;
+
+    /// <inheritdoc />
+    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var path = PathOf(key);
+        var folder = Path.GetDirectoryName(path)!; // a key has at least one segment under Root, so there is a parent
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                // Flush to disk before the rename, so that a crash cannot leave a renamed but empty file.
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        try
+        {
+            Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, useAsync: true);
+            return Task.FromResult<Stream?>(stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(key)));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StorageObject>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<StorageObject> objects = Enumerate(prefix)
+            .Select(file => new StorageObject(KeyOf(file.FullName), file.Length))
+            .OrderBy(o => o.Key, StringComparer.Ordinal)
+            .ToList();
+        return Task.FromResult(objects);
+    }
+
+    /// <inheritdoc />
+    public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var files = Enumerate(prefix).ToList();
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            file.Delete();
+        }
+
+        foreach (var folder in files.Select(f => f.DirectoryName!).Distinct(StringComparer.Ordinal))
+        {
+            RemoveEmptyFolders(folder);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Checks a key: slash-separated, relative, with no empty, <c>.</c> or <c>..</c> segment.</summary>
+    /// <exception cref="ArgumentException">The key could name a file outside the storage folder.</exception>
+    internal static void ValidateKey(string key, bool isPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!isPrefix && key.Length == 0)
+        {
+            throw new ArgumentException("A storage key must not be empty.", nameof(key));
+        }
+
+        if (key.StartsWith('/') || key.Contains('\\', StringComparison.Ordinal) || key.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The storage key '{key}' must be relative and use '/' as separator.", nameof(key));
+        }
+
+        var segments = key.Split('/');
+
+        // A prefix may end with '/' (a folder) or in the middle of a name, so its last segment may be empty.
+        var checkedSegments = isPrefix ? segments[..^1] : segments;
+        if (checkedSegments.Any(s => s.Length == 0 || s == "." || s == "..") || segments[^1] is "." or "..")
+        {
+            throw new ArgumentException($"The storage key '{key}' has an empty, '.' or '..' segment.", nameof(key));
+        }
+    }
+
+    private string PathOf(string key)
+    {
+        ValidateKey(key, isPrefix: false);
+        if (key.EndsWith('/'))
+        {
+            throw new ArgumentException($"The storage key '{key}' names a folder, not an object.", nameof(key));
+        }
+
+        return Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private string KeyOf(string path) => Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/');
+
+    private IEnumerable<FileInfo> Enumerate(string prefix)
+    {
+        ValidateKey(prefix, isPrefix: true);
+
+        // Only the folder named by the prefix up to its last '/' can hold matching keys.
+        var slash = prefix.LastIndexOf('/');
+        var folder = slash < 0 ? Root : Path.Combine(Root, prefix[..slash].Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        return new DirectoryInfo(folder)
+            .EnumerateFiles("*", SearchOption.AllDirectories)
+            .Where(f => !f.Name.StartsWith(TempPrefix, StringComparison.Ordinal))
+            .Where(f => KeyOf(f.FullName).StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    private void RemoveEmptyFolders(string folder)
+    {
+        var current = folder;
+        while (current.Length > Root.Length && current.StartsWith(Root, StringComparison.Ordinal)
+            && Directory.Exists(current) && !Directory.EnumerateFileSystemEntries(current).Any())
+        {
+            Directory.Delete(current);
+            current = Path.GetDirectoryName(current)!; // under Root, so never a file system root
+        }
+    }
+}

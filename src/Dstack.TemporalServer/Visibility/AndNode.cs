@@ -1,0 +1,3 @@
+namespace Dstack.TemporalServer.Visibility;
+
+internal sealed record AndNode(QueryNode Left, QueryNode Right) : QueryNode;

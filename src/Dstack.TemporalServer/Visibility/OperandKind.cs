@@ -1,0 +1,11 @@
+namespace Dstack.TemporalServer.Visibility;
+
+internal enum OperandKind
+{
+    Column,
+    String,
+    Number,
+    Bool,
+    Null,
+    Tuple,
+}
