@@ -10,7 +10,8 @@ var total = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) :
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
 const int Warmup = 200;
 
-using var server = ServerProcess.Start();
+// BENCHMARK_SERVER_PID/ADDRESS: measure a server started by hand (e.g. under dotnet-trace) instead of a fresh one.
+using var server = ServerProcess.Start(Environment.GetEnvironmentVariable("BENCHMARK_SERVER_ADDRESS"), Environment.GetEnvironmentVariable("BENCHMARK_SERVER_PID"));
 var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address));
 var queue = "benchmark";
 using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue)
@@ -23,10 +24,12 @@ var running = worker.ExecuteAsync(stop.Token);
 
 await RunAsync(client, queue, "warmup", Warmup, concurrency);
 var cpuBefore = server.CpuTime();
+var ownCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var clock = Stopwatch.StartNew();
 var latencies = await RunAsync(client, queue, "run", total, concurrency);
 clock.Stop();
 var cpu = server.CpuTime() - cpuBefore;
+var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpuBefore;
 
 latencies.Sort();
 var throughput = total / clock.Elapsed.TotalSeconds;
@@ -38,6 +41,7 @@ Console.WriteLine(FormattableString.Invariant($"throughput          {throughput:
 Console.WriteLine(FormattableString.Invariant($"latency p50         {Percentile(0.50):F1} ms (start to result)"));
 Console.WriteLine(FormattableString.Invariant($"latency p99         {Percentile(0.99):F1} ms"));
 Console.WriteLine(FormattableString.Invariant($"server CPU          {cpu.TotalSeconds:F2} s ({cpu.TotalSeconds / clock.Elapsed.TotalSeconds * 100:F0}% of one core)"));
+Console.WriteLine(FormattableString.Invariant($"client+worker CPU   {ownCpu.TotalSeconds:F2} s ({ownCpu.TotalSeconds / clock.Elapsed.TotalSeconds * 100:F0}% of one core)"));
 Console.WriteLine(FormattableString.Invariant($"server RSS          {rss / 1024.0 / 1024.0:F0} MB after {total + Warmup} closed workflows"));
 
 // Latency at low load: one workflow at a time, what a single `dstack run` sees.

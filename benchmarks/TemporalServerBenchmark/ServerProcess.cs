@@ -10,16 +10,24 @@ internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, string address)
+    private readonly bool _owned;
+
+    private ServerProcess(Process process, string address, bool owned = true)
     {
         _process = process;
         Address = address;
+        _owned = owned;
     }
 
     public string Address { get; }
 
-    public static ServerProcess Start()
+    public static ServerProcess Start(string? existingAddress, string? existingPid)
     {
+        if (existingAddress is not null && int.TryParse(existingPid, out var pid))
+        {
+            return new ServerProcess(Process.GetProcessById(pid), existingAddress, owned: false);
+        }
+
         var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "dstack-temporal-server.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -55,8 +63,12 @@ internal sealed class ServerProcess : IDisposable
 
     public void Dispose()
     {
-        _process.Kill(true);
-        _process.WaitForExit();
+        if (_owned)
+        {
+            _process.Kill(true);
+            _process.WaitForExit();
+        }
+
         _process.Dispose();
     }
 

@@ -80,7 +80,7 @@ public sealed class LogStore
                 continue; // the chunk was replaced by a shorter one since the listing
             }
 
-            output.Write(bytes, skip, bytes.Length - skip);
+            await output.WriteAsync(bytes.AsMemory(skip), cancellationToken).ConfigureAwait(false);
             position = start + bytes.Length;
         }
 

@@ -52,11 +52,21 @@ internal sealed class TemporalEngine
             due = TimeSpan.Zero;
         }
 
-        return Time.CreateTimer(
+        var dueAt = Time.GetUtcNow() + due;
+        ITimer? timer = null;
+        timer = Time.CreateTimer(
             _ =>
             {
                 lock (Gate)
                 {
+                    // System timers may fire a few milliseconds early; a Temporal timer never fires before its time.
+                    var remaining = dueAt - Time.GetUtcNow();
+                    if (remaining > TimeSpan.Zero && timer is not null)
+                    {
+                        timer.Change(remaining, Timeout.InfiniteTimeSpan);
+                        return;
+                    }
+
                     try
                     {
                         action();
@@ -72,5 +82,6 @@ internal sealed class TemporalEngine
             null,
             due,
             Timeout.InfiniteTimeSpan);
+        return timer;
     }
 }

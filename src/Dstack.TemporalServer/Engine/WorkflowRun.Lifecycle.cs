@@ -108,6 +108,9 @@ internal sealed partial class WorkflowRun
     {
         var newRunId = Guid.NewGuid().ToString();
         var taskQueue = string.IsNullOrEmpty(a.TaskQueue?.Name) ? TaskQueueName : a.TaskQueue.Name;
+
+        // Real Temporal defaults an unspecified initiator to WORKFLOW (SetDefaultContinueAsNewInitiator).
+        var initiator = a.Initiator == ContinueAsNewInitiator.Unspecified ? ContinueAsNewInitiator.Workflow : a.Initiator;
         var e = NewEvent(EventType.WorkflowExecutionContinuedAsNew);
         e.WorkflowExecutionContinuedAsNewEventAttributes = new WorkflowExecutionContinuedAsNewEventAttributes
         {
@@ -119,7 +122,7 @@ internal sealed partial class WorkflowRun
             WorkflowTaskTimeout = a.WorkflowTaskTimeout ?? StartedAttributes.WorkflowTaskTimeout,
             WorkflowTaskCompletedEventId = completedEventId,
             BackoffStartInterval = a.BackoffStartInterval,
-            Initiator = a.Initiator,
+            Initiator = initiator,
             LastCompletionResult = a.LastCompletionResult,
             Header = a.Header,
             Memo = a.Memo,
@@ -127,7 +130,7 @@ internal sealed partial class WorkflowRun
         };
         Close(WorkflowExecutionStatus.ContinuedAsNew, e);
 
-        var next = NextRunAttributes(a.Initiator, a.BackoffStartInterval?.ToTimeSpan() ?? TimeSpan.Zero);
+        var next = NextRunAttributes(initiator, a.BackoffStartInterval?.ToTimeSpan() ?? TimeSpan.Zero);
         next.WorkflowType = a.WorkflowType;
         next.TaskQueue = new TaskQueue { Name = taskQueue, Kind = TaskQueueKind.Normal };
         next.Input = a.Input;

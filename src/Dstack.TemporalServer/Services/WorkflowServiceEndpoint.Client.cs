@@ -134,7 +134,7 @@ internal sealed partial class WorkflowServiceEndpoint
             };
             foreach (var activity in run.Activities.Values)
             {
-                response.PendingActivities.Add(PendingActivity(activity));
+                response.PendingActivities.Add(PendingActivity(activity, _engine.UtcNow));
             }
 
             if (run.IsOpen && run.Wft != WftPhase.None)
@@ -153,7 +153,7 @@ internal sealed partial class WorkflowServiceEndpoint
         }
     }
 
-    private static PendingActivityInfo PendingActivity(ActivityState activity)
+    private static PendingActivityInfo PendingActivity(ActivityState activity, DateTime now)
     {
         var info = new PendingActivityInfo
         {
@@ -177,6 +177,11 @@ internal sealed partial class WorkflowServiceEndpoint
         if (activity.Started)
         {
             info.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
+        }
+        else if (activity.CurrentAttemptScheduledTime > now)
+        {
+            // A retry waiting out its backoff: real Temporal reports when the next attempt is due.
+            info.NextAttemptScheduleTime = Timestamp.FromDateTime(activity.CurrentAttemptScheduledTime);
         }
 
         var scheduleToClose = activity.Attributes.ScheduleToCloseTimeout?.ToTimeSpan() ?? TimeSpan.Zero;

@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dstack.Core.Instances;
+using Dstack.Core.Runs;
+
+namespace Dstack.Core.Environments;
+
+/// <summary>
+/// Builds a job's <c>job.sh</c> from its <see cref="RunSpec"/>: variables, working directory, environment (cached per
+/// <see cref="EnvironmentRecipe.Key"/> under <c>&lt;DstackDirectory&gt;/envs/</c>), then <c>setup</c> and <c>commands</c>.
+/// </summary>
+/// <remarks>
+/// Every value dstack puts into the script is single-quoted; only <c>setup</c> and <c>commands</c> are written as the user
+/// wrote them, because they are the user's shell commands. Environments are built under <c>flock</c>, so two jobs with
+/// the same recipe build it once, and marked <c>.ready</c> last, so a crashed build is rebuilt.
+/// </remarks>
+public sealed partial class JobScriptBuilder
+{
+    /// <summary>Where the code is mounted in a Docker container.</summary>
+    public const string ContainerRepoDirectory = "/workflow";
+
+    private readonly string _dstackDirectory;
+
+    /// <summary>Creates a builder for an instance whose dstack folder is <paramref name="dstackDirectory"/>.</summary>
+    public JobScriptBuilder(string dstackDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dstackDirectory);
+        _dstackDirectory = dstackDirectory.TrimEnd('/');
+    }
+
+    /// <summary>Gets the folder of the cached environment of <paramref name="recipe"/> on the instance.</summary>
+    public string EnvironmentDirectory(EnvironmentRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        return $"{_dstackDirectory}/envs/{recipe.Key}";
+    }
+
+    /// <summary>Builds the script.</summary>
+    /// <param name="spec">The run.</param>
+    /// <param name="codeDirectory">The repository root on the instance (the job's <c>code/</c> folder).</param>
+    /// <param name="attempt">The attempt number, exported as <c>DSTACK_ATTEMPT</c>.</param>
+    /// <exception cref="EnvironmentException">A variable name is invalid, or a path leaves the repository.</exception>
+    public string Build(RunSpec spec, string codeDirectory, int attempt)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrEmpty(codeDirectory);
+        var recipe = EnvironmentRecipe.FromSpec(spec);
+        var docker = recipe.Kind == EnvironmentKind.Docker || spec.Provider == "docker";
+        var workingDir = spec.WorkingDir is null ? null : Relative(spec.WorkingDir, "working_dir");
+        workingDir = string.IsNullOrEmpty(workingDir) ? null : workingDir;
+
+        var variables = new List<(string Name, string Value)>
+        {
+            ("DSTACK_RUN_NAME", spec.RunName),
+            ("DSTACK_WORKFLOW", spec.WorkflowName),
+            ("DSTACK_REPO_DIR", codeDirectory),
+            ("DSTACK_ATTEMPT", attempt.ToString(CultureInfo.InvariantCulture)),
+        };
+        foreach (var (name, value) in spec.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (!VariableNameRegex().IsMatch(name))
+            {
+                throw new EnvironmentException($"'{name}' is not a valid environment variable name (letters, digits and '_', not starting with a digit).");
+            }
+
+            variables.Add((name, value));
+        }
+
+        variables.AddRange(spec.Ports.Select((port, i) => ($"PORT_{i}", port.ToString(CultureInfo.InvariantCulture))));
+
+        var script = new StringBuilder();
+        script.Append("#!/usr/bin/env bash\n");
+        script.Append("# Written by dstack. Output goes to job.log; the exit code to job.exit.\n");
+        script.Append("set -euo pipefail\n");
+        foreach (var (name, value) in variables)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"export {name}={ShellQuoting.Quote(value)}\n");
+        }
+
+        var hostWorkingDir = workingDir is null ? codeDirectory : $"{codeDirectory}/{workingDir}";
+        script.Append(CultureInfo.InvariantCulture, $"cd {ShellQuoting.Quote(hostWorkingDir)}\n");
+
+        if (docker)
+        {
+            AppendDocker(script, spec, recipe, variables, workingDir);
+            return script.ToString();
+        }
+
+        switch (recipe.Kind)
+        {
+            case EnvironmentKind.Virtualenv:
+                AppendVirtualenv(script, spec, recipe, codeDirectory);
+                break;
+            case EnvironmentKind.Conda:
+                AppendConda(script, spec, recipe, codeDirectory);
+                break;
+            default:
+                break;
+        }
+
+        AppendUserCommands(script, spec);
+        return script.ToString();
+    }
+
+    private static void AppendUserCommands(StringBuilder script, RunSpec spec)
+    {
+        foreach (var line in spec.Setup.Concat(spec.Commands))
+        {
+            script.Append(line).Append('\n');
+        }
+    }
+
+    /// <summary>Writes the cached-environment frame: lock, check <c>.ready</c> again, build, mark ready.</summary>
+    private static void AppendCachedBuild(StringBuilder script, string environmentDirectory, string description, string build)
+    {
+        var env = ShellQuoting.Quote(environmentDirectory);
+        script.Append(CultureInfo.InvariantCulture, $"""
+            dstack_env={env}
+            if [ ! -f "$dstack_env/.ready" ]; then
+              mkdir -p "$(dirname "$dstack_env")"
+              exec 9>"$dstack_env.lock"
+              flock 9
+              if [ ! -f "$dstack_env/.ready" ]; then
+                echo {ShellQuoting.Quote("dstack: preparing " + description)}
+                rm -rf "$dstack_env"
+            {build}
+                touch "$dstack_env/.ready"
+              fi
+              flock -u 9
+              exec 9>&-
+            else
+              echo {ShellQuoting.Quote("dstack: reusing " + description)}
+            fi
+
+            """);
+    }
+
+    private void AppendVirtualenv(StringBuilder script, RunSpec spec, EnvironmentRecipe recipe, string codeDirectory)
+    {
+        var environmentDirectory = EnvironmentDirectory(recipe);
+        var version = spec.Python ?? string.Empty;
+        if (version.Length > 0 && !PythonVersionRegex().IsMatch(version))
+        {
+            throw new EnvironmentException($"'python: {version}' is not a Python version like 3.10.");
+        }
+
+        var asked = version.Length > 0 ? $"Python {version}" : "Python 3";
+        var candidates = version.Length > 0
+            ? $"python{version} python3 python \"${{PYENV_ROOT:-${{HOME:-/nonexistent}}/.pyenv}}\"/versions/{version}.*/bin/python{version}"
+            : "python3 python";
+
+        var build = new StringBuilder();
+        var pattern = version.Length > 0 ? ShellQuoting.Quote(version) : "3.*";
+        var missing = ShellQuoting.Quote($"dstack: {asked} was asked for, but this machine has");
+        var advice = ShellQuoting.Quote($"Install {asked} on it, or change 'python' in the workflow.");
+        build.Append(CultureInfo.InvariantCulture, $$"""
+                dstack_python=""
+                dstack_found=""
+                for dstack_candidate in {{candidates}}; do
+                  dstack_version=$("$dstack_candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+                  dstack_found="$dstack_found $dstack_candidate ($dstack_version)"
+                  case "$dstack_version" in {{pattern}}) dstack_python="$dstack_candidate"; break ;; esac
+                done
+                if [ -z "$dstack_python" ]; then
+                  echo {{missing}} "${dstack_found:- no Python}." {{advice}} >&2
+                  exit 127
+                fi
+                "$dstack_python" -m venv "$dstack_env"
+
+            """);
+
+        if (RequirementsFile(spec.RequirementsPath, spec.Requirements, codeDirectory, "$dstack_env.requirements.txt", build) is { } requirements)
+        {
+            build.Append(CultureInfo.InvariantCulture, $"    \"$dstack_env/bin/python\" -m pip install --disable-pip-version-check -r {requirements}\n");
+        }
+
+        AppendCachedBuild(script, environmentDirectory, $"the Python environment {recipe.Key[..12]} ({asked})", build.ToString().TrimEnd('\n'));
+
+        // Older activate scripts read unset variables.
+        script.Append("set +u\nsource \"$dstack_env/bin/activate\"\nset -u\n");
+    }
+
+    private void AppendConda(StringBuilder script, RunSpec spec, EnvironmentRecipe recipe, string codeDirectory)
+    {
+        var environmentDirectory = EnvironmentDirectory(recipe);
+        var build = new StringBuilder();
+        var file = RequirementsFile(spec.CondaPath, spec.Conda, codeDirectory, "$dstack_env.environment.yml", build)!; // Kind is Conda, so Conda is set
+        build.Append(CultureInfo.InvariantCulture, $"""
+                if command -v micromamba >/dev/null 2>&1; then
+                  micromamba create -y -p "$dstack_env" -f {file}
+                elif command -v conda >/dev/null 2>&1; then
+                  conda env create -p "$dstack_env" -f {file}
+                else
+                  echo 'dstack: the workflow asks for a conda environment, but neither micromamba nor conda is installed on this machine. Install micromamba, or use python and requirements instead.' >&2
+                  exit 127
+                fi
+            """);
+        AppendCachedBuild(script, environmentDirectory, $"the conda environment {recipe.Key[..12]}", build.ToString());
+        script.Append("""
+            set +u
+            if command -v micromamba >/dev/null 2>&1; then
+              eval "$(micromamba shell hook -s bash)"
+              micromamba activate "$dstack_env"
+            else
+              eval "$(conda shell.bash hook)"
+              conda activate "$dstack_env"
+            fi
+            set -u
+
+            """);
+    }
+
+    /// <summary>
+    /// Gives the file to install from, quoted: the repository's file when its path is known, else the recipe's content
+    /// written next to the environment (the content is what the key was computed from).
+    /// </summary>
+    private static string? RequirementsFile(string? path, string? content, string codeDirectory, string fallback, StringBuilder build)
+    {
+        if (path is not null)
+        {
+            return ShellQuoting.Quote($"{codeDirectory}/{Relative(path, "requirements")}");
+        }
+
+        if (content is null)
+        {
+            return null;
+        }
+
+        build.Append(CultureInfo.InvariantCulture, $"    printf '%s\\n' {ShellQuoting.Quote(content)} > \"{fallback}\"\n");
+        return $"\"{fallback}\"";
+    }
+
+    private static void AppendDocker(
+        StringBuilder script, RunSpec spec, EnvironmentRecipe recipe, List<(string Name, string Value)> variables, string? workingDir)
+    {
+        if (recipe.Image is null)
+        {
+            throw new EnvironmentException($"The workflow '{spec.WorkflowName}' uses the docker provider but names no image.");
+        }
+
+        var image = ShellQuoting.Quote(recipe.Image);
+        script.Append(CultureInfo.InvariantCulture, $"""
+            if ! command -v docker >/dev/null 2>&1; then
+              echo {ShellQuoting.Quote($"dstack: the workflow runs in the Docker image {recipe.Image}, but Docker is not installed on this machine. Install Docker, or run it on a backend that has it.")} >&2
+              exit 127
+            fi
+            if ! docker info >/dev/null 2>&1; then
+              echo {ShellQuoting.Quote($"dstack: the workflow runs in the Docker image {recipe.Image}, but the Docker daemon does not answer ('docker info' failed). Start Docker, or check that this user may use it.")} >&2
+              exit 127
+            fi
+
+            """);
+
+        var arguments = new List<string> { "docker run --rm", $"-v \"$DSTACK_REPO_DIR\":{ContainerRepoDirectory}" };
+        var containerWorkingDir = workingDir is null ? ContainerRepoDirectory : $"{ContainerRepoDirectory}/{workingDir}";
+        arguments.Add($"-w {ShellQuoting.Quote(containerWorkingDir)}");
+
+        // "-e NAME" passes the exported value without writing it on the command line again.
+        arguments.AddRange(variables.Where(v => v.Name != "DSTACK_REPO_DIR").Select(v => $"-e {v.Name}"));
+        arguments.Add($"-e DSTACK_REPO_DIR={ContainerRepoDirectory}");
+        arguments.AddRange(spec.Ports.Select(p => $"-p {p.ToString(CultureInfo.InvariantCulture)}:{p.ToString(CultureInfo.InvariantCulture)}"));
+        if (recipe.WantsGpu)
+        {
+            arguments.Add("--gpus all");
+        }
+
+        var inner = new StringBuilder("set -euo pipefail\n");
+        AppendUserCommands(inner, spec);
+        arguments.Add(image);
+        arguments.Add($"bash -c {ShellQuoting.Quote(inner.ToString())}");
+        script.Append("exec ").Append(string.Join(" \\\n  ", arguments)).Append('\n');
+    }
+
+    private static string Relative(string path, string key)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToList();
+        if (path.StartsWith('/') || segments.Contains(".."))
+        {
+            throw new EnvironmentException($"'{key}: {path}' must be a path inside the repository (relative, without '..').");
+        }
+
+        return string.Join('/', segments);
+    }
+
+    [GeneratedRegex(@"^3\.[0-9]{1,2}$")]
+    private static partial Regex PythonVersionRegex();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex VariableNameRegex();
+}

@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dstack.Core.Instances;
+
+namespace Dstack.Core.Jobs;
+
+/// <summary>
+/// The job protocol, the same for every backend, over an <see cref="IInstanceShell"/>. A job lives in
+/// <c>&lt;DstackDirectory&gt;/jobs/&lt;run&gt;/&lt;job&gt;/</c>: <c>code/</c>, <c>job.sh</c>, <c>job.log</c> (stdout and stderr),
+/// <c>job.pid</c> (the job's process group), <c>job.exit</c> (its exit code, written atomically when it ends).
+/// </summary>
+/// <remarks>
+/// The job is started detached (<c>setsid nohup</c>) under a small wrapper, so that it outlives the worker that started it.
+/// The job runs in a process group of its own and the wrapper outside it: stopping the group never kills the wrapper,
+/// which therefore always records the exit code (143 after SIGTERM, 137 after SIGKILL). Every member is idempotent, so
+/// a retried activity on another worker re-attaches to the same job.
+/// </remarks>
+public sealed partial class JobRunner
+{
+    /// <summary>How long a graceful stop waits after SIGTERM before it sends SIGKILL, unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(10);
+
+    private readonly IInstanceShell _shell;
+
+    /// <summary>Creates a runner for job <paramref name="job"/> of run <paramref name="run"/> on the instance of <paramref name="shell"/>.</summary>
+    /// <exception cref="ArgumentException">A name holds characters other than letters, digits, '.', '_' and '-'.</exception>
+    public JobRunner(IInstanceShell shell, string run, string job)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        CheckName(run, nameof(run));
+        CheckName(job, nameof(job));
+        _shell = shell;
+        Run = run;
+        Job = job;
+        JobDirectory = $"{shell.DstackDirectory.TrimEnd('/')}/jobs/{run}/{job}";
+    }
+
+    /// <summary>Gets the run's name.</summary>
+    public string Run { get; }
+
+    /// <summary>Gets the job's name.</summary>
+    public string Job { get; }
+
+    /// <summary>Gets the job folder on the instance.</summary>
+    public string JobDirectory { get; }
+
+    /// <summary>Gets the folder the code is unpacked into (the repository root of the job).</summary>
+    public string CodeDirectory => JobDirectory + "/code";
+
+    /// <summary>Gets the job's output file (stdout and stderr).</summary>
+    public string LogPath => JobDirectory + "/job.log";
+
+    private string Q => ShellQuoting.Quote(JobDirectory);
+
+    /// <summary>
+    /// Uploads the code and unpacks it into <see cref="CodeDirectory"/>, and writes <c>job.sh</c>. Does nothing when done
+    /// before (a <c>prepared</c> marker is written last, so an interrupted preparation is redone).
+    /// </summary>
+    /// <returns>True when it prepared the job now, false when it was prepared already.</returns>
+    public async Task<bool> PrepareAsync(Stream codeArchive, string jobScript, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(codeArchive);
+        ArgumentNullException.ThrowIfNull(jobScript);
+        var check = await _shell.RunAsync($"test -f {Q}/prepared", cancellationToken).ConfigureAwait(false);
+        if (check.Succeeded)
+        {
+            return false;
+        }
+
+        await _shell.UploadAsync(codeArchive, JobDirectory + "/code.tar.gz", cancellationToken).ConfigureAwait(false);
+        var script = new MemoryStream(Encoding.UTF8.GetBytes(jobScript), writable: false);
+        await using (script.ConfigureAwait(false))
+        {
+            await _shell.UploadAsync(script, JobDirectory + "/job.sh", cancellationToken).ConfigureAwait(false);
+        }
+
+        await RunCheckedAsync(
+            "preparing the job",
+            $"""
+            set -eu
+            cd {Q}
+            rm -rf code code.tmp
+            mkdir code.tmp
+            tar -xzf code.tar.gz -C code.tmp --no-same-owner
+            mv code.tmp code
+            rm -f code.tar.gz
+            chmod +x job.sh
+            printf 'ok\n' > prepared
+            """,
+            cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts the job unless it was started before. The claim is <c>mkdir job.lock</c>, atomic on every POSIX file system,
+    /// so two workers racing start it once. Returns once the job's process group is recorded.
+    /// </summary>
+    /// <returns>True when this call started the job; false when it had been started already.</returns>
+    /// <exception cref="JobException">The job is not prepared, or did not appear to start.</exception>
+    public async Task<bool> StartAsync(CancellationToken cancellationToken = default)
+    {
+        // The job records its own process group ID ($$ right after setsid) before exec'ing job.sh; the wrapper waits for
+        // it outside that group and writes the exit code through a temporary file and a rename.
+        var wrapper = $"""
+            cd {Q} || exit 1
+            echo $$ > wrapper.pid
+            setsid -w bash -c 'echo $$ > job.pid.tmp && mv -f job.pid.tmp job.pid && exec bash ./job.sh' >> job.log 2>&1 < /dev/null &
+            wait $!
+            code=$?
+            printf '%s\n' "$code" > job.exit.tmp
+            mv -f job.exit.tmp job.exit
+            """;
+        var result = await RunCheckedAsync(
+            "starting the job",
+            $"""
+            set -eu
+            cd {Q}
+            if [ ! -f prepared ]; then echo "the job folder {JobDirectory} is not prepared" >&2; exit 2; fi
+            started=0
+            if mkdir job.lock 2>/dev/null; then
+              started=1
+              setsid nohup bash -c {ShellQuoting.Quote(wrapper)} dstack-job < /dev/null > /dev/null 2>&1 &
+            fi
+            i=0
+            while [ ! -s job.pid ] && [ ! -s job.exit ]; do
+              i=$((i + 1))
+              if [ "$i" -gt 300 ]; then echo "the job did not record its process within 30 seconds" >&2; exit 3; fi
+              sleep 0.1
+            done
+            echo "started=$started"
+            """,
+            cancellationToken).ConfigureAwait(false);
+        return result.Stdout.Contains("started=1", StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads up to <paramref name="maxBytes"/> bytes of the job's output from <paramref name="offset"/>.</summary>
+    /// <returns>The bytes; empty at the end of the output so far.</returns>
+    public async Task<ReadOnlyMemory<byte>> ReadOutputAsync(long offset, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        var buffer = new byte[maxBytes];
+        var total = 0;
+        while (total < maxBytes)
+        {
+            var read = await _shell.ReadAsync(LogPath, offset + total, buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return buffer.AsMemory(0, total);
+    }
+
+    /// <summary>Gets the job's exit code, or null while it has not ended (or was never started).</summary>
+    public async Task<int?> GetExitCodeAsync(CancellationToken cancellationToken = default)
+    {
+        var buffer = new byte[32];
+        var read = await _shell.ReadAsync(JobDirectory + "/job.exit", 0, buffer, cancellationToken).ConfigureAwait(false);
+        return read > 0 && int.TryParse(Encoding.ASCII.GetString(buffer, 0, read).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code)
+            ? code
+            : null;
+    }
+
+    /// <summary>
+    /// True while the job has not ended: its exit code is not written and its wrapper or process group is alive.
+    /// </summary>
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await _shell.RunAsync(
+            $"""
+            if ! cd {Q} 2>/dev/null; then echo no; exit 0; fi
+            if [ -s job.exit ]; then echo no; exit 0; fi
+            if [ -s wrapper.pid ] && kill -0 "$(cat wrapper.pid)" 2>/dev/null; then echo yes; exit 0; fi
+            if [ -s job.pid ] && kill -0 -- "-$(cat job.pid)" 2>/dev/null; then echo yes; exit 0; fi
+            echo no
+            """,
+            cancellationToken).ConfigureAwait(false);
+        return result.Stdout.Trim() == "yes";
+    }
+
+    /// <summary>
+    /// Stops the job's whole process group: SIGKILL when <paramref name="force"/>; otherwise SIGTERM, then SIGKILL after
+    /// <paramref name="gracePeriod"/> (<see cref="DefaultGracePeriod"/> when null) if anything is still alive. Returns once the
+    /// exit code is written (or after a few seconds). Stopping a job that ended or never started does nothing.
+    /// </summary>
+    public async Task StopAsync(bool force, TimeSpan? gracePeriod = null, CancellationToken cancellationToken = default)
+    {
+        var tenths = (int)Math.Ceiling((gracePeriod ?? DefaultGracePeriod).TotalMilliseconds / 100);
+        var signal = force
+            ? """kill -KILL -- "-$pgid" 2>/dev/null || true"""
+            : $"""
+              kill -TERM -- "-$pgid" 2>/dev/null || true
+              i=0
+              while kill -0 -- "-$pgid" 2>/dev/null && [ "$i" -lt {tenths} ]; do i=$((i + 1)); sleep 0.1; done
+              kill -KILL -- "-$pgid" 2>/dev/null || true
+              """;
+        await RunCheckedAsync(
+            "stopping the job",
+            $"""
+            cd {Q} 2>/dev/null || exit 0
+            [ -s job.pid ] || exit 0
+            [ -s job.exit ] && exit 0
+            pgid=$(cat job.pid)
+            {signal}
+            i=0
+            while [ ! -s job.exit ] && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+            exit 0
+            """,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Packs the artifact <paramref name="paths"/> (relative to the job's working directory) into one .tar.gz on the
+    /// instance, so that they can be downloaded through the shell. Paths that do not exist are skipped and reported.
+    /// </summary>
+    /// <param name="paths">Artifact paths, relative to <paramref name="workingDir"/>.</param>
+    /// <param name="workingDir">The working directory relative to the repository root, or null for the root.</param>
+    /// <param name="cancellationToken">Cancels the packing.</param>
+    /// <exception cref="ArgumentException">A path is absolute or contains <c>..</c>.</exception>
+    public async Task<PackedArtifacts> PackArtifactsAsync(IReadOnlyList<string> paths, string? workingDir, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var normalized = paths.Select(p => NormalizeRelative(p, nameof(paths))).ToList();
+        var folder = workingDir is null or "" or "." ? CodeDirectory : $"{CodeDirectory}/{NormalizeRelative(workingDir, nameof(workingDir))}";
+        var archive = JobDirectory + "/artifacts.tar.gz";
+        var script = new StringBuilder();
+        script.AppendLine("set -eu");
+        script.AppendLine(CultureInfo.InvariantCulture, $"cd {ShellQuoting.Quote(folder)}");
+        script.AppendLine("set --");
+        for (var i = 0; i < normalized.Count; i++)
+        {
+            // "./" keeps a path that starts with '-' from being read as an option by tar.
+            var path = ShellQuoting.Quote("./" + normalized[i]);
+            script.AppendLine(CultureInfo.InvariantCulture, $"if [ -e {path} ] || [ -L {path} ]; then set -- \"$@\" {path}; else echo \"missing {i}\"; fi");
+        }
+
+        var temp = ShellQuoting.Quote(archive + ".tmp");
+        script.AppendLine(CultureInfo.InvariantCulture, $"if [ \"$#\" -gt 0 ]; then tar -czf {temp} \"$@\"; else tar -czf {temp} -T /dev/null; fi");
+        script.AppendLine(CultureInfo.InvariantCulture, $"mv -f {temp} {ShellQuoting.Quote(archive)}");
+        var result = await RunCheckedAsync("packing the artifacts", script.ToString(), cancellationToken).ConfigureAwait(false);
+
+        var missing = MissingRegex().Matches(result.Stdout)
+            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .ToHashSet();
+        return new PackedArtifacts(
+            archive,
+            normalized.Where((_, i) => !missing.Contains(i)).ToList(),
+            normalized.Where((_, i) => missing.Contains(i)).ToList());
+    }
+
+    /// <summary>Kills whatever is left of the job's process group and removes the job folder.</summary>
+    public async Task CleanupAsync(CancellationToken cancellationToken = default) =>
+        await RunCheckedAsync(
+            "removing the job folder",
+            $"""
+            if [ -s {Q}/job.pid ]; then kill -KILL -- "-$(cat {Q}/job.pid)" 2>/dev/null || true; fi
+            rm -rf {Q}
+            rmdir {ShellQuoting.Quote($"{_shell.DstackDirectory.TrimEnd('/')}/jobs/{Run}")} 2>/dev/null || true
+            exit 0
+            """,
+            cancellationToken).ConfigureAwait(false);
+
+    private static void CheckName(string name, string parameter)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, parameter);
+        if (!NameRegex().IsMatch(name))
+        {
+            throw new ArgumentException($"'{name}' may hold only letters, digits, '.', '_' and '-', and must not start with '.' or '-'.", parameter);
+        }
+    }
+
+    private static string NormalizeRelative(string path, string parameter)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path, parameter);
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToList();
+        if (path.StartsWith('/') || segments.Contains("..") || segments.Count == 0)
+        {
+            throw new ArgumentException($"The path '{path}' must be relative and stay inside the working directory.", parameter);
+        }
+
+        return string.Join('/', segments);
+    }
+
+    private async Task<ShellResult> RunCheckedAsync(string what, string script, CancellationToken cancellationToken)
+    {
+        var result = await _shell.RunAsync(script, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? result
+            : throw new JobException($"Failed {what} of run {Run} (job {Job}) in {JobDirectory}: exit code {result.ExitCode}. {result.Stderr.Trim()}");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]*$")]
+    private static partial Regex NameRegex();
+
+    [GeneratedRegex(@"^missing (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex MissingRegex();
+}

@@ -1,0 +1,331 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Dstack.Core.Settings;
+
+/// <summary>
+/// Loads <c>$DSTACK_HOME/config.yml</c> (<c>DSTACK_HOME</c> defaults to <c>~/.dstack</c>) and applies the
+/// <c>DSTACK_TEMPORAL_ADDRESS</c>, <c>DSTACK_TEMPORAL_NAMESPACE</c>, <c>DSTACK_TASK_QUEUE</c> and <c>DSTACK_STORAGE_PATH</c>
+/// overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
+/// what was expected.
+/// </summary>
+public sealed class SettingsLoader
+{
+    private static readonly string[] RootKeys = ["temporal", "storage", "backends"];
+    private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue"];
+    private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
+    private static readonly string[] LocalKeys = ["type"];
+    private static readonly string[] SshKeys = ["type", "hosts"];
+    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file"];
+    private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint"];
+
+    private readonly Func<string, string?> _getVariable;
+
+    /// <summary>Creates a loader that reads environment variables through <paramref name="getVariable"/> (tests pass their own).</summary>
+    public SettingsLoader(Func<string, string?> getVariable)
+    {
+        ArgumentNullException.ThrowIfNull(getVariable);
+        _getVariable = getVariable;
+    }
+
+    /// <summary>Creates a loader over the process's environment variables.</summary>
+    public static SettingsLoader FromEnvironment() => new(Environment.GetEnvironmentVariable);
+
+    /// <summary>Loads the settings.</summary>
+    /// <exception cref="SettingsException">The config file is invalid.</exception>
+    public DstackSettings Load()
+    {
+        var userHome = Variable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = Path.GetFullPath(ExpandHome(Variable("DSTACK_HOME") ?? Path.Combine(userHome, ".dstack"), userHome));
+        var file = Path.Combine(home, "config.yml");
+        var settings = new DstackSettings
+        {
+            Home = home,
+            ConfigFile = file,
+            Storage = new StorageSettings { Path = Path.Combine(home, "storage") },
+        };
+
+        if (File.Exists(file))
+        {
+            settings = Parse(settings, file, File.ReadAllText(file), userHome);
+        }
+
+        var temporal = settings.Temporal;
+        temporal = temporal with
+        {
+            Address = Variable("DSTACK_TEMPORAL_ADDRESS") ?? temporal.Address,
+            Namespace = Variable("DSTACK_TEMPORAL_NAMESPACE") ?? temporal.Namespace,
+            TaskQueue = Variable("DSTACK_TASK_QUEUE") ?? temporal.TaskQueue,
+        };
+
+        // A storage path only means something for local storage, so the variable also selects it.
+        var storage = Variable("DSTACK_STORAGE_PATH") is { } storagePath
+            ? new StorageSettings { Type = "local", Path = Path.GetFullPath(ExpandHome(storagePath, userHome)) }
+            : settings.Storage;
+        return settings with { Temporal = temporal, Storage = storage };
+    }
+
+    private static DstackSettings Parse(DstackSettings defaults, string file, string text, string userHome)
+    {
+        var errors = new List<SettingsError>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var reason = e.InnerException?.Message ?? e.Message;
+            throw new SettingsException([new SettingsError(file, (int)e.Start.Line, (int)e.Start.Column, string.Empty, $"invalid YAML: {reason}")]);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return defaults;
+        }
+
+        var reader = new Reader(file, errors);
+        var root = reader.Mapping(stream.Documents[0].RootNode, string.Empty, RootKeys);
+        var settings = defaults;
+        if (root is not null)
+        {
+            if (Reader.Child(root, "temporal") is { } temporalNode && reader.Mapping(temporalNode, "temporal", TemporalKeys) is { } temporal)
+            {
+                settings = settings with
+                {
+                    Temporal = new TemporalSettings(
+                        reader.String(temporal, "temporal", "address") ?? TemporalSettings.DefaultAddress,
+                        reader.String(temporal, "temporal", "namespace") ?? "default",
+                        reader.String(temporal, "temporal", "task_queue") ?? "dstack"),
+                };
+            }
+
+            if (Reader.Child(root, "storage") is { } storageNode && reader.Mapping(storageNode, "storage", StorageKeys) is { } storage)
+            {
+                settings = settings with { Storage = ParseStorage(reader, storage, defaults.Storage, userHome, file) };
+            }
+
+            if (Reader.Child(root, "backends") is { } backendsNode)
+            {
+                settings = settings with { Backends = ParseBackends(reader, backendsNode, userHome) };
+            }
+        }
+
+        return errors.Count > 0 ? throw new SettingsException(errors) : settings;
+    }
+
+    private static StorageSettings ParseStorage(Reader reader, YamlMappingNode node, StorageSettings defaults, string userHome, string file)
+    {
+        var type = reader.String(node, "storage", "type") ?? "local";
+        if (type is not ("local" or "s3"))
+        {
+            reader.Error(Reader.Child(node, "type")!, "storage.type", $"expected local or s3, found '{type}'");
+        }
+
+        var bucket = reader.String(node, "storage", "bucket");
+        if (type == "s3" && bucket is null)
+        {
+            reader.Error(node, "storage.bucket", "expected a bucket name for storage of type s3, found none");
+        }
+
+        // A relative path is taken from the folder of the config file, not from wherever dstack happens to run.
+        var path = reader.String(node, "storage", "path") is { } p
+            ? Path.GetFullPath(ExpandHome(p, userHome), Path.GetDirectoryName(file)!)
+            : defaults.Path;
+        return new StorageSettings
+        {
+            Type = type,
+            Path = path,
+            Bucket = bucket,
+            Prefix = reader.String(node, "storage", "prefix"),
+            Region = reader.String(node, "storage", "region"),
+            Endpoint = reader.String(node, "storage", "endpoint"),
+        };
+    }
+
+    private static List<BackendSettings> ParseBackends(Reader reader, YamlNode node, string userHome)
+    {
+        var backends = new List<BackendSettings>();
+        if (node is not YamlSequenceNode list)
+        {
+            reader.Error(node, "backends", $"expected a list of backends (- type: local), found {Reader.Describe(node)}");
+            return backends;
+        }
+
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var path = $"backends[{i}]";
+            if (reader.Mapping(list.Children[i], path, null) is not { } item)
+            {
+                continue;
+            }
+
+            switch (reader.String(item, path, "type"))
+            {
+                case "local":
+                    reader.CheckKeys(item, path, LocalKeys);
+                    backends.Add(new LocalBackendSettings());
+                    break;
+                case "ssh":
+                    reader.CheckKeys(item, path, SshKeys);
+                    backends.Add(new SshBackendSettings(ParseHosts(reader, item, path, userHome)));
+                    break;
+                case "aws":
+                    reader.CheckKeys(item, path, AwsKeys);
+                    backends.Add(new AwsBackendSettings(
+                        reader.StringList(item, path, "regions"),
+                        reader.String(item, path, "profile"),
+                        reader.String(item, path, "endpoint")));
+                    break;
+                case null:
+                    reader.Error(item, $"{path}.type", "expected a backend type (local, ssh or aws), found none");
+                    break;
+                case var other:
+                    reader.Error(Reader.Child(item, "type")!, $"{path}.type", $"expected local, ssh or aws, found '{other}'");
+                    break;
+            }
+        }
+
+        return backends;
+    }
+
+    private static List<SshHostSettings> ParseHosts(Reader reader, YamlMappingNode backend, string path, string userHome)
+    {
+        var hosts = new List<SshHostSettings>();
+        var node = Reader.Child(backend, "hosts");
+        if (node is not YamlSequenceNode list || list.Children.Count == 0)
+        {
+            reader.Error(node ?? backend, $"{path}.hosts", $"expected a list of hosts (- host: name), found {(node is null ? "none" : Reader.Describe(node))}");
+            return hosts;
+        }
+
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var hostPath = $"{path}.hosts[{i}]";
+            if (reader.Mapping(list.Children[i], hostPath, SshHostKeys) is not { } item)
+            {
+                continue;
+            }
+
+            var host = reader.String(item, hostPath, "host");
+            if (host is null)
+            {
+                reader.Error(item, $"{hostPath}.host", "expected a host name, found none");
+                continue;
+            }
+
+            var port = 22;
+            if (reader.String(item, hostPath, "port") is { } portText
+                && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
+            {
+                reader.Error(Reader.Child(item, "port")!, $"{hostPath}.port", $"expected a port number from 1 to 65535, found '{portText}'");
+            }
+
+            var identity = reader.String(item, hostPath, "identity_file");
+            hosts.Add(new SshHostSettings(host, port, reader.String(item, hostPath, "user"), identity is null ? null : Path.GetFullPath(ExpandHome(identity, userHome))));
+        }
+
+        return hosts;
+    }
+
+    private static string ExpandHome(string path, string userHome) =>
+        path == "~" ? userHome
+        : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(userHome, path[2..])
+        : path;
+
+    private string? Variable(string name) => _getVariable(name) is { Length: > 0 } value ? value : null;
+
+    /// <summary>Reads nodes and records errors with their positions.</summary>
+    private sealed class Reader(string file, List<SettingsError> errors)
+    {
+        public static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "a mapping",
+            YamlSequenceNode => "a list",
+            YamlScalarNode { Value: null or "" } => "nothing",
+            YamlScalarNode s => $"'{s.Value}'",
+            _ => "an unknown node",
+        };
+
+        public void Error(YamlNode node, string key, string message) =>
+            errors.Add(new SettingsError(file, (int)node.Start.Line, (int)node.Start.Column, key, message));
+
+        public static YamlNode? Child(YamlMappingNode node, string key) =>
+            node.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: var k } && k == key).Value;
+
+        /// <summary>Expects a mapping whose keys are among <paramref name="allowed"/> (any when null).</summary>
+        public YamlMappingNode? Mapping(YamlNode node, string path, IReadOnlyList<string>? allowed)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                Error(node, path, $"expected a mapping, found {Describe(node)}");
+                return null;
+            }
+
+            if (allowed is not null)
+            {
+                CheckKeys(mapping, path, allowed);
+            }
+
+            return mapping;
+        }
+
+        public void CheckKeys(YamlMappingNode mapping, string path, IReadOnlyList<string> allowed)
+        {
+            foreach (var key in mapping.Children.Keys)
+            {
+                var name = (key as YamlScalarNode)?.Value ?? string.Empty;
+                if (!allowed.Contains(name))
+                {
+                    Error(key, path.Length == 0 ? name : $"{path}.{name}", $"unknown key; expected one of {string.Join(", ", allowed)}");
+                }
+            }
+        }
+
+        public string? String(YamlMappingNode mapping, string path, string key)
+        {
+            switch (Child(mapping, key))
+            {
+                case null:
+                    return null;
+                case YamlScalarNode { Value: null or "" }:
+                    return null;
+                case YamlScalarNode scalar:
+                    return scalar.Value;
+                case var other:
+                    Error(other, $"{path}.{key}", $"expected a single value, found {Describe(other)}");
+                    return null;
+            }
+        }
+
+        public List<string> StringList(YamlMappingNode mapping, string path, string key)
+        {
+            switch (Child(mapping, key))
+            {
+                case null:
+                    return [];
+                case YamlScalarNode { Value: { Length: > 0 } single }:
+                    return [single];
+                case YamlSequenceNode list:
+                    var values = new List<string>();
+                    foreach (var item in list.Children)
+                    {
+                        if (item is YamlScalarNode { Value: { Length: > 0 } value })
+                        {
+                            values.Add(value);
+                        }
+                        else
+                        {
+                            Error(item, $"{path}.{key}", $"expected a name, found {Describe(item)}");
+                        }
+                    }
+
+                    return values;
+                case var other:
+                    Error(other, $"{path}.{key}", $"expected a list of names, found {Describe(other)}");
+                    return [];
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace Dstack.Core.Settings;
+
+/// <summary>One host of an <c>ssh</c> backend.</summary>
+/// <param name="Host">The host name or address.</param>
+/// <param name="Port">The SSH port. <value>The default value is 22.</value></param>
+/// <param name="User">The user to log in as, or null for the current user.</param>
+/// <param name="IdentityFile">The private key (absolute, <c>~</c> expanded), or null for dstack's own key.</param>
+public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null);

@@ -1,0 +1,11 @@
+namespace Dstack.Core.Settings;
+
+/// <summary>Where the Temporal server is (the <c>temporal:</c> section of the user config).</summary>
+/// <param name="Address">host:port of its gRPC API. <value>The default value is <c>127.0.0.1:7233</c>.</value></param>
+/// <param name="Namespace">The namespace runs live in. <value>The default value is <c>default</c>.</value></param>
+/// <param name="TaskQueue">The task queue workers poll. <value>The default value is <c>dstack</c>.</value></param>
+public sealed record TemporalSettings(string Address = TemporalSettings.DefaultAddress, string Namespace = "default", string TaskQueue = "dstack")
+{
+    /// <summary>The address used when none is configured; nothing answering there starts the embedded server.</summary>
+    public const string DefaultAddress = "127.0.0.1:7233";
+}

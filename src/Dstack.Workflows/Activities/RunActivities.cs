@@ -1,0 +1,161 @@
+using Dstack.Core.Archives;
+using Dstack.Core.Artifacts;
+using Dstack.Core.Backends;
+using Dstack.Core.Environments;
+using Dstack.Core.Instances;
+using Dstack.Core.Jobs;
+using Dstack.Core.Runs;
+using Dstack.Core.Storage;
+using Dstack.Workflows.Contracts;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace Dstack.Workflows.Activities;
+
+/// <summary>
+/// The run workflow's activities: thin, idempotent adapters from the workflow to the backends and storage.
+/// Long ones heartbeat; failures users can act on become typed, non-retryable application failures.
+/// </summary>
+public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage storage)
+{
+    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(50);
+    private const int OutputChunkBytes = 1024 * 1024;
+
+    [Activity]
+    public async Task<FindOffersResult> FindOffersAsync(FindOffersInput input)
+    {
+        var offers = new List<InstanceOffer>();
+        var rejections = new List<string>();
+        foreach (var backend in backends.Where(b => input.Backends.Count == 0 || input.Backends.Contains(b.Name, StringComparer.Ordinal)))
+        {
+            var search = await backend.GetOffersAsync(input.Resources, CancellationToken);
+            rejections.AddRange(search.Rejections);
+            offers.AddRange(search.Offers.Where(o =>
+                (input.MaxPrice is not { } max || (o.PricePerHour ?? 0) <= max) &&
+                input.SpotPolicy switch { "spot" => o.Spot, "on-demand" => !o.Spot, _ => true }));
+        }
+
+        if (input.Backends.Count > 0 && !backends.Any(b => input.Backends.Contains(b.Name, StringComparer.Ordinal)))
+        {
+            rejections.Add($"none of the backends the workflow allows ({string.Join(", ", input.Backends)}) is configured; configured: {string.Join(", ", backends.Select(b => b.Name))}");
+        }
+
+        return new FindOffersResult([.. offers.OrderBy(o => o.PricePerHour ?? 0)], rejections);
+    }
+
+    [Activity]
+    public async Task<Instance> ProvisionAsync(ProvisionInput input)
+    {
+        try
+        {
+            return await Backend(input.Offer.Backend).ProvisionAsync(input.Offer, input.ClientToken, CancellationToken);
+        }
+        catch (NoCapacityException e)
+        {
+            throw new ApplicationFailureException(e.Message, errorType: FailureReason.NoCapacity, nonRetryable: true);
+        }
+    }
+
+    [Activity]
+    public Task ReleaseAsync(Instance instance) => Backend(instance.Backend).ReleaseAsync(instance, CancellationToken);
+
+    [Activity]
+    public async Task<PrepareJobResult> PrepareJobAsync(JobInput input)
+    {
+        await using var shell = await ConnectAsync(input.Instance);
+        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        var recipe = EnvironmentRecipe.FromSpec(input.Spec);
+        await using var code = await storage.OpenReadAsync(StorageLayout.Code(input.Spec.CodeHash), CancellationToken)
+            ?? throw new ApplicationFailureException($"the code snapshot {input.Spec.CodeHash} of run {input.Spec.RunName} is missing from storage ({storage.Location})", errorType: FailureReason.Error, nonRetryable: true);
+        var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
+        await job.PrepareAsync(code, script, CancellationToken);
+        return new PrepareJobResult(recipe.Key);
+    }
+
+    /// <summary>
+    /// Starts the job detached (idempotent) and follows its output into the log store until it exits. The heartbeat
+    /// carries the log offset, so an attempt on another worker re-attaches without restarting the job and without
+    /// losing or duplicating a byte of output.
+    /// </summary>
+    [Activity]
+    public async Task<ExecuteJobResult> ExecuteJobAsync(JobInput input)
+    {
+        var context = ActivityExecutionContext.Current;
+        var offset = context.Info.HeartbeatDetails.Count > 0 ? await context.Info.HeartbeatDetailAtAsync<long>(0) : 0L;
+        await using var shell = await ConnectAsync(input.Instance);
+        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        var logs = new LogStore(storage);
+        await job.StartAsync(CancellationToken);
+        while (true)
+        {
+            var exit = await job.GetExitCodeAsync(CancellationToken);
+            var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
+            if (output.Length > 0)
+            {
+                await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, offset, output, CancellationToken);
+                offset += output.Length;
+                context.Heartbeat(offset);
+                continue;
+            }
+
+            // The exit code was read before the output, so everything the job wrote is already stored.
+            if (exit is { } code)
+            {
+                return new ExecuteJobResult(code, offset);
+            }
+
+            context.Heartbeat(offset);
+            await Task.Delay(OutputPollInterval, CancellationToken);
+        }
+    }
+
+    [Activity]
+    public async Task StopJobAsync(StopJobInput input)
+    {
+        await using var shell = await ConnectAsync(input.Instance);
+        await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob).StopAsync(input.Force, cancellationToken: CancellationToken);
+    }
+
+    [Activity]
+    public async Task<UploadArtifactsResult> UploadArtifactsAsync(JobInput input)
+    {
+        var paths = input.Spec.Artifacts.Select(a => a.Path).ToList();
+        if (paths.Count == 0)
+        {
+            return new UploadArtifactsResult([], 0, 0);
+        }
+
+        await using var shell = await ConnectAsync(input.Instance);
+        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        var packed = await job.PackArtifactsAsync(paths, input.Spec.WorkingDir, CancellationToken);
+        var folder = Directory.CreateTempSubdirectory("dstack-artifacts-");
+        try
+        {
+            var local = Path.Combine(folder.FullName, "artifacts.tar.gz");
+            await using (var file = File.Create(local))
+            {
+                await shell.DownloadAsync(packed.ArchivePath, file, CancellationToken);
+            }
+
+            var files = Path.Combine(folder.FullName, "files");
+            await SafeExtractor.ExtractFileAsync(local, files, CancellationToken);
+            var index = await new ArtifactStore(storage).UploadAsync(input.Spec.RunName, StorageLayout.MainJob, files, paths, CancellationToken);
+            return new UploadArtifactsResult(paths, index.TotalBytes, index.Files.Count);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Activity]
+    public Task WriteManifestAsync(RunManifest manifest) => new ManifestStore(storage).WriteAsync(manifest, CancellationToken);
+
+    private static CancellationToken CancellationToken => ActivityExecutionContext.Current.CancellationToken;
+
+    private IBackend Backend(string name) =>
+        backends.FirstOrDefault(b => b.Name == name)
+        ?? throw new ApplicationFailureException($"backend '{name}' is not configured on this worker", errorType: FailureReason.Config, nonRetryable: true);
+
+    private Task<IInstanceShell> ConnectAsync(Instance instance) => Backend(instance.Backend).ConnectAsync(instance, CancellationToken);
+}

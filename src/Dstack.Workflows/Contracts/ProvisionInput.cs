@@ -1,0 +1,6 @@
+using Dstack.Core.Backends;
+
+namespace Dstack.Workflows.Contracts;
+
+/// <summary>One offer to provision; <paramref name="ClientToken"/> is unique per run and attempt so a retried activity never makes a second machine.</summary>
+public sealed record ProvisionInput(InstanceOffer Offer, string ClientToken);

@@ -1,0 +1,7 @@
+using Dstack.Core.Backends;
+using Dstack.Core.Runs;
+
+namespace Dstack.Workflows.Contracts;
+
+/// <summary>Stops a job: gracefully (SIGTERM, then SIGKILL after a grace period) or at once.</summary>
+public sealed record StopJobInput(RunSpec Spec, Instance Instance, bool Force);

@@ -1,0 +1,217 @@
+using Dstack.Core.Backends;
+using Dstack.Core.Runs;
+using Dstack.Workflows.Activities;
+using Dstack.Workflows.Contracts;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace Dstack.Workflows;
+
+/// <summary>
+/// One run: offers → capacity → release registered first → bootstrap → execute → persist (architecture.md, A run).
+/// The run name is the workflow ID. Signals <c>stop</c> and <c>abort</c>; query <c>status</c>.
+/// </summary>
+[Workflow(Name)]
+public sealed class RunWorkflow
+{
+    /// <summary>The workflow type name, as the CLI and the Temporal Web UI see it.</summary>
+    public const string Name = "RunWorkflow";
+
+    private static readonly ActivityOptions ShortActivity = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(5),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(200), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 10 },
+    };
+
+    private static readonly ActivityOptions ExecuteActivity = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromDays(30),
+        HeartbeatTimeout = TimeSpan.FromSeconds(10),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(200), MaximumInterval = TimeSpan.FromSeconds(5) },
+    };
+
+    private readonly List<string> _events = [];
+    private RunManifest _manifest = null!;
+    private Instance? _instance;
+    private int _attempt = 1;
+    private bool _stopRequested;
+    private bool _abortRequested;
+    private bool _stopSent;
+
+    /// <summary>Runs the workflow.</summary>
+    [WorkflowRun]
+    public async Task<RunResult> RunAsync(RunWorkflowInput input)
+    {
+        var spec = input.Spec;
+        _attempt = input.Attempt;
+        _manifest = new RunManifest { Spec = spec };
+        await SetStatusAsync(RunStatus.Submitted);
+
+        var offers = await Workflow.ExecuteActivityAsync(
+            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy)), ShortActivity);
+        if (offers.Offers.Count == 0)
+        {
+            var why = offers.Rejections.Count > 0 ? string.Join("; ", offers.Rejections) : "no backend is configured";
+            return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, $"No offer satisfies the resources asked for ({spec.Resources.Summary}): {why}", null);
+        }
+
+        await SetStatusAsync(RunStatus.Provisioning);
+        try
+        {
+            _instance = await ProvisionAsync(spec, offers.Offers);
+            if (_instance is null)
+            {
+                return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, "No backend had capacity for any offer: " + string.Join("; ", _events), null);
+            }
+
+            _manifest = _manifest with
+            {
+                Backend = _instance.Backend,
+                InstanceType = _instance.Offer.InstanceType,
+                Region = _instance.Offer.Region,
+                PricePerHour = _instance.Offer.PricePerHour,
+            };
+            Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Backend.ValueSet(_instance.Backend));
+            return await RunJobAsync(spec, _instance);
+        }
+        finally
+        {
+            // Whatever happened (done, failed, stopped, cancelled, terminated in code paths that reach here), no machine leaks.
+            if (_instance is { } instance)
+            {
+                using var detached = new CancellationTokenSource();
+                await Workflow.ExecuteActivityAsync((RunActivities a) => a.ReleaseAsync(instance), new ActivityOptions
+                {
+                    StartToCloseTimeout = TimeSpan.FromMinutes(5),
+                    CancellationToken = detached.Token,
+                    RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) },
+                });
+            }
+        }
+    }
+
+    /// <summary>Stops the job gracefully; its artifacts are still uploaded.</summary>
+    [WorkflowSignal("stop")]
+    public Task StopAsync()
+    {
+        _stopRequested = true;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Kills the job now; nothing is uploaded.</summary>
+    [WorkflowSignal("abort")]
+    public Task AbortAsync()
+    {
+        _abortRequested = true;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Gets where the run is now.</summary>
+    [WorkflowQuery("status")]
+    public RunProgress Status => new(
+        _manifest?.Status ?? RunStatus.Submitted,
+        _attempt,
+        _instance?.Backend,
+        _instance?.Offer.InstanceType,
+        _instance?.Offer.Region,
+        _instance?.Offer.PricePerHour,
+        [.. _events.TakeLast(20)]);
+
+    private async Task<Instance?> ProvisionAsync(RunSpec spec, IReadOnlyList<InstanceOffer> offers)
+    {
+        for (var i = 0; i < offers.Count; i++)
+        {
+            var offer = offers[i];
+            try
+            {
+                var token = $"{spec.RunName}-{_attempt}-{i}";
+                return await Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(new ProvisionInput(offer, token)), ShortActivity);
+            }
+            catch (ActivityFailureException e) when (e.InnerException is ApplicationFailureException { ErrorType: FailureReason.NoCapacity } noCapacity)
+            {
+                _events.Add($"{offer.Backend}/{offer.Region}/{offer.InstanceType}: {noCapacity.Message}");
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<RunResult> RunJobAsync(RunSpec spec, Instance instance)
+    {
+        var job = new JobInput(spec, instance, _attempt);
+        var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), ShortActivity);
+        _manifest = _manifest with { EnvironmentHash = prepared.EnvironmentHash, StartedAt = Workflow.UtcNow };
+        if (_abortRequested)
+        {
+            return await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null);
+        }
+
+        await SetStatusAsync(RunStatus.Running);
+        var execution = Workflow.ExecuteActivityAsync((RunActivities a) => a.ExecuteJobAsync(job), ExecuteActivity);
+        var maxDuration = spec.MaxDuration is { } limit ? Workflow.DelayAsync(limit) : null;
+        var timedOut = false;
+        while (!execution.IsCompleted)
+        {
+            var stopWanted = Workflow.WaitConditionAsync(() => (_stopRequested || _abortRequested) && !_stopSent);
+            var winner = maxDuration is null
+                ? await Workflow.WhenAnyAsync(execution, stopWanted)
+                : await Workflow.WhenAnyAsync(execution, stopWanted, maxDuration);
+            if (winner == execution)
+            {
+                break;
+            }
+
+            timedOut |= winner == maxDuration;
+            maxDuration = null;
+            _stopSent = true;
+            var force = _abortRequested || timedOut;
+            _events.Add(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : "stop requested");
+            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force)), ShortActivity);
+        }
+
+        var result = await execution;
+        _manifest = _manifest with { ExitCode = result.ExitCode };
+        if (_abortRequested)
+        {
+            return await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted by the user; artifacts were not uploaded.", result.ExitCode);
+        }
+
+        if (spec.Artifacts.Count > 0)
+        {
+            await SetStatusAsync(RunStatus.Uploading);
+            var uploaded = await Workflow.ExecuteActivityAsync((RunActivities a) => a.UploadArtifactsAsync(job), ShortActivity);
+            _manifest = _manifest with { Artifacts = uploaded.Paths };
+        }
+
+        if (timedOut)
+        {
+            return await FinishAsync(RunStatus.Failed, FailureReason.MaxDuration, $"The run exceeded max_duration ({spec.MaxDuration}) and was stopped.", result.ExitCode);
+        }
+
+        if (_stopRequested)
+        {
+            return await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, "Stopped by the user.", result.ExitCode);
+        }
+
+        return result.ExitCode == 0
+            ? await FinishAsync(RunStatus.Done, null, null, 0)
+            : await FinishAsync(RunStatus.Failed, FailureReason.Error, $"The job exited with code {result.ExitCode}.", result.ExitCode);
+    }
+
+    private async Task SetStatusAsync(RunStatus status)
+    {
+        _manifest = _manifest with { Status = status };
+        _events.Add(status.ToDisplayName());
+        Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Status.ValueSet(status.ToDisplayName()));
+        var manifest = _manifest;
+        await Workflow.ExecuteActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), ShortActivity);
+    }
+
+    private async Task<RunResult> FinishAsync(RunStatus status, string? reason, string? message, int? exitCode)
+    {
+        _manifest = _manifest with { Reason = reason, Message = message, FinishedAt = Workflow.UtcNow, ExitCode = exitCode ?? _manifest.ExitCode };
+        await SetStatusAsync(status);
+        return new RunResult(status, _manifest.ExitCode, reason, message);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+using Temporalio.Workflows;
+
+namespace Dstack.TemporalServer.Tests.Conformance;
+
+[Collection(ServerCollection.Name)]
+public sealed class QueriesTests(ServerFixture server)
+{
+    private readonly string _queue = $"tq-{Guid.NewGuid()}";
+
+    [Fact]
+    public async Task Query_RunningWorkflow_ReturnsHandlerResult()
+    {
+        using var worker = NewWorker();
+        await worker.ExecuteAsync(async () =>
+        {
+            var h = await server.Client.StartWorkflowAsync(
+                (QueryWorkflow wf) => wf.RunAsync(),
+                new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+            Assert.Equal("waiting", await h.QueryAsync(wf => wf.State));
+            await h.SignalAsync(wf => wf.SetAsync("updated"));
+            Assert.Equal("updated", await h.QueryAsync(wf => wf.State));
+            Assert.Equal("updated!", await h.QueryAsync(wf => wf.Decorate("!")));
+            await h.SignalAsync(wf => wf.FinishAsync());
+            await h.GetResultAsync();
+        });
+    }
+
+    [Fact]
+    public async Task Query_ClosedWorkflow_ReturnsFinalState()
+    {
+        using var worker = NewWorker();
+        await worker.ExecuteAsync(async () =>
+        {
+            var h = await server.Client.StartWorkflowAsync(
+                (QueryWorkflow wf) => wf.RunAsync(),
+                new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+            await h.SignalAsync(wf => wf.SetAsync("final"));
+            await h.SignalAsync(wf => wf.FinishAsync());
+            Assert.Equal("final", await h.GetResultAsync());
+            Assert.Equal("final", await h.QueryAsync(wf => wf.State));
+        });
+    }
+
+    [Fact]
+    public async Task Query_ClosedWorkflowWithRejectNotOpen_ThrowsQueryRejected()
+    {
+        using var worker = NewWorker();
+        var rejected = await worker.ExecuteAsync(async () =>
+        {
+            var h = await server.Client.StartWorkflowAsync(
+                (QueryWorkflow wf) => wf.RunAsync(),
+                new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+            await h.SignalAsync(wf => wf.FinishAsync());
+            await h.GetResultAsync();
+            return await Assert.ThrowsAsync<WorkflowQueryRejectedException>(() =>
+                h.QueryAsync(wf => wf.State, new WorkflowQueryOptions { RejectCondition = QueryRejectCondition.NotOpen }));
+        });
+        Assert.Equal(WorkflowExecutionStatus.Completed, rejected.WorkflowStatus);
+    }
+
+    [Fact]
+    public async Task Query_HandlerThrows_WorkflowQueryFailedException()
+    {
+        using var worker = NewWorker();
+        var failure = await worker.ExecuteAsync(async () =>
+        {
+            var h = await server.Client.StartWorkflowAsync(
+                (QueryWorkflow wf) => wf.RunAsync(),
+                new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+            var ex = await Assert.ThrowsAsync<WorkflowQueryFailedException>(() => h.QueryAsync(wf => wf.Throw()));
+
+            // A failed query does not affect the workflow.
+            await h.SignalAsync(wf => wf.FinishAsync());
+            Assert.Equal("waiting", await h.GetResultAsync());
+            return ex;
+        });
+        Assert.Contains("query handler is broken", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_UnknownQueryType_WorkflowQueryFailedException()
+    {
+        using var worker = NewWorker();
+        var failure = await worker.ExecuteAsync(async () =>
+        {
+            var h = await server.Client.StartWorkflowAsync(
+                (QueryWorkflow wf) => wf.RunAsync(),
+                new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+            var ex = await Assert.ThrowsAsync<WorkflowQueryFailedException>(() => h.QueryAsync<string>("NoSuchQuery", []));
+            await h.TerminateAsync();
+            return ex;
+        });
+        Assert.Contains("NoSuchQuery", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_SentBeforeFirstWorkflowTask_AnsweredWithFirstTask()
+    {
+        var h = await server.Client.StartWorkflowAsync(
+            (QueryWorkflow wf) => wf.RunAsync(),
+            new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+
+        // No worker yet: the query waits for the workflow's first task.
+        var query = h.QueryAsync(wf => wf.State);
+        using var worker = NewWorker();
+        await worker.ExecuteAsync(async () =>
+        {
+            Assert.Equal("waiting", await query.WaitAsync(TimeSpan.FromSeconds(10)));
+            await h.SignalAsync(wf => wf.FinishAsync());
+            await h.GetResultAsync();
+        });
+    }
+
+    [Fact]
+    public async Task Query_WhileWorkflowTaskInFlight_AnsweredAfterTaskWithItsEffects()
+    {
+        using var worker = NewWorker();
+        await worker.ExecuteAsync(async () =>
+        {
+            var h = await server.Client.StartWorkflowAsync(
+                (QueryWorkflow wf) => wf.RunAsync(),
+                new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+            Assert.Equal("waiting", await h.QueryAsync(wf => wf.State));
+
+            // The handler of this signal blocks its workflow task for a while.
+            await h.SignalAsync(wf => wf.SlowSetAsync("slow"));
+            await Eventually.Async(
+                async () => (await h.DescribeRawAsync()).PendingWorkflowTask?.State == PendingWorkflowTaskState.Started,
+                TimeSpan.FromSeconds(5));
+            Assert.Equal("slow", await h.QueryAsync(wf => wf.State));
+            await h.SignalAsync(wf => wf.FinishAsync());
+            Assert.Equal("slow", await h.GetResultAsync());
+        });
+    }
+
+    [Fact]
+    public async Task Query_ClosedBeforeFirstWorkflowTask_ThrowsFailedPrecondition()
+    {
+        var h = await server.Client.StartWorkflowAsync(
+            (QueryWorkflow wf) => wf.RunAsync(),
+            new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+        await h.TerminateAsync();
+
+        // No workflow task ever completed, so no worker can rebuild the state (WorkflowNotReady).
+        var ex = await Assert.ThrowsAsync<RpcException>(() => h.QueryAsync(wf => wf.State));
+        Assert.Equal(RpcException.StatusCode.FailedPrecondition, ex.Code);
+    }
+
+    private TemporalWorker NewWorker() =>
+        new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<QueryWorkflow>());
+
+    [Workflow]
+    public sealed class QueryWorkflow
+    {
+        private static readonly ConcurrentDictionary<string, bool> SlowedDown = new();
+        private bool _finish;
+
+        [WorkflowQuery]
+        public string State { get; private set; } = "waiting";
+
+        [WorkflowRun]
+        public async Task<string> RunAsync()
+        {
+            await Workflow.WaitConditionAsync(() => _finish);
+            return State;
+        }
+
+        [WorkflowQuery]
+        public string Decorate(string suffix) => State + suffix;
+
+        [WorkflowQuery]
+        public string Throw() => throw new InvalidOperationException("query handler is broken");
+
+        [WorkflowSignal]
+        public Task SetAsync(string value)
+        {
+            State = value;
+            return Task.CompletedTask;
+        }
+
+        [WorkflowSignal]
+        public Task SlowSetAsync(string value)
+        {
+            State = value;
+            if (SlowedDown.TryAdd(Workflow.Info.WorkflowId, true))
+            {
+                // Keeps this workflow task started on the server (below the SDK's 2 s deadlock detection).
+                Thread.Sleep(700);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        [WorkflowSignal]
+        public Task FinishAsync()
+        {
+            _finish = true;
+            return Task.CompletedTask;
+        }
+    }
+}

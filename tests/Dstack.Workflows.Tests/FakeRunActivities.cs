@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Dstack.Core.Backends;
+using Dstack.Core.Runs;
+using Dstack.Workflows.Contracts;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace Dstack.Workflows.Tests;
+
+/// <summary>
+/// Stands in for the backends and storage under the real activity names, recording every call, so the workflow's
+/// decisions (what it calls, in which order, with what) are what the tests assert.
+/// </summary>
+public sealed class FakeRunActivities
+{
+    private readonly TaskCompletionSource<int> _jobExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public ConcurrentQueue<RunManifest> Manifests { get; } = new();
+
+    public IReadOnlyList<InstanceOffer> Offers { get; set; } = [Offer("local")];
+
+    public HashSet<string> NoCapacityBackends { get; } = [];
+
+    /// <summary>Gets or sets the exit code of a job that ends by itself; null keeps it running until stopped.</summary>
+    public int? ExitCode { get; set; } = 0;
+
+    public bool FailExecution { get; set; }
+
+    public static InstanceOffer Offer(string backend, decimal price = 0) =>
+        new(backend, "region", backend + "-type", new MachineResources(8, 16L << 30, [], 100L << 30), price, false, "available");
+
+    public Task<int> JobStarted => _jobStarted.Task;
+
+    private readonly TaskCompletionSource<int> _jobStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [Activity("FindOffers")]
+    public FindOffersResult FindOffers(FindOffersInput input)
+    {
+        Calls.Enqueue("FindOffers");
+        return new FindOffersResult(Offers, Offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : []);
+    }
+
+    [Activity("Provision")]
+    public Instance Provision(ProvisionInput input)
+    {
+        Calls.Enqueue($"Provision {input.Offer.Backend} {input.ClientToken}");
+        if (NoCapacityBackends.Contains(input.Offer.Backend))
+        {
+            throw new ApplicationFailureException("InsufficientInstanceCapacity", errorType: FailureReason.NoCapacity, nonRetryable: true);
+        }
+
+        return new Instance(input.Offer.Backend, input.Offer.Backend + "-1", input.Offer);
+    }
+
+    [Activity("Release")]
+    public void Release(Instance instance) => Calls.Enqueue($"Release {instance.InstanceId}");
+
+    [Activity("PrepareJob")]
+    public PrepareJobResult PrepareJob(JobInput input)
+    {
+        Calls.Enqueue("PrepareJob");
+        return new PrepareJobResult("env-key");
+    }
+
+    [Activity("ExecuteJob")]
+    public async Task<ExecuteJobResult> ExecuteJobAsync(JobInput input)
+    {
+        Calls.Enqueue("ExecuteJob");
+        _jobStarted.TrySetResult(0);
+        if (FailExecution)
+        {
+            throw new ApplicationFailureException("the instance disappeared", errorType: "Broken", nonRetryable: true);
+        }
+
+        if (ExitCode is { } code)
+        {
+            return new ExecuteJobResult(code, 10);
+        }
+
+        return new ExecuteJobResult(await _jobExit.Task.WaitAsync(ActivityExecutionContext.Current.CancellationToken), 10);
+    }
+
+    [Activity("StopJob")]
+    public void StopJob(StopJobInput input)
+    {
+        Calls.Enqueue($"StopJob force={input.Force}");
+        _jobExit.TrySetResult(input.Force ? 137 : 143);
+    }
+
+    [Activity("UploadArtifacts")]
+    public UploadArtifactsResult UploadArtifacts(JobInput input)
+    {
+        Calls.Enqueue("UploadArtifacts");
+        return new UploadArtifactsResult([.. input.Spec.Artifacts.Select(a => a.Path)], 5, 1);
+    }
+
+    [Activity("WriteManifest")]
+    public void WriteManifest(RunManifest manifest) => Manifests.Enqueue(manifest);
+}

@@ -1,0 +1,175 @@
+using Dstack.Core.Runs;
+using Dstack.TemporalServer.Hosting;
+using Dstack.Workflows.Contracts;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+
+namespace Dstack.Workflows.Tests;
+
+/// <summary>The run workflow's decisions, against the embedded Temporal server with the activities faked by name.</summary>
+public sealed class RunWorkflowTests : IAsyncLifetime
+{
+    private EmbeddedTemporalServer _server = null!;
+    private TemporalClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
+        {
+            foreach (var key in DstackSearchAttributes.All)
+            {
+                o.SearchAttributes[key.Name] = key.ValueType;
+            }
+        });
+        _client = await TemporalClient.ConnectAsync(new(_server.Address));
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Run_JobSucceeds_DoneAndMachineReleased()
+    {
+        var fake = new FakeRunActivities();
+        var result = await RunAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] });
+        Assert.Equal(new RunResult(RunStatus.Done, 0, null, null), result);
+        Assert.Equal(["FindOffers", "Provision", "PrepareJob", "ExecuteJob", "UploadArtifacts", "Release local-1"],
+            fake.Calls.Select(c => c.StartsWith("Provision", StringComparison.Ordinal) ? "Provision" : c));
+        Assert.Equal(
+            [RunStatus.Submitted, RunStatus.Provisioning, RunStatus.Running, RunStatus.Uploading, RunStatus.Done],
+            fake.Manifests.Select(m => m.Status));
+        Assert.Equal("local", fake.Manifests.Last().Backend);
+    }
+
+    [Fact]
+    public async Task Run_NoOffers_FailsNoCapacityWithoutProvisioning()
+    {
+        var fake = new FakeRunActivities { Offers = [] };
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(FailureReason.NoCapacity, result.Reason);
+        Assert.Contains("remote backend is needed", result.Message, StringComparison.Ordinal);
+        Assert.Equal(["FindOffers"], fake.Calls);
+    }
+
+    [Fact]
+    public async Task Run_FirstOfferHasNoCapacity_ProvisionsNextWithItsOwnClientToken()
+    {
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1), FakeRunActivities.Offer("local", 2)] };
+        fake.NoCapacityBackends.Add("aws");
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Done, result.Status);
+        var provisions = fake.Calls.Where(c => c.StartsWith("Provision", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["Provision aws run-1-1-0", "Provision local run-1-1-1"], provisions);
+        Assert.Contains("Release local-1", fake.Calls);
+    }
+
+    [Fact]
+    public async Task Run_NonZeroExit_FailedWithErrorAndArtifactsUploaded()
+    {
+        var fake = new FakeRunActivities { ExitCode = 3 };
+        var result = await RunAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] });
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(FailureReason.Error, result.Reason);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("UploadArtifacts", fake.Calls);
+        Assert.Equal("Release local-1", fake.Calls.Last());
+    }
+
+    [Fact]
+    public async Task Stop_WhileRunning_GracefulStopThenArtifactsThenStopped()
+    {
+        var fake = new FakeRunActivities { ExitCode = null };
+        var result = await RunAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] }, async handle =>
+        {
+            await fake.JobStarted;
+            await handle.SignalAsync(wf => wf.StopAsync());
+        });
+        Assert.Equal(RunStatus.Stopped, result.Status);
+        Assert.Equal(143, result.ExitCode);
+        Assert.Contains("StopJob force=False", fake.Calls);
+        Assert.Contains("UploadArtifacts", fake.Calls);
+        Assert.Equal("Release local-1", fake.Calls.Last());
+    }
+
+    [Fact]
+    public async Task Abort_WhileRunning_KilledNoArtifactsAborted()
+    {
+        var fake = new FakeRunActivities { ExitCode = null };
+        var result = await RunAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] }, async handle =>
+        {
+            await fake.JobStarted;
+            await handle.SignalAsync(wf => wf.AbortAsync());
+        });
+        Assert.Equal(RunStatus.Aborted, result.Status);
+        Assert.Contains("StopJob force=True", fake.Calls);
+        Assert.DoesNotContain("UploadArtifacts", fake.Calls);
+        Assert.Equal("Release local-1", fake.Calls.Last());
+    }
+
+    [Fact]
+    public async Task MaxDuration_Exceeded_JobKilledAndFailed()
+    {
+        var fake = new FakeRunActivities { ExitCode = null };
+        var result = await RunAsync(fake, Spec() with { MaxDuration = TimeSpan.FromMilliseconds(300) });
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(FailureReason.MaxDuration, result.Reason);
+        Assert.Contains("StopJob force=True", fake.Calls);
+    }
+
+    [Fact]
+    public async Task Execute_FailsForGood_WorkflowFailsButMachineIsReleased()
+    {
+        var fake = new FakeRunActivities { FailExecution = true };
+        var error = await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(fake, Spec()));
+        Assert.IsType<ActivityFailureException>(error.InnerException);
+        Assert.Equal("Release local-1", fake.Calls.Last());
+    }
+
+    [Fact]
+    public async Task Status_Query_ReportsPhaseAndInstance()
+    {
+        var fake = new FakeRunActivities { ExitCode = null };
+        RunProgress? progress = null;
+        await RunAsync(fake, Spec(), async handle =>
+        {
+            await fake.JobStarted;
+            progress = await handle.QueryAsync(wf => wf.Status);
+            await handle.SignalAsync(wf => wf.StopAsync());
+        });
+        Assert.NotNull(progress);
+        Assert.Equal(RunStatus.Running, progress.Status);
+        Assert.Equal("local", progress.Backend);
+        Assert.Equal("local-type", progress.InstanceType);
+    }
+
+    private static RunSpec Spec() => new()
+    {
+        RunName = "run-1",
+        WorkflowName = "train",
+        Provider = "bash",
+        Repo = new RepoInfo("repo", null, "main", "abc", false),
+        CodeHash = "hash",
+        Commands = ["echo hi"],
+        User = "tester",
+        SubmittedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private async Task<RunResult> RunAsync(FakeRunActivities fake, RunSpec spec, Func<WorkflowHandle<RunWorkflow, RunResult>, Task>? whileRunning = null)
+    {
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(fake));
+        return await worker.ExecuteAsync(async () =>
+        {
+            var handle = await _client.StartWorkflowAsync(
+                (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, 1)),
+                new WorkflowOptions($"{spec.RunName}-{Guid.NewGuid()}", queue));
+            if (whileRunning is not null)
+            {
+                await whileRunning(handle);
+            }
+
+            return await handle.GetResultAsync();
+        });
+    }
+}
