@@ -7,11 +7,22 @@ namespace Dstack.Cli;
 /// <summary>Builds the <c>dstack</c> command tree and runs a command line through it.</summary>
 internal static class DstackCli
 {
-    public static RootCommand CreateRootCommand(IAnsiConsole console)
+    public static RootCommand CreateRootCommand(IAnsiConsole console) => CreateRootCommand(console, CliContext.CreateDefault(console));
+
+    public static RootCommand CreateRootCommand(IAnsiConsole console, CliContext context)
     {
         var root = new RootCommand("dstack: run ML workflows declared in .dstack/workflows.yaml.");
+        root.Subcommands.Add(new InitCommand(console));
         root.Subcommands.Add(new ValidateCommand(console));
+        root.Subcommands.Add(new RunCommand(console, context));
+        root.Subcommands.Add(new ServerCommand(console, context));
+        root.Subcommands.Add(new WorkerCommand(console, context));
         root.Subcommands.Add(new SchemaCommand(console));
+        root.Subcommands.Add(new PsCommand(console, context));
+        root.Subcommands.Add(new LogsCommand(console, context));
+        root.Subcommands.Add(new StopCommand(console, context));
+        root.Subcommands.Add(new RmCommand(console, context));
+        root.Subcommands.Add(new ArtifactsCommand(console, context));
         foreach (var version in root.Options.OfType<VersionOption>())
         {
             version.Action = new VersionAction(console);
@@ -25,10 +36,20 @@ internal static class DstackCli
     /// <param name="console">Where commands write.</param>
     /// <param name="configuration">Where help and version text go (the process's standard output by default).</param>
     /// <param name="cancellationToken">Cancels the command.</param>
+    public static Task<int> RunAsync(
+        string[] args, IAnsiConsole console, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default) =>
+        RunAsync(args, console, CliContext.CreateDefault(console), configuration, cancellationToken);
+
+    /// <summary>Parses and runs <paramref name="args"/> with <paramref name="context"/> (tests pass their own).</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="console">Where commands write.</param>
+    /// <param name="context">Settings, storage and Temporal for the commands.</param>
+    /// <param name="configuration">Where help and version text go (the process's standard output by default).</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
     public static async Task<int> RunAsync(
-        string[] args, IAnsiConsole console, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default)
+        string[] args, IAnsiConsole console, CliContext context, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default)
     {
-        var parseResult = CreateRootCommand(console).Parse(args);
+        var parseResult = CreateRootCommand(console, context).Parse(args);
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)

@@ -22,6 +22,10 @@ internal static class ErrorReporter
                 console.MarkupLine($"[red]{count} configuration {(count == 1 ? "error" : "errors")}[/]");
                 return ExitCodes.ConfigOrUsage;
 
+            case CommandException command:
+                console.MarkupLineInterpolated($"[red]error:[/] {command.Message}");
+                return command.ExitCode;
+
             default:
                 console.MarkupLineInterpolated($"[red]error:[/] {exception.Message}");
                 return ExitCodes.RunFailure;

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Dstack.Core.Instances;
+
+namespace Dstack.Backends.Local;
+
+/// <summary>
+/// This machine as an instance: scripts run in <c>/bin/bash -s</c> (the script on standard input, never on a command
+/// line), files are read and written directly.
+/// </summary>
+public sealed class LocalShell : IInstanceShell
+{
+    private const string Bash = "/bin/bash";
+
+    /// <summary>Creates a shell whose dstack folder is <paramref name="dstackDirectory"/> (created).</summary>
+    public LocalShell(string dstackDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dstackDirectory);
+        DstackDirectory = Path.GetFullPath(dstackDirectory);
+        Directory.CreateDirectory(DstackDirectory);
+    }
+
+    /// <inheritdoc />
+    public string DstackDirectory { get; }
+
+    /// <summary>Gets the instance folder of a dstack home: <c>$DSTACK_HOME/instance</c>.</summary>
+    public static string DirectoryFor(string dstackHome) => Path.Combine(dstackHome, "instance");
+
+    /// <inheritdoc />
+    public async Task<ShellResult> RunAsync(string script, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        var start = new ProcessStartInfo(Bash)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = DstackDirectory,
+        };
+        start.ArgumentList.Add("-s");
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Bash}.");
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.StandardInput.WriteAsync(script.AsMemory(), cancellationToken).ConfigureAwait(false);
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            return new ShellResult(process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            // Only bash itself: its detached children (a started job) must outlive a cancelled call.
+            process.Kill(entireProcessTree: false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task UploadAsync(Stream content, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no folder.", nameof(path));
+        Directory.CreateDirectory(folder);
+
+        // Through a temporary file and a rename, so that the instance never sees a partial file.
+        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DownloadAsync(string path, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, useAsync: true);
+        await using (file.ConfigureAwait(false))
+        {
+            await file.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, useAsync: true);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return 0;
+        }
+
+        await using (file.ConfigureAwait(false))
+        {
+            if (offset >= file.Length)
+            {
+                return 0;
+            }
+
+            file.Position = offset;
+            return await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,90 @@
+using System.Net.Sockets;
+using Dstack.Core.Settings;
+using Dstack.Core.Storage;
+using Spectre.Console;
+using Temporalio.Client;
+
+namespace Dstack.Cli;
+
+/// <summary>
+/// What commands need from outside the process: settings, storage, a Temporal client and the clock, each made only
+/// when a command asks for it. <see cref="CreateDefault"/> builds them from the user config; tests pass their own.
+/// </summary>
+internal sealed record CliContext
+{
+    /// <summary>Gets a function that loads the user config (once; later calls return the same settings).</summary>
+    public required Func<DstackSettings> LoadSettings { get; init; }
+
+    /// <summary>Gets a function that opens the configured storage.</summary>
+    public required Func<CancellationToken, Task<IStorage>> OpenStorageAsync { get; init; }
+
+    /// <summary>
+    /// Gets a function that connects to the configured Temporal server without starting one (the commands that read,
+    /// signal or remove runs have nothing to ask a freshly started, empty server). When nothing answers it returns no
+    /// client and a message saying where it looked and what to do.
+    /// </summary>
+    public required Func<CancellationToken, Task<(ITemporalClient? Client, string? Unavailable)>> TryConnectTemporalAsync { get; init; }
+
+    /// <summary>Gets the clock.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Connects to Temporal for a command that cannot do without it.</summary>
+    /// <exception cref="CommandException">Nothing answers at the configured address.</exception>
+    public async Task<ITemporalClient> ConnectTemporalAsync(CancellationToken cancellationToken)
+    {
+        var (client, unavailable) = await TryConnectTemporalAsync(cancellationToken);
+        return client ?? throw new CommandException(unavailable ?? "Temporal is not available.");
+    }
+
+    /// <summary>Builds the context of a real command line: the user config, local storage and the configured Temporal.</summary>
+    /// <param name="console">Where the Temporal connector reports.</param>
+    /// <param name="getVariable">Reads environment variables (<c>DSTACK_HOME</c>, <c>DSTACK_*</c> overrides); the process's by default.</param>
+    public static CliContext CreateDefault(IAnsiConsole console, Func<string, string?>? getVariable = null)
+    {
+        _ = console; // for the Temporal connector's messages once it is wired in
+        var settings = new Lazy<DstackSettings>(() => new SettingsLoader(getVariable ?? Environment.GetEnvironmentVariable).Load());
+        return new CliContext
+        {
+            LoadSettings = () => settings.Value,
+            OpenStorageAsync = _ => Task.FromResult<IStorage>(OpenStorage(settings.Value)),
+            TryConnectTemporalAsync = cancellationToken => TryConnectAsync(settings.Value, cancellationToken),
+        };
+    }
+
+    private static LocalStorage OpenStorage(DstackSettings settings) => settings.Storage.Type switch
+    {
+        "local" => new LocalStorage(settings.Storage.Path),
+        var type => throw new CommandException(
+            $"storage type '{type}' in {settings.ConfigFile}: this dstack command reads local storage only so far; set storage.type to local."),
+    };
+
+    // TODO(lead): replace with Temporal/TemporalConnector.ConnectAsync(settings, startServerIfDown: false, ...) once it
+    // lands, mapping its TemporalUnavailableException to (null, e.Message).
+    private static async Task<(ITemporalClient? Client, string? Unavailable)> TryConnectAsync(DstackSettings settings, CancellationToken cancellationToken)
+    {
+        var address = settings.Temporal.Address;
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out var port))
+        {
+            throw new CommandException($"the Temporal address '{address}' is not host:port.");
+        }
+
+        using (var probe = new TcpClient())
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await probe.ConnectAsync(address[..colon], port, timeout.Token);
+            }
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                return (null, $"nothing answers at the Temporal address {address}. Start one with `dstack server`, or point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) at a running Temporal server.");
+            }
+        }
+
+        var options = new TemporalClientConnectOptions(address) { Namespace = settings.Temporal.Namespace };
+        return (await TemporalClient.ConnectAsync(options), null);
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Text;
+using Dstack.Core.Runs;
+using Dstack.Core.Storage;
+using Spectre.Console;
+
+namespace Dstack.Cli.Commands;
+
+/// <summary><c>dstack logs</c>: prints a run's output as stored, and follows it while the run goes on.</summary>
+internal sealed class LogsCommand : DstackCommand
+{
+    /// <summary>How often <c>--follow</c> looks for new output: often enough to feel live, cheap on a local folder.</summary>
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose output to print." };
+
+    private static readonly Option<bool> FollowOption = new("--follow", "-f")
+    {
+        Description = "Keep printing new output until the run finishes.",
+    };
+
+    private readonly CliContext _context;
+
+    public LogsCommand(IAnsiConsole console, CliContext context)
+        : base("logs", "Print the output of a run (raw, as the job wrote it).", console)
+    {
+        _context = context;
+        Arguments.Add(RunArgument);
+        Options.Add(FollowOption);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var run = parseResult.GetValue(RunArgument)!; // a required argument
+        var follow = parseResult.GetValue(FollowOption);
+        var storage = await _context.OpenStorageAsync(cancellationToken);
+        var manifests = new ManifestStore(storage);
+        var logs = new LogStore(storage);
+        const string job = StorageLayout.MainJob;
+
+        var manifest = await manifests.ReadAsync(run, cancellationToken);
+        if (manifest is null && (await storage.ListAsync(StorageLayout.LogPrefix(run, job), cancellationToken)).Count == 0)
+        {
+            throw new CommandException($"run {run} not found in {storage.Location}.");
+        }
+
+        // A job's output may split a UTF-8 character between two chunks; the decoder keeps the first half.
+        var decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetDecoder();
+        var writer = Console.Profile.Out.Writer;
+        long offset = 0;
+        while (true)
+        {
+            // Checked before reading: once the run is finished, the read that follows gets the whole rest of the log.
+            var last = !follow || manifest is null || manifest.Status.IsFinished();
+            (var data, offset) = await logs.ReadAsync(run, job, offset, cancellationToken);
+            Write(writer, decoder, data, flush: last);
+            if (last)
+            {
+                return ExitCodes.Ok;
+            }
+
+            await Task.Delay(PollInterval, _context.Time, cancellationToken);
+            manifest = await manifests.ReadAsync(run, cancellationToken);
+        }
+    }
+
+    private static void Write(TextWriter writer, Decoder decoder, byte[] data, bool flush)
+    {
+        var chars = new char[decoder.GetCharCount(data, flush)];
+        var count = decoder.GetChars(data, chars, flush);
+        writer.Write(chars, 0, count);
+        writer.Flush();
+    }
+}

@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Dstack.Cli.Runs;
+using Dstack.Core.Artifacts;
+using Dstack.Core.Runs;
+using Dstack.Core.Storage;
+using Spectre.Console;
+
+namespace Dstack.Cli.Commands;
+
+/// <summary><c>dstack ps</c>: lists runs, or shows one in detail.</summary>
+internal sealed class PsCommand : DstackCommand
+{
+    private static readonly Argument<string?> RunArgument = new("RUN")
+    {
+        Description = "Show this run in detail.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<bool> AllOption = new("--all", "-a")
+    {
+        Description = "Show all runs (default: the unfinished runs and the last finished one).",
+    };
+
+    private static readonly Option<bool> JsonOption = new("--json")
+    {
+        Description = "Print a JSON array of runs (camelCase fields) instead of a table.",
+    };
+
+    private readonly CliContext _context;
+
+    public PsCommand(IAnsiConsole console, CliContext context)
+        : base("ps", "List runs: their status, backend and price. Works from storage alone when Temporal is down.", console)
+    {
+        _context = context;
+        Arguments.Add(RunArgument);
+        Options.Add(AllOption);
+        Options.Add(JsonOption);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var name = parseResult.GetValue(RunArgument);
+        var json = parseResult.GetValue(JsonOption);
+        var storage = await _context.OpenStorageAsync(cancellationToken);
+        var (temporal, unavailable) = await _context.TryConnectTemporalAsync(cancellationToken);
+        var catalog = new RunCatalog(storage, temporal);
+
+        if (name is not null)
+        {
+            var run = await catalog.GetAsync(name, cancellationToken) ?? throw new CommandException($"run {name} not found in {storage.Location}.");
+            if (json)
+            {
+                WriteJson([run]);
+                return ExitCodes.Ok;
+            }
+
+            var index = await new ArtifactStore(storage).ReadIndexAsync(name, StorageLayout.MainJob, cancellationToken);
+            WriteDetails(run, index);
+            WriteUnavailable(unavailable);
+            return ExitCodes.Ok;
+        }
+
+        var runs = await catalog.ListAsync(cancellationToken);
+        if (!parseResult.GetValue(AllOption))
+        {
+            runs = Recent(runs);
+        }
+
+        if (json)
+        {
+            WriteJson(runs);
+            return ExitCodes.Ok;
+        }
+
+        if (runs.Count == 0)
+        {
+            Console.MarkupLine("No runs yet. Start one with [bold]dstack run WORKFLOW[/].");
+        }
+        else
+        {
+            WriteTable(runs);
+        }
+
+        WriteUnavailable(unavailable);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The unfinished runs and the most recently finished one, as dstack has always shown by default.</summary>
+    private static List<RunView> Recent(IReadOnlyList<RunView> runs)
+    {
+        var lastFinished = runs
+            .Where(r => r.Status.IsFinished())
+            .MaxBy(r => r.Manifest?.FinishedAt ?? r.SubmittedAt);
+        return [.. runs.Where(r => !r.Status.IsFinished() || ReferenceEquals(r, lastFinished))];
+    }
+
+    private static string Price(decimal? pricePerHour) =>
+        pricePerHour is { } price ? string.Create(CultureInfo.InvariantCulture, $"${price:0.####}/h") : "-";
+
+    private static string Time(DateTimeOffset? time, DateTimeOffset now) =>
+        time is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ({TimeAgo.Format(t, now)})") : "-";
+
+    private void WriteUnavailable(string? unavailable)
+    {
+        if (unavailable is not null)
+        {
+            Console.MarkupLineInterpolated($"[grey]Statuses are from storage only: {unavailable}[/]");
+        }
+    }
+
+    private void WriteJson(IEnumerable<RunView> runs)
+    {
+        var text = JsonSerializer.Serialize(runs.Select(RunJson.From).ToList(), RunJson.Options);
+
+        // Raw text, not markup: the output is meant for other programs.
+        Console.Profile.Out.Writer.WriteLine(text);
+    }
+
+    private void WriteTable(IEnumerable<RunView> runs)
+    {
+        var now = _context.Time.GetUtcNow();
+        var table = new Table().AddColumns("RUN", "WORKFLOW", "SUBMITTED", "STATUS", "BACKEND", "PRICE");
+        foreach (var run in runs)
+        {
+            table.AddRow(
+                new Text(run.Name),
+                new Text(run.Workflow ?? "-"),
+                new Text(TimeAgo.Format(run.SubmittedAt, now)),
+                new Text(run.StatusText, StatusStyle(run)),
+                new Text(run.Backend ?? "-"),
+                new Text(Price(run.Manifest?.PricePerHour)));
+        }
+
+        Console.Write(table);
+    }
+
+    private void WriteDetails(RunView run, ArtifactIndex? index)
+    {
+        var now = _context.Time.GetUtcNow();
+        var m = run.Manifest;
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        void Row(string key, string? value) => grid.AddRow(new Text(key, new Style(decoration: Decoration.Bold)), new Text(value ?? "-"));
+
+        Row("Run", run.Name);
+        Row("Workflow", m is null ? run.Workflow : $"{m.Spec.WorkflowName} ({m.Spec.Provider})");
+        grid.AddRow(new Text("Status", new Style(decoration: Decoration.Bold)), new Text(run.StatusText, StatusStyle(run)));
+        if (m?.Reason is not null || m?.Message is not null)
+        {
+            Row("Reason", string.Join(": ", new[] { m.Reason, m.Message }.Where(s => s is not null)));
+        }
+
+        Row("Exit code", m?.ExitCode?.ToString(CultureInfo.InvariantCulture));
+        Row("Backend", run.Backend);
+        Row("Instance", m?.InstanceType is null ? null : m.Region is null ? m.InstanceType : $"{m.InstanceType} in {m.Region}");
+        Row("Price", Price(m?.PricePerHour));
+        Row("Submitted", Time(run.SubmittedAt, now));
+        Row("Started", Time(m?.StartedAt, now));
+        Row("Finished", Time(m?.FinishedAt, now));
+        if (m is not null)
+        {
+            var repo = m.Spec.Repo;
+            var commit = repo.Commit is null ? "not pinned to a commit" : $"{repo.Branch ?? "(detached)"} @ {repo.Commit[..Math.Min(12, repo.Commit.Length)]}";
+            Row("Code", $"{repo.RepoId}, {commit}{(repo.Dirty ? ", with local changes" : string.Empty)}");
+            Row("User", m.Spec.User);
+        }
+
+        Row("Artifacts", Artifacts(m, index));
+        if (run.Lost)
+        {
+            Row("Note", "Temporal has no open workflow for this unfinished run (server restarted, or workflow terminated); it will not finish. Remove it with `dstack rm`.");
+        }
+
+        Console.Write(grid);
+    }
+
+    private static string? Artifacts(RunManifest? manifest, ArtifactIndex? index)
+    {
+        if (index is null || index.Files.Count == 0)
+        {
+            return manifest is { Status: var s } && !s.IsFinished() ? "not uploaded yet" : null;
+        }
+
+        var files = index.Files.Count == 1 ? "1 file" : $"{index.Files.Count} files";
+        return $"{string.Join(", ", index.Paths)} ({files}, {ByteSize.Format(index.TotalBytes)}); see `dstack artifacts list`";
+    }
+
+    private static Style StatusStyle(RunView run) => run.Status switch
+    {
+        _ when run.Lost => new Style(Color.Grey),
+        RunStatus.Done => new Style(Color.Green),
+        RunStatus.Failed or RunStatus.Aborted => new Style(Color.Red),
+        RunStatus.Stopped => new Style(Color.Yellow),
+        _ => new Style(Color.Blue),
+    };
+}

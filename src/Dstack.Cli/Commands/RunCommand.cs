@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Dstack.Cli.Temporal;
+using Dstack.Core.Code;
+using Dstack.Core.Configuration;
+using Dstack.Core.Runs;
+using Dstack.Core.Settings;
+using Dstack.Core.Storage;
+using Dstack.Workflows;
+using Dstack.Workflows.Contracts;
+using Spectre.Console;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+
+namespace Dstack.Cli.Commands;
+
+/// <summary><c>dstack run NAME [ARGS...]</c>: submits a run, streams its logs, and exits with the job's exit code.</summary>
+internal sealed class RunCommand : DstackCommand
+{
+    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(50);
+
+    private static readonly Argument<string> WorkflowArgument = new("workflow") { Description = "The workflow to run." };
+
+    private static readonly Argument<string[]> ArgsArgument = new("args")
+    {
+        Description = "Arguments for the workflow (${{ run.args }}).",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    private static readonly Option<bool> DetachOption = new("--detach", "-d") { Description = "Submit the run and return at once." };
+    private static readonly Option<string?> TagOption = new("--tag", "-t") { Description = "Tag the run's artifacts." };
+    private static readonly Option<string?> GpuOption = new("--gpu") { Description = "Override resources.gpu (e.g. 1, A100, A100:80GB:2)." };
+    private static readonly Option<string?> MemoryOption = new("--memory") { Description = "Override resources.memory (e.g. 64GB, 16GB..)." };
+    private static readonly Option<string?> CpuOption = new("--cpu") { Description = "Override resources.cpu (e.g. 4, 8..)." };
+    private static readonly Option<bool> SpotOption = new("--spot") { Description = "Use spot (interruptible) instances only." };
+    private static readonly Option<bool> OnDemandOption = new("--on-demand") { Description = "Use on-demand instances only." };
+    private static readonly Option<DirectoryInfo> RepoOption = new("--repo") { Description = "The repository root (default: the current directory)." };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "With -d: print the submitted run as JSON." };
+
+    private readonly CliContext _context;
+
+    public RunCommand(IAnsiConsole console, CliContext context)
+        : base("run", "Run a workflow on a machine with the resources it asks for, streaming its logs.", console)
+    {
+        _context = context;
+        Arguments.Add(WorkflowArgument);
+        Arguments.Add(ArgsArgument);
+        Options.Add(DetachOption);
+        Options.Add(TagOption);
+        Options.Add(GpuOption);
+        Options.Add(MemoryOption);
+        Options.Add(CpuOption);
+        Options.Add(SpotOption);
+        Options.Add(OnDemandOption);
+        Options.Add(RepoOption);
+        Options.Add(JsonOption);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var repo = parseResult.GetValue(RepoOption)?.FullName ?? Directory.GetCurrentDirectory();
+        var name = parseResult.GetValue(WorkflowArgument)!;
+        var workflows = WorkflowLoader.Load(repo);
+        var workflow = workflows.FirstOrDefault(w => w.Name == name)
+            ?? throw new RunSpecException($"no workflow '{name}' in {repo}/.dstack; the workflows there are: {string.Join(", ", workflows.Select(w => w.Name))}.");
+        if (parseResult.GetValue(SpotOption) && parseResult.GetValue(OnDemandOption))
+        {
+            throw new RunSpecException("--spot and --on-demand contradict each other; pass one.");
+        }
+
+        var overrides = new RunOverrides
+        {
+            Gpu = parseResult.GetValue(GpuOption),
+            Memory = parseResult.GetValue(MemoryOption),
+            Cpu = parseResult.GetValue(CpuOption),
+            SpotPolicy = parseResult.GetValue(SpotOption) ? "spot" : parseResult.GetValue(OnDemandOption) ? "on-demand" : null,
+        };
+
+        var settings = _context.LoadSettings();
+        var storage = await _context.OpenStorageAsync(cancellationToken);
+        await using var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
+        await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
+
+        var client = await new TemporalConnector(Console).ConnectAsync(settings, startServerIfDown: true, cancellationToken);
+        await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
+        var args = parseResult.GetValue(ArgsArgument) ?? [];
+        var (handle, spec) = await SubmitAsync(client, settings, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
+
+        if (parseResult.GetValue(DetachOption))
+        {
+            if (parseResult.GetValue(JsonOption))
+            {
+                await Console.Profile.Out.Writer.WriteLineAsync(JsonSerializer.Serialize(new { run = spec.RunName, workflow = spec.WorkflowName, status = "submitted" }));
+            }
+            else
+            {
+                Console.MarkupLineInterpolated($"Submitted [bold]{spec.RunName}[/]. Follow it with `dstack logs {spec.RunName} -f`.");
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
+        return await FollowAsync(handle, storage, spec.RunName, cancellationToken);
+    }
+
+    private static async Task<(WorkflowHandle<RunWorkflow, RunResult> Handle, RunSpec Spec)> SubmitAsync(
+        ITemporalClient client, DstackSettings settings, WorkflowSpec workflow, string repo, CodeSnapshot snapshot, RunOverrides overrides,
+        IReadOnlyList<string> args, string? tag, CancellationToken cancellationToken)
+    {
+        const int Tries = 10;
+        for (var attempt = 1; ; attempt++)
+        {
+            var runName = RunNames.Next(Random.Shared);
+            var spec = RunSpecFactory.Create(workflow, new RunContext(runName, args), repo, snapshot.Repo, snapshot.Hash, overrides,
+                Environment.UserName, DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable) with { Tag = tag };
+            var attributes = new SearchAttributeCollection.Builder()
+                .Set(DstackSearchAttributes.Workflow, spec.WorkflowName)
+                .Set(DstackSearchAttributes.Repo, spec.Repo.RepoId)
+                .Set(DstackSearchAttributes.User, spec.User)
+                .Set(DstackSearchAttributes.Status, RunStatus.Submitted.ToDisplayName())
+                .Set(DstackSearchAttributes.Tags, tag is null ? [] : [tag])
+                .ToSearchAttributeCollection();
+            try
+            {
+                var handle = await client.StartWorkflowAsync(
+                    (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, 1)),
+                    new WorkflowOptions(runName, settings.Temporal.TaskQueue)
+                    {
+                        TypedSearchAttributes = attributes,
+                        IdConflictPolicy = Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.Fail,
+                        IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
+                        Rpc = new RpcOptions { CancellationToken = cancellationToken },
+                    });
+                return (handle, spec);
+            }
+            catch (WorkflowAlreadyStartedException) when (attempt < Tries)
+            {
+                // The drawn name is taken; draw another.
+            }
+        }
+    }
+
+    /// <summary>Streams the run's log from storage until the workflow ends; Ctrl+C asks whether to stop the run or detach.</summary>
+    private async Task<int> FollowAsync(WorkflowHandle<RunWorkflow, RunResult> handle, IStorage storage, string runName, CancellationToken cancellationToken)
+    {
+        var logs = new LogStore(storage);
+        var decoder = Encoding.UTF8.GetDecoder();
+        var output = Console.Profile.Out.Writer;
+        var result = handle.GetResultAsync();
+        long offset = 0;
+        var detached = false;
+        while (true)
+        {
+            var (data, next) = await logs.ReadAsync(runName, StorageLayout.MainJob, offset, CancellationToken.None);
+            if (data.Length > 0)
+            {
+                var chars = new char[decoder.GetCharCount(data, flush: false)];
+                decoder.GetChars(data, chars, flush: false);
+                await output.WriteAsync(chars, CancellationToken.None);
+                await output.FlushAsync(CancellationToken.None);
+                offset = next;
+                continue;
+            }
+
+            if (result.IsCompleted)
+            {
+                break;
+            }
+
+            if (cancellationToken.IsCancellationRequested && !detached)
+            {
+                if (!await AskStopAsync(handle, runName))
+                {
+                    Console.MarkupLineInterpolated($"Detached from [bold]{runName}[/]; it keeps running. Follow it with `dstack logs {runName} -f`, stop it with `dstack stop {runName}`.");
+                    return ExitCodes.Ok;
+                }
+
+                detached = true;
+            }
+
+            await Task.WhenAny(result, Task.Delay(LogPollInterval, CancellationToken.None));
+        }
+
+        var run = await result;
+        var status = run.Status.ToDisplayName();
+        if (run.Status == RunStatus.Done)
+        {
+            Console.MarkupLineInterpolated($"[green]{runName} {status}[/]");
+            return ExitCodes.Ok;
+        }
+
+        Console.MarkupLineInterpolated($"[red]{runName} {status}[/]{(run.Message is null ? string.Empty : ": " + run.Message)}");
+        return run.ExitCode is { } code && code != 0 ? code : ExitCodes.RunFailure;
+    }
+
+    private async Task<bool> AskStopAsync(WorkflowHandle<RunWorkflow, RunResult> handle, string runName)
+    {
+        if (!Console.Profile.Capabilities.Interactive)
+        {
+            return false;
+        }
+
+        var stop = await Console.ConfirmAsync($"Stop the run '{runName}'? (no detaches and leaves it running)", defaultValue: false, CancellationToken.None);
+        if (stop)
+        {
+            await handle.SignalAsync(wf => wf.StopAsync());
+            Console.MarkupLineInterpolated($"Stopping [bold]{runName}[/]; its artifacts will still be uploaded.");
+        }
+
+        return stop;
+    }
+}

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using Dstack.Cli.Runs;
+using Dstack.Core.Runs;
+using Dstack.Workflows;
+using Spectre.Console;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace Dstack.Cli.Commands;
+
+/// <summary><c>dstack stop</c>: asks a run to stop (artifacts are still uploaded) or to abort (killed, nothing uploaded).</summary>
+internal sealed class StopCommand : DstackCommand
+{
+    private static readonly Argument<string?> RunArgument = new("RUN")
+    {
+        Description = "The run to stop.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<bool> AllOption = new("--all", "-a") { Description = "Stop every unfinished run." };
+
+    private static readonly Option<bool> AbortOption = new("--abort", "-x")
+    {
+        Description = "Abort: kill the job now and upload nothing (default: stop gracefully and upload the artifacts).",
+    };
+
+    private static readonly Option<bool> YesOption = new("--yes", "-y") { Description = "Do not ask for confirmation." };
+
+    private readonly CliContext _context;
+
+    public StopCommand(IAnsiConsole console, CliContext context)
+        : base("stop", "Stop a run (its artifacts are still uploaded), or abort it with -x.", console)
+    {
+        _context = context;
+        Arguments.Add(RunArgument);
+        Options.Add(AllOption);
+        Options.Add(AbortOption);
+        Options.Add(YesOption);
+        Validators.Add(result =>
+        {
+            if ((result.GetValue(RunArgument) is null) == !result.GetValue(AllOption))
+            {
+                result.AddError("name a RUN or pass -a (--all), not both.");
+            }
+        });
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var abort = parseResult.GetValue(AbortOption);
+        var yes = parseResult.GetValue(YesOption);
+        var verb = abort ? "Abort" : "Stop";
+        var storage = await _context.OpenStorageAsync(cancellationToken);
+        var manifests = new ManifestStore(storage);
+
+        if (parseResult.GetValue(RunArgument) is { } run)
+        {
+            var manifest = await manifests.ReadAsync(run, cancellationToken);
+            if (manifest is not null && manifest.Status.IsFinished())
+            {
+                throw new CommandException($"run {run} is already finished ({manifest.Status.ToDisplayName()}).");
+            }
+
+            var client = await _context.ConnectTemporalAsync(cancellationToken);
+            if (!await Confirmation.ConfirmAsync(Console, $"{verb} the run '{run}'?", yes, cancellationToken))
+            {
+                return ExitCodes.Ok;
+            }
+
+            await SignalAsync(client, manifests, run, abort, cancellationToken);
+            Console.MarkupLine("[green]OK[/]");
+            return ExitCodes.Ok;
+        }
+
+        var temporal = await _context.ConnectTemporalAsync(cancellationToken);
+        var live = (await new RunCatalog(storage, temporal).ListAsync(cancellationToken)).Where(r => r.Live).Select(r => r.Name).ToList();
+        if (live.Count == 0)
+        {
+            Console.MarkupLine("No unfinished runs.");
+            return ExitCodes.Ok;
+        }
+
+        var noun = live.Count == 1 ? "run" : $"{live.Count} runs";
+        if (!await Confirmation.ConfirmAsync(Console, $"{verb} {noun} ({string.Join(", ", live)})?", yes, cancellationToken))
+        {
+            return ExitCodes.Ok;
+        }
+
+        foreach (var name in live)
+        {
+            await SignalAsync(temporal, manifests, name, abort, cancellationToken);
+        }
+
+        Console.MarkupLine("[green]OK[/]");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task SignalAsync(ITemporalClient client, ManifestStore manifests, string run, bool abort, CancellationToken cancellationToken)
+    {
+        var handle = client.GetWorkflowHandle<RunWorkflow>(run);
+        var options = new WorkflowSignalOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } };
+        try
+        {
+            if (abort)
+            {
+                await handle.SignalAsync(wf => wf.AbortAsync(), options);
+            }
+            else
+            {
+                await handle.SignalAsync(wf => wf.StopAsync(), options);
+            }
+        }
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+        {
+            // Not open in Temporal: it finished since we looked, or it never will (server restarted, workflow terminated).
+            var manifest = await manifests.ReadAsync(run, cancellationToken);
+            throw manifest switch
+            {
+                null => new CommandException($"run {run} not found."),
+                { Status: var s } when s.IsFinished() => new CommandException($"run {run} is already finished ({s.ToDisplayName()})."),
+                _ => new CommandException(
+                    $"run {run} is {manifest.Status.ToDisplayName()} in storage, but Temporal has no open workflow for it (the server was restarted or the workflow terminated), so it will never finish; remove it with `dstack rm {run}`."),
+            };
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Dstack.Core.Runs;
+
+namespace Dstack.Cli.Runs;
+
+/// <summary>
+/// A run as the CLI shows it: its manifest in storage merged with what Temporal says while the run is open.
+/// Either source may be missing: the manifest before the workflow first writes it, Temporal after a restart or retention.
+/// </summary>
+internal sealed record RunView
+{
+    public required string Name { get; init; }
+
+    public string? Workflow { get; init; }
+
+    public required DateTimeOffset SubmittedAt { get; init; }
+
+    /// <summary>Gets Temporal's status while the run is open, else the manifest's.</summary>
+    public required RunStatus Status { get; init; }
+
+    public string? Backend { get; init; }
+
+    /// <summary>Gets the manifest, or null when the run has not written one yet.</summary>
+    public RunManifest? Manifest { get; init; }
+
+    /// <summary>Gets a value indicating whether Temporal has the run's workflow open.</summary>
+    public bool Live { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether storage says the run is unfinished, yet Temporal answered and has no open
+    /// workflow for it: the server was restarted (the embedded one keeps state in memory) or the workflow was
+    /// terminated from outside. Such a run never finishes by itself.
+    /// </summary>
+    public bool Lost { get; init; }
+
+    /// <summary>Gets a value indicating whether the run may be removed: it finished, or it is lost.</summary>
+    public bool CanBeRemoved => Status.IsFinished() || Lost;
+
+    public string StatusText => Lost ? $"{Status.ToDisplayName()} (lost)" : Status.ToDisplayName();
+}

@@ -1,0 +1,207 @@
+using System.Text;
+using Dstack.Core.Archives;
+using Dstack.Core.Jobs;
+
+namespace Dstack.Backends.Local.Tests;
+
+public sealed class JobRunnerTests : IAsyncLifetime
+{
+    private readonly TestHome _home = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _home.CleanupAsync();
+
+    [Fact]
+    public async Task StartAsync_JobPrintsLines_OutputAndExitCodeZero()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("ok-1", "echo one", "echo two >&2", "cat README.md"));
+
+        Assert.True(await runner.StartAsync());
+        var exit = await TestHome.ExitCodeAsync(runner);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("one\ntwo\nhello\n", await _home.LogAsync(runner));
+        Assert.False(await runner.IsRunningAsync());
+    }
+
+    [Fact]
+    public async Task StartAsync_JobFails_ExitCodeRecorded()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("fail-1", "echo before", "exit 3"));
+
+        await runner.StartAsync();
+
+        Assert.Equal(3, await TestHome.ExitCodeAsync(runner));
+    }
+
+    [Fact]
+    public async Task GetExitCodeAsync_NotStarted_IsNull()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("idle-1", "true"));
+
+        Assert.Null(await runner.GetExitCodeAsync());
+        Assert.False(await runner.IsRunningAsync());
+    }
+
+    [Fact]
+    public async Task PrepareAsync_Twice_SecondDoesNothing()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("prep-1", "true"));
+        using var other = await _home.CodeArchiveAsync(new Dictionary<string, string> { ["other.txt"] = "x" });
+
+        Assert.False(await runner.PrepareAsync(other, "exit 9"));
+        Assert.True(File.Exists(Path.Combine(runner.CodeDirectory, "README.md")));
+    }
+
+    [Fact]
+    public async Task StartAsync_ConcurrentAndRepeated_StartsOnce()
+    {
+        var spec = TestHome.Spec("once-1", "echo started >> ../starts.txt");
+        var runner = await _home.PrepareAsync(spec);
+        var racers = Enumerable.Range(0, 4).Select(_ => new JobRunner(_home.Shell, "once-1", "main")).ToList();
+
+        var started = await Task.WhenAll(racers.Select(r => r.StartAsync()));
+        await TestHome.ExitCodeAsync(runner);
+        var again = await runner.StartAsync();
+
+        Assert.Equal(1, started.Count(s => s));
+        Assert.False(again);
+        Assert.Equal(["started"], await File.ReadAllLinesAsync(Path.Combine(runner.JobDirectory, "starts.txt")));
+    }
+
+    [Fact]
+    public async Task StartAsync_StarterProcessGroupKilled_JobSurvivesAndFinishes()
+    {
+        var starter = new StarterShell(_home.Shell);
+        var runner = await _home.PrepareAsync(
+            TestHome.Spec("survive-1", "echo waiting", "while [ ! -f go ]; do sleep 0.05; done", "echo finished"),
+            shell: starter);
+
+        Assert.True(await runner.StartAsync());
+
+        // The starter is gone already; SIGKILL its whole process group, as a dying worker's group would be.
+        foreach (var group in starter.StarterGroups)
+        {
+            await _home.Shell.RunAsync($"kill -KILL -- -{group} 2>/dev/null || true");
+        }
+
+        Assert.True(await runner.IsRunningAsync());
+        Assert.Null(await runner.GetExitCodeAsync());
+        await File.WriteAllTextAsync(Path.Combine(runner.CodeDirectory, "go"), string.Empty);
+
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+        Assert.Equal("waiting\nfinished\n", await _home.LogAsync(runner));
+    }
+
+    [Fact]
+    public async Task StopAsync_Graceful_TerminatesGroupAndWrites143()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("stop-1", "echo up", "sleep 600 & sleep 600"));
+        await runner.StartAsync();
+        await Eventually.TrueAsync(async () => (await _home.LogAsync(runner)).Contains("up", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "output");
+
+        await runner.StopAsync(force: false, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(143, await runner.GetExitCodeAsync());
+        Assert.False(await runner.IsRunningAsync());
+    }
+
+    [Fact]
+    public async Task StopAsync_GracefulButJobIgnoresTerm_KilledAfterGrace()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("stubborn-1", "trap '' TERM", "echo up", "while true; do sleep 0.1; done"));
+        await runner.StartAsync();
+        await Eventually.TrueAsync(async () => (await _home.LogAsync(runner)).Contains("up", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "output");
+
+        await runner.StopAsync(force: false, TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(137, await runner.GetExitCodeAsync());
+    }
+
+    [Fact]
+    public async Task StopAsync_Force_KillsAndWrites137()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("kill-1", "sleep 600"));
+        await runner.StartAsync();
+
+        await runner.StopAsync(force: true);
+
+        Assert.Equal(137, await runner.GetExitCodeAsync());
+        Assert.False(await runner.IsRunningAsync());
+    }
+
+    [Fact]
+    public async Task ReadOutputAsync_InPieces_EqualsWhole()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("read-1", "for i in $(seq 1 2000); do echo \"line $i ünï\"; done"));
+        await runner.StartAsync();
+        await TestHome.ExitCodeAsync(runner);
+
+        var pieces = new List<byte>();
+        long offset = 0;
+        while (true)
+        {
+            var piece = await runner.ReadOutputAsync(offset, 777);
+            if (piece.IsEmpty)
+            {
+                break;
+            }
+
+            pieces.AddRange(piece.ToArray());
+            offset += piece.Length;
+        }
+
+        var expected = string.Concat(Enumerable.Range(1, 2000).Select(i => $"line {i} ünï\n"));
+        Assert.Equal(expected, Encoding.UTF8.GetString(pieces.ToArray()));
+        Assert.Equal(await File.ReadAllBytesAsync(runner.LogPath), pieces.ToArray());
+    }
+
+    [Fact]
+    public async Task PackArtifactsAsync_ExistingAndMissing_PacksExistingReportsMissing()
+    {
+        var spec = TestHome.Spec("art-1", "mkdir -p out/sub", "echo weights > out/sub/model.bin", "echo m > metrics.json") with { WorkingDir = "work" };
+        var runner = await _home.PrepareAsync(spec, new Dictionary<string, string> { ["work/.keep"] = string.Empty });
+        await runner.StartAsync();
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+
+        var packed = await runner.PackArtifactsAsync(["out", "metrics.json", "missing/dir"], "work");
+        using var archive = new MemoryStream();
+        await _home.Shell.DownloadAsync(packed.ArchivePath, archive);
+        archive.Position = 0;
+        var target = Path.Combine(_home.Path, "downloaded");
+        await SafeExtractor.ExtractAsync(archive, target);
+
+        Assert.Equal(["out", "metrics.json"], packed.Included);
+        Assert.Equal(["missing/dir"], packed.Missing);
+        Assert.Equal("weights\n", await File.ReadAllTextAsync(Path.Combine(target, "out", "sub", "model.bin")));
+        Assert.Equal("m\n", await File.ReadAllTextAsync(Path.Combine(target, "metrics.json")));
+    }
+
+    [Fact]
+    public async Task PackArtifactsAsync_PathLeavingWorkingDir_Throws()
+    {
+        var runner = new JobRunner(_home.Shell, "art-2", "main");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => runner.PackArtifactsAsync(["../secrets"], null));
+    }
+
+    [Fact]
+    public async Task CleanupAsync_RemovesJobFolder()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("clean-1", "true"));
+        await runner.StartAsync();
+        await TestHome.ExitCodeAsync(runner);
+
+        await runner.CleanupAsync();
+
+        Assert.False(Directory.Exists(runner.JobDirectory));
+    }
+
+    [Fact]
+    public void Constructor_NameWithPathCharacters_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => new JobRunner(_home.Shell, "../evil", "main"));
+        Assert.Throws<ArgumentException>(() => new JobRunner(_home.Shell, "run", "a b"));
+    }
+}

@@ -1,0 +1,134 @@
+using Dstack.Core.Runs;
+using Spectre.Console.Testing;
+using Temporalio.Worker;
+
+namespace Dstack.Cli.Tests.Commands;
+
+public sealed class StopCommandTests
+{
+    private readonly string _queue = $"tq-{Guid.NewGuid()}";
+
+    [Theory]
+    [InlineData(new[] { "-y" }, "stop")]
+    [InlineData(new[] { "-x", "-y" }, "abort")]
+    [InlineData(new[] { "--abort", "--yes" }, "abort")]
+    public async Task Stop_OpenRun_SignalsTheWorkflowAndSaysOk(string[] flags, string expectedSignal)
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        using var worker = new TemporalWorker(home.Client!, new TemporalWorkerOptions(_queue).AddWorkflow<FakeRunWorkflow>());
+
+        var (exitCode, output, signal) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await home.StartRunWorkflowAsync("busy-bee-3", _queue);
+            var (exitCode, output) = await home.RunAsync(["stop", "busy-bee-3", .. flags]);
+            return (exitCode, output, await handle.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        });
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+        Assert.Equal(expectedSignal, signal);
+    }
+
+    [Fact]
+    public async Task StopAll_SignalsEveryOpenRun()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        using var worker = new TemporalWorker(home.Client!, new TemporalWorkerOptions(_queue).AddWorkflow<FakeRunWorkflow>());
+
+        var (exitCode, signals) = await worker.ExecuteAsync(async () =>
+        {
+            var first = await home.StartRunWorkflowAsync("busy-bee-3", _queue);
+            var second = await home.StartRunWorkflowAsync("new-elk-4", _queue, status: "provisioning");
+            var (exitCode, _) = await home.RunAsync("stop", "-a", "-y");
+            return (exitCode, new[] { await first.GetResultAsync(), await second.GetResultAsync() });
+        });
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(["stop", "stop"], signals);
+    }
+
+    [Fact]
+    public async Task Stop_Interactive_AsksAndStopsOnYes()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        using var worker = new TemporalWorker(home.Client!, new TemporalWorkerOptions(_queue).AddWorkflow<FakeRunWorkflow>());
+        var console = new TestConsole().Interactive();
+        console.Input.PushTextWithEnter("y");
+
+        var (exitCode, output, signal) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await home.StartRunWorkflowAsync("busy-bee-3", _queue);
+            var (exitCode, output) = await home.RunAsync(console, "stop", "busy-bee-3");
+            return (exitCode, output, await handle.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        });
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("Stop the run 'busy-bee-3'?", output, StringComparison.Ordinal);
+        Assert.Equal("stop", signal);
+    }
+
+    [Fact]
+    public async Task Stop_NotInteractiveWithoutYes_AsksForYesAndSendsNothing()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        var handle = await home.StartRunWorkflowAsync("busy-bee-3", _queue);
+
+        var (exitCode, output) = await home.RunAsync("stop", "busy-bee-3");
+
+        Assert.Equal(ExitCodes.ConfigOrUsage, exitCode);
+        Assert.Contains("pass -y to confirm", output, StringComparison.Ordinal);
+        var history = await handle.FetchHistoryAsync();
+        Assert.DoesNotContain(history.Events, e => e.WorkflowExecutionSignaledEventAttributes is not null);
+    }
+
+    [Fact]
+    public async Task Stop_FinishedRun_SaysItIsAlreadyFinished()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        await home.AddRunAsync("old-owl-1", RunStatus.Done, TimeSpan.FromDays(1));
+
+        var (exitCode, output) = await home.RunAsync("stop", "old-owl-1", "-y");
+
+        Assert.Equal(ExitCodes.RunFailure, exitCode);
+        Assert.Contains("run old-owl-1 is already finished", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stop_RunTemporalDoesNotHave_ExplainsAndPointsToRm()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+
+        var (exitCode, output) = await home.RunAsync("stop", "busy-bee-3", "-y");
+
+        Assert.Equal(ExitCodes.RunFailure, exitCode);
+        Assert.Contains("Temporal has no open workflow for it", output, StringComparison.Ordinal);
+        Assert.Contains("dstack rm busy-bee-3", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stop_TemporalDown_SaysWhereItLooked()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+
+        var (exitCode, output) = await home.RunAsync("stop", "busy-bee-3", "-y");
+
+        Assert.Equal(ExitCodes.RunFailure, exitCode);
+        Assert.Contains(home.TemporalAddress, output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("stop")]
+    [InlineData("stop", "busy-bee-3", "-a")]
+    public async Task Stop_NeitherOrBothOfRunAndAll_IsAUsageError(params string[] args)
+    {
+        var (exitCode, output) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(ExitCodes.ConfigOrUsage, exitCode);
+        Assert.Contains("name a RUN or pass -a", output, StringComparison.Ordinal);
+    }
+}

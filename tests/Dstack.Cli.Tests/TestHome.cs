@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using Dstack.Core.Artifacts;
+using Dstack.Core.Runs;
+using Dstack.Core.Storage;
+using Dstack.TemporalServer.Hosting;
+using Dstack.Workflows;
+using Spectre.Console;
+using Spectre.Console.Testing;
+using Temporalio.Client;
+using Temporalio.Common;
+
+namespace Dstack.Cli.Tests;
+
+/// <summary>
+/// A temporary DSTACK_HOME with real local storage, and either the embedded Temporal server in-process or an address
+/// where nothing answers. Commands run through the real composition (<see cref="CliContext.CreateDefault"/>).
+/// </summary>
+internal sealed class TestHome : IAsyncDisposable
+{
+    private readonly EmbeddedTemporalServer? _server;
+
+    private TestHome(EmbeddedTemporalServer? server, string temporalAddress, TemporalClient? client)
+    {
+        _server = server;
+        TemporalAddress = temporalAddress;
+        Client = client;
+        Storage = new LocalStorage(Path.Combine(Root, "storage"));
+        Manifests = new ManifestStore(Storage);
+        Logs = new LogStore(Storage);
+        Artifacts = new ArtifactStore(Storage);
+    }
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("dstack-home-").FullName;
+
+    public string TemporalAddress { get; }
+
+    /// <summary>Gets a client of the embedded server, or null when Temporal is down.</summary>
+    public TemporalClient? Client { get; }
+
+    public LocalStorage Storage { get; }
+
+    public ManifestStore Manifests { get; }
+
+    public LogStore Logs { get; }
+
+    public ArtifactStore Artifacts { get; }
+
+    /// <summary>Gets the storage the commands use; a test may wrap <see cref="Storage"/> to watch them.</summary>
+    public IStorage? CommandStorage { get; set; }
+
+    /// <summary>A home whose Temporal address has nothing listening.</summary>
+    public static Task<TestHome> WithoutTemporalAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return Task.FromResult(new TestHome(null, $"127.0.0.1:{port}", null));
+    }
+
+    /// <summary>A home with the embedded Temporal server running, dstack's search attributes registered.</summary>
+    public static async Task<TestHome> WithTemporalAsync()
+    {
+        var server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options =>
+        {
+            foreach (var key in DstackSearchAttributes.All)
+            {
+                options.SearchAttributes[key.Name] = key.ValueType;
+            }
+        });
+        var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address) { Namespace = "default" });
+        return new TestHome(server, server.Address, client);
+    }
+
+    public string? Variable(string name) => name switch
+    {
+        "HOME" => Root,
+        "DSTACK_HOME" => Root,
+        "DSTACK_TEMPORAL_ADDRESS" => TemporalAddress,
+        _ => null,
+    };
+
+    public CliContext CreateContext(IAnsiConsole console)
+    {
+        var context = CliContext.CreateDefault(console, Variable);
+        return CommandStorage is { } storage ? context with { OpenStorageAsync = _ => Task.FromResult(storage) } : context;
+    }
+
+    public Task<(int ExitCode, string Output)> RunAsync(params string[] args) => CliRunner.RunAsync(CreateContext, args);
+
+    public Task<(int ExitCode, string Output)> RunAsync(TestConsole console, params string[] args) => CliRunner.RunAsync(console, CreateContext, args);
+
+    /// <summary>Writes a manifest of a run of the workflow <c>train</c>.</summary>
+    public async Task<RunManifest> AddRunAsync(
+        string name, RunStatus status, TimeSpan submittedAgo, Func<RunManifest, RunManifest>? change = null)
+    {
+        var submitted = DateTimeOffset.UtcNow - submittedAgo;
+        var manifest = new RunManifest
+        {
+            Spec = new RunSpec
+            {
+                RunName = name,
+                WorkflowName = "train",
+                Provider = "bash",
+                Repo = new RepoInfo("github.com/acme/models", "https://github.com/acme/models.git", "main", "0123456789abcdef0123456789abcdef01234567", false),
+                CodeHash = new string('a', 64),
+                Commands = ["python train.py"],
+                User = "alice",
+                SubmittedAt = submitted,
+            },
+            Status = status,
+            Backend = "local",
+            InstanceType = "local",
+            PricePerHour = 0m,
+            StartedAt = submitted + TimeSpan.FromSeconds(2),
+            FinishedAt = status.IsFinished() ? submitted + TimeSpan.FromSeconds(30) : null,
+        };
+        manifest = change?.Invoke(manifest) ?? manifest;
+        await Manifests.WriteAsync(manifest);
+        return manifest;
+    }
+
+    /// <summary>Starts a stand-in for RunWorkflow with ID <paramref name="run"/>, as a run that Temporal has open.</summary>
+    public async Task<WorkflowHandle<FakeRunWorkflow, string>> StartRunWorkflowAsync(string run, string taskQueue, string status = "running")
+    {
+        var client = Client ?? throw new InvalidOperationException("This home has no Temporal server.");
+        var options = new WorkflowOptions(run, taskQueue)
+        {
+            TypedSearchAttributes = new SearchAttributeCollection.Builder()
+                .Set(DstackSearchAttributes.Status, status)
+                .Set(DstackSearchAttributes.Workflow, "train")
+                .Set(DstackSearchAttributes.Backend, "local")
+                .ToSearchAttributeCollection(),
+        };
+        return await client.StartWorkflowAsync((FakeRunWorkflow wf) => wf.RunAsync(), options);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        Directory.Delete(Root, recursive: true);
+    }
+}

@@ -1,0 +1,149 @@
+using Dstack.Core.Settings;
+
+namespace Dstack.Core.Tests.Settings;
+
+public sealed class SettingsLoaderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private SettingsLoader Loader(Dictionary<string, string>? extra = null)
+    {
+        var variables = new Dictionary<string, string> { ["HOME"] = _dir.Path, ["DSTACK_HOME"] = _dir.Combine("home") };
+        foreach (var (k, v) in extra ?? [])
+        {
+            variables[k] = v;
+        }
+
+        return new SettingsLoader(name => variables.GetValueOrDefault(name));
+    }
+
+    [Fact]
+    public void Load_NoFile_GivesDefaults()
+    {
+        var settings = Loader().Load();
+
+        Assert.Equal(_dir.Combine("home"), settings.Home);
+        Assert.Equal("127.0.0.1:7233", settings.Temporal.Address);
+        Assert.Equal("default", settings.Temporal.Namespace);
+        Assert.Equal("dstack", settings.Temporal.TaskQueue);
+        Assert.Equal("local", settings.Storage.Type);
+        Assert.Equal(_dir.Combine("home", "storage"), settings.Storage.Path);
+        Assert.IsType<LocalBackendSettings>(Assert.Single(settings.Backends));
+    }
+
+    [Fact]
+    public void Load_NoDstackHome_UsesDotDstackInHome()
+    {
+        var settings = new SettingsLoader(name => name == "HOME" ? _dir.Path : null).Load();
+
+        Assert.Equal(_dir.Combine(".dstack"), settings.Home);
+    }
+
+    [Fact]
+    public void Load_FullFile_ReadsEverySection()
+    {
+        _dir.Write("home/config.yml", """
+            temporal:
+              address: temporal.example.com:7233
+              namespace: team
+              task_queue: gpu
+            storage:
+              type: local
+              path: ~/data/dstack
+            backends:
+              - type: local
+              - type: ssh
+                hosts:
+                  - host: gpu-box-1.example.com
+                    port: 2222
+                    user: ubuntu
+                    identity_file: ~/.ssh/id_ed25519
+              - type: aws
+                regions: [us-east-1, us-west-2]
+                profile: default
+            """);
+
+        var settings = Loader().Load();
+
+        Assert.Equal(new TemporalSettings("temporal.example.com:7233", "team", "gpu"), settings.Temporal);
+        Assert.Equal(_dir.Combine("data", "dstack"), settings.Storage.Path);
+        Assert.Collection(
+            settings.Backends,
+            b => Assert.IsType<LocalBackendSettings>(b),
+            b =>
+            {
+                var host = Assert.Single(Assert.IsType<SshBackendSettings>(b).Hosts);
+                Assert.Equal(new SshHostSettings("gpu-box-1.example.com", 2222, "ubuntu", _dir.Combine(".ssh", "id_ed25519")), host);
+            },
+            b =>
+            {
+                var aws = Assert.IsType<AwsBackendSettings>(b);
+                Assert.Equal(["us-east-1", "us-west-2"], aws.Regions);
+                Assert.Equal("default", aws.Profile);
+            });
+    }
+
+    [Fact]
+    public void Load_EnvironmentVariables_OverrideFile()
+    {
+        _dir.Write("home/config.yml", "temporal:\n  address: file:7233\n");
+
+        var settings = Loader(new()
+        {
+            ["DSTACK_TEMPORAL_ADDRESS"] = "env:7233",
+            ["DSTACK_TEMPORAL_NAMESPACE"] = "ns",
+            ["DSTACK_TASK_QUEUE"] = "q",
+            ["DSTACK_STORAGE_PATH"] = "~/elsewhere",
+        }).Load();
+
+        Assert.Equal(new TemporalSettings("env:7233", "ns", "q"), settings.Temporal);
+        Assert.Equal(_dir.Combine("elsewhere"), settings.Storage.Path);
+    }
+
+    [Fact]
+    public void Load_UnknownKey_ReportsFileLineAndExpectedKeys()
+    {
+        var file = _dir.Write("home/config.yml", "temporal:\n  address: a:1\n  adress: b:2\n");
+
+        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(file, error.File);
+        Assert.Equal(3, error.Line);
+        Assert.Equal("temporal.adress", error.Key);
+        Assert.Contains("address, namespace, task_queue", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{file}:3:3: temporal.adress", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_BadValues_ReportsEveryError()
+    {
+        _dir.Write("home/config.yml", """
+            backends:
+              - type: gcp
+              - type: ssh
+                hosts:
+                  - host: a
+                    port: many
+            """);
+
+        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+
+        Assert.Collection(
+            e.Errors,
+            x => Assert.Equal((2, "backends[0].type"), (x.Line, x.Key)),
+            x => Assert.Equal((6, "backends[1].hosts[0].port"), (x.Line, x.Key)));
+    }
+
+    [Fact]
+    public void Load_InvalidYaml_ReportsLine()
+    {
+        _dir.Write("home/config.yml", "temporal:\n  address: [unclosed\n");
+
+        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+
+        Assert.True(Assert.Single(e.Errors).Line >= 2);
+    }
+}

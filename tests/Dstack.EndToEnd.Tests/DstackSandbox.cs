@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Dstack.EndToEnd.Tests;
+
+/// <summary>
+/// A user's world in a temp folder: DSTACK_HOME, a Git repository, an embedded Temporal server and workers as
+/// real processes. Everything it starts (servers, workers, detached jobs) and every folder it makes is removed on dispose.
+/// </summary>
+public sealed class DstackSandbox : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("dstack-e2e-");
+
+    public DstackSandbox()
+    {
+        Home = Directory.CreateDirectory(Path.Combine(_root.FullName, "home")).FullName;
+        Repo = Directory.CreateDirectory(Path.Combine(_root.FullName, "repo")).FullName;
+        Port = FreePort();
+    }
+
+    public string Home { get; }
+
+    public string Repo { get; }
+
+    public int Port { get; }
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>Gets extra environment for every process (e.g. PIP_FIND_LINKS for a local wheel folder).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
+    public static string Executable(string name) => Path.Combine(AppContext.BaseDirectory, name);
+
+    public async Task InitRepoAsync(string workflowsYaml, IReadOnlyDictionary<string, string>? files = null)
+    {
+        Directory.CreateDirectory(Path.Combine(Repo, ".dstack"));
+        await File.WriteAllTextAsync(Path.Combine(Repo, ".dstack", "workflows.yaml"), workflowsYaml);
+        foreach (var (path, content) in files ?? new Dictionary<string, string>())
+        {
+            var full = Path.Combine(Repo, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, content);
+        }
+
+        await RunAsync("git", ["init", "-q", "-b", "main"], Repo);
+        await RunAsync("git", ["add", "-A"], Repo);
+        await RunAsync("git", ["-c", "user.email=e2e@dstack", "-c", "user.name=e2e", "commit", "-q", "-m", "init"], Repo);
+    }
+
+    /// <summary>Starts the embedded Temporal server as its own process.</summary>
+    public async Task<Process> StartTemporalServerAsync()
+    {
+        var process = Start(Executable("dstack-temporal-server"), ["server", "start-dev", "--port", Port.ToString(CultureInfo.InvariantCulture), "--headless"], redirect: true);
+        var ready = await process.StandardOutput.ReadLineAsync();
+        Assert.Contains(Address, ready ?? string.Empty, StringComparison.Ordinal);
+        return process;
+    }
+
+    /// <summary>Starts a `dstack worker` process and waits until it polls.</summary>
+    public async Task<Process> StartWorkerAsync()
+    {
+        var process = Start(Executable("dstack"), ["worker"], redirect: true);
+        var ready = await process.StandardOutput.ReadLineAsync();
+        Assert.Contains("dstack worker is polling", ready ?? string.Empty, StringComparison.Ordinal);
+        return process;
+    }
+
+    /// <summary>Starts `dstack server` (embedded server and a worker) and waits until it serves.</summary>
+    public async Task<Process> StartDstackServerAsync()
+    {
+        var process = Start(Executable("dstack"), ["server"], redirect: true);
+        var ready = await process.StandardOutput.ReadLineAsync();
+        Assert.Contains("dstack server is running", ready ?? string.Empty, StringComparison.Ordinal);
+        return process;
+    }
+
+    public Task<ProcessResult> DstackAsync(params string[] args) => RunAsync(Executable("dstack"), args, Repo);
+
+    public Process StartDstack(params string[] args) => Start(Executable("dstack"), args, redirect: true, Repo);
+
+    public async Task<ProcessResult> RunAsync(string file, IReadOnlyList<string> args, string workingDirectory, TimeSpan? timeout = null)
+    {
+        using var process = Start(file, args, redirect: true, workingDirectory, track: false);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish: {await stdout}{await stderr}");
+        }
+
+        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public Process Start(string file, IReadOnlyList<string> args, bool redirect, string? workingDirectory = null, bool track = true)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = redirect,
+            RedirectStandardError = redirect,
+            RedirectStandardInput = true,
+            WorkingDirectory = workingDirectory ?? Repo,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DSTACK_HOME"] = Home;
+        info.Environment["DSTACK_TEMPORAL_ADDRESS"] = Address;
+        info.Environment["NO_COLOR"] = "1";
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        process.StandardInput.Close();
+        if (track)
+        {
+            lock (_processes)
+            {
+                _processes.Add(process);
+            }
+        }
+
+        return process;
+    }
+
+    public static void Kill9(Process process)
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
+
+        // Jobs run detached from every dstack process (that is the point); end their process groups too.
+        var jobs = Path.Combine(Home, "instance", "jobs");
+        if (Directory.Exists(jobs))
+        {
+            foreach (var pidFile in Directory.EnumerateFiles(jobs, "job.pid", SearchOption.AllDirectories))
+            {
+                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+                {
+                    using var kill = Process.Start("kill", ["-KILL", "--", $"-{pid}"]);
+                    await kill.WaitForExitAsync();
+                }
+            }
+        }
+
+        _root.Delete(recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
