@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Dstack.Cli.Temporal;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
 using Spectre.Console;
@@ -42,13 +42,12 @@ internal sealed record CliContext
     /// <param name="getVariable">Reads environment variables (<c>DSTACK_HOME</c>, <c>DSTACK_*</c> overrides); the process's by default.</param>
     public static CliContext CreateDefault(IAnsiConsole console, Func<string, string?>? getVariable = null)
     {
-        _ = console; // for the Temporal connector's messages once it is wired in
         var settings = new Lazy<DstackSettings>(() => new SettingsLoader(getVariable ?? Environment.GetEnvironmentVariable).Load());
         return new CliContext
         {
             LoadSettings = () => settings.Value,
             OpenStorageAsync = _ => Task.FromResult<IStorage>(OpenStorage(settings.Value)),
-            TryConnectTemporalAsync = cancellationToken => TryConnectAsync(settings.Value, cancellationToken),
+            TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
         };
     }
 
@@ -59,32 +58,16 @@ internal sealed record CliContext
             $"storage type '{type}' in {settings.ConfigFile}: this dstack command reads local storage only so far; set storage.type to local."),
     };
 
-    // TODO(lead): replace with Temporal/TemporalConnector.ConnectAsync(settings, startServerIfDown: false, ...) once it
-    // lands, mapping its TemporalUnavailableException to (null, e.Message).
-    private static async Task<(ITemporalClient? Client, string? Unavailable)> TryConnectAsync(DstackSettings settings, CancellationToken cancellationToken)
+    private static async Task<(ITemporalClient? Client, string? Unavailable)> TryConnectAsync(
+        IAnsiConsole console, DstackSettings settings, CancellationToken cancellationToken)
     {
-        var address = settings.Temporal.Address;
-        var colon = address.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out var port))
+        try
         {
-            throw new CommandException($"the Temporal address '{address}' is not host:port.");
+            return (await new TemporalConnector(console).ConnectAsync(settings, startServerIfDown: false, cancellationToken), null);
         }
-
-        using (var probe = new TcpClient())
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        catch (TemporalUnavailableException e)
         {
-            timeout.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                await probe.ConnectAsync(address[..colon], port, timeout.Token);
-            }
-            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                return (null, $"nothing answers at the Temporal address {address}. Start one with `dstack server`, or point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) at a running Temporal server.");
-            }
+            return (null, e.Message);
         }
-
-        var options = new TemporalClientConnectOptions(address) { Namespace = settings.Temporal.Namespace };
-        return (await TemporalClient.ConnectAsync(options), null);
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class RunTests
           - name: args
             provider: bash
             commands:
-              - 'echo "run=${{ run.name }} args=${{ run.args }}"'
+              - 'echo run=${{ run.name }} args=${{ run.args }}'
           - name: fail
             provider: bash
             commands:

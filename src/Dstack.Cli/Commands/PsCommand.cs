@@ -99,8 +99,17 @@ internal sealed class PsCommand : DstackCommand
     private static string Price(decimal? pricePerHour) =>
         pricePerHour is { } price ? string.Create(CultureInfo.InvariantCulture, $"${price:0.####}/h") : "-";
 
-    private static string Time(DateTimeOffset? time, DateTimeOffset now) =>
-        time is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ({TimeAgo.Format(t, now)})") : "-";
+    private static string Time(DateTimeOffset? time, DateTimeOffset now)
+    {
+        if (time is not { } t)
+        {
+            return "-";
+        }
+
+        var exact = t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var ago = TimeAgo.Format(t, now);
+        return ago.Contains(' ', StringComparison.Ordinal) || ago == "now" ? $"{exact} ({ago})" : exact;
+    }
 
     private void WriteUnavailable(string? unavailable)
     {

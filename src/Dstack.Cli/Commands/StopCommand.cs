@@ -119,7 +119,7 @@ internal sealed class StopCommand : DstackCommand
                 null => new CommandException($"run {run} not found."),
                 { Status: var s } when s.IsFinished() => new CommandException($"run {run} is already finished ({s.ToDisplayName()})."),
                 _ => new CommandException(
-                    $"run {run} is {manifest.Status.ToDisplayName()} in storage, but Temporal has no open workflow for it (the server was restarted or the workflow terminated), so it will never finish; remove it with `dstack rm {run}`."),
+                    $"run {run} is {manifest.Status.ToDisplayName()} in storage, but Temporal has no open workflow for it (server restarted, or workflow terminated): it will never finish. Remove it with `dstack rm {run}`."),
             };
         }
     }

@@ -72,10 +72,13 @@ public sealed class ArtifactStore(IStorage storage)
                         progress?.Report(done);
                     }
 
-                    if (output.Length != file.Size)
-                    {
-                        throw Tampered(run, file, $"{output.Length} bytes instead of {file.Size}");
-                    }
+                }
+
+                var written = new FileInfo(partial).Length;
+                if (written != file.Size)
+                {
+                    File.Delete(partial);
+                    throw Tampered(run, file, $"{written} bytes instead of {file.Size}");
                 }
 
                 var hash = Convert.ToHexStringLower(hasher.GetHashAndReset());

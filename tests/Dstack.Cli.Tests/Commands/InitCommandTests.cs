@@ -1,3 +1,5 @@
+using Dstack.Cli.Commands;
+
 namespace Dstack.Cli.Tests.Commands;
 
 public sealed class InitCommandTests
@@ -12,7 +14,7 @@ public sealed class InitCommandTests
 
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Contains("Created .dstack/workflows.yaml", output, StringComparison.Ordinal);
-        Assert.Equal(Commands.InitCommand.ExampleWorkflows, await File.ReadAllTextAsync(Path.Combine(repo.Root, ".dstack", "workflows.yaml")));
+        Assert.Equal(InitCommand.ExampleWorkflows, await File.ReadAllTextAsync(Path.Combine(repo.Root, ".dstack", "workflows.yaml")));
         var (validateExit, validateOutput) = await CliRunner.RunAsync("validate", "--repo", repo.Root);
         Assert.Equal(ExitCodes.Ok, validateExit);
         Assert.Contains("hello", validateOutput, StringComparison.Ordinal);

@@ -46,14 +46,15 @@ public sealed class LogsCommandTests
         // "é" is split across the two chunks: the follower must not print half a character.
         var first = Encoding.UTF8.GetBytes("epoch 1\ncaf");
         var second = Encoding.UTF8.GetBytes("é\nepoch 2\n");
-        await home.Logs.AppendAsync("calm-cat-1", Job, 0, [.. first, second[0]]);
+        byte[] chunk = [.. first, second[0]];
+        await home.Logs.AppendAsync("calm-cat-1", Job, 0, chunk);
 
         var following = Task.Run(() => home.RunAsync("logs", "calm-cat-1", "--follow"));
 
         // Two reads of the log mean it read, waited and read again: it is following, not done.
         await Eventually.TrueAsync(() => watched.Listings >= 2, TimeSpan.FromSeconds(10));
         Assert.False(following.IsCompleted);
-        await home.Logs.AppendAsync("calm-cat-1", Job, first.Length + 1, second[1..]);
+        await home.Logs.AppendAsync("calm-cat-1", Job, first.Length + 1, second.AsMemory(1));
         await home.Manifests.WriteAsync(manifest with { Status = RunStatus.Done, FinishedAt = DateTimeOffset.UtcNow });
 
         var (exitCode, output) = await following.WaitAsync(TimeSpan.FromSeconds(10));

@@ -102,8 +102,9 @@ public sealed class StopCommandTests
         await using var home = await TestHome.WithTemporalAsync();
         await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
 
-        var (exitCode, output) = await home.RunAsync("stop", "busy-bee-3", "-y");
+        var (exitCode, wrapped) = await home.RunAsync("stop", "busy-bee-3", "-y");
 
+        var output = string.Join(' ', wrapped.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(ExitCodes.RunFailure, exitCode);
         Assert.Contains("Temporal has no open workflow for it", output, StringComparison.Ordinal);
         Assert.Contains("dstack rm busy-bee-3", output, StringComparison.Ordinal);
