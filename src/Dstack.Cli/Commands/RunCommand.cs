@@ -19,7 +19,7 @@ namespace Dstack.Cli.Commands;
 /// <summary><c>dstack run NAME [ARGS...]</c>: submits a run, streams its logs, and exits with the job's exit code.</summary>
 internal sealed class RunCommand : DstackCommand
 {
-    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(20);
 
     private static readonly Argument<string> WorkflowArgument = new("workflow") { Description = "The workflow to run." };
 
@@ -62,6 +62,12 @@ internal sealed class RunCommand : DstackCommand
     {
         var repo = parseResult.GetValue(RepoOption)?.FullName ?? Directory.GetCurrentDirectory();
         var name = parseResult.GetValue(WorkflowArgument)!;
+        var settings = _context.LoadSettings();
+
+        // Connecting overlaps with reading the workflows and snapshotting the code; the embedded server is only
+        // started (below) once the configuration is known to be good.
+        var connector = new TemporalConnector(Console);
+        var connecting = TryConnectAsync(connector, settings, cancellationToken);
         var workflows = WorkflowLoader.Load(repo);
         var workflow = workflows.FirstOrDefault(w => w.Name == name)
             ?? throw new RunSpecException($"no workflow '{name}' in {repo}/.dstack; the workflows there are: {string.Join(", ", workflows.Select(w => w.Name))}.");
@@ -78,12 +84,11 @@ internal sealed class RunCommand : DstackCommand
             SpotPolicy = parseResult.GetValue(SpotOption) ? "spot" : parseResult.GetValue(OnDemandOption) ? "on-demand" : null,
         };
 
-        var settings = _context.LoadSettings();
         var storage = await _context.OpenStorageAsync(cancellationToken);
         await using var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
         await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
 
-        var client = await new TemporalConnector(Console).ConnectAsync(settings, startServerIfDown: true, cancellationToken);
+        var client = await connecting ?? await connector.ConnectAsync(settings, startServerIfDown: true, cancellationToken);
         await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
         var args = parseResult.GetValue(ArgsArgument) ?? [];
         var (handle, spec) = await SubmitAsync(client, settings, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
@@ -106,7 +111,19 @@ internal sealed class RunCommand : DstackCommand
         return await FollowAsync(handle, storage, spec.RunName, cancellationToken);
     }
 
-    private static async Task<(WorkflowHandle<RunWorkflow, RunResult> Handle, RunSpec Spec)> SubmitAsync(
+    private static async Task<ITemporalClient?> TryConnectAsync(TemporalConnector connector, DstackSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connector.ConnectAsync(settings, startServerIfDown: false, cancellationToken);
+        }
+        catch (TemporalUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<(WorkflowHandle Handle, RunSpec Spec)> SubmitAsync(
         ITemporalClient client, DstackSettings settings, WorkflowSpec workflow, string repo, CodeSnapshot snapshot, RunOverrides overrides,
         IReadOnlyList<string> args, string? tag, CancellationToken cancellationToken)
     {
@@ -125,8 +142,10 @@ internal sealed class RunCommand : DstackCommand
                 .ToSearchAttributeCollection();
             try
             {
+                // Started by name: the lambda form compiles an expression tree, a visible cost in a short-lived CLI.
                 var handle = await client.StartWorkflowAsync(
-                    (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, 1)),
+                    RunWorkflow.Name,
+                    [new RunWorkflowInput(spec, 1)],
                     new WorkflowOptions(runName, settings.Temporal.TaskQueue)
                     {
                         TypedSearchAttributes = attributes,
@@ -144,12 +163,12 @@ internal sealed class RunCommand : DstackCommand
     }
 
     /// <summary>Streams the run's log from storage until the workflow ends; Ctrl+C asks whether to stop the run or detach.</summary>
-    private async Task<int> FollowAsync(WorkflowHandle<RunWorkflow, RunResult> handle, IStorage storage, string runName, CancellationToken cancellationToken)
+    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, string runName, CancellationToken cancellationToken)
     {
         var logs = new LogStore(storage);
         var decoder = Encoding.UTF8.GetDecoder();
         var output = Console.Profile.Out.Writer;
-        var result = handle.GetResultAsync();
+        var result = handle.GetResultAsync<RunResult>();
         long offset = 0;
         var detached = false;
         while (true)
@@ -196,7 +215,7 @@ internal sealed class RunCommand : DstackCommand
         return run.ExitCode is { } code && code != 0 ? code : ExitCodes.RunFailure;
     }
 
-    private async Task<bool> AskStopAsync(WorkflowHandle<RunWorkflow, RunResult> handle, string runName)
+    private async Task<bool> AskStopAsync(WorkflowHandle handle, string runName)
     {
         if (!Console.Profile.Capabilities.Interactive)
         {
@@ -206,7 +225,7 @@ internal sealed class RunCommand : DstackCommand
         var stop = await Console.ConfirmAsync($"Stop the run '{runName}'? (no detaches and leaves it running)", defaultValue: false, CancellationToken.None);
         if (stop)
         {
-            await handle.SignalAsync(wf => wf.StopAsync());
+            await handle.SignalAsync("stop", []);
             Console.MarkupLineInterpolated($"Stopping [bold]{runName}[/]; its artifacts will still be uploaded.");
         }
 

@@ -125,8 +125,8 @@ public sealed partial class JobRunner
             i=0
             while [ ! -s job.pid ] && [ ! -s job.exit ]; do
               i=$((i + 1))
-              if [ "$i" -gt 300 ]; then echo "the job did not record its process within 30 seconds" >&2; exit 3; fi
-              sleep 0.1
+              if [ "$i" -gt 3000 ]; then echo "the job did not record its process within 30 seconds" >&2; exit 3; fi
+              sleep 0.01
             done
             echo "started=$started"
             """,

@@ -18,7 +18,7 @@ namespace Dstack.Workflows.Activities;
 /// </summary>
 public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage storage)
 {
-    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
     private const int OutputChunkBytes = 1024 * 1024;
 
     [Activity]
