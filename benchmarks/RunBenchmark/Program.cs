@@ -7,14 +7,15 @@ using Dstack.Benchmarks.Run;
 
 // `dstack run` of a one-line job with the server warm, beside the same command run by bash, in one run; then the setup
 // time of a Python environment with requirements on the first run and on a second run that reuses it.
-// Usage: RunBenchmark [repetitions]
+// Usage: RunBenchmark [repetitions] [path/to/dstack] (default: the dstack built beside this benchmark)
 var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 var root = Directory.CreateTempSubdirectory("dstack-run-benchmark-");
 var home = Directory.CreateDirectory(Path.Combine(root.FullName, "home")).FullName;
 var repo = Directory.CreateDirectory(Path.Combine(root.FullName, "repo")).FullName;
 var wheels = Directory.CreateDirectory(Path.Combine(root.FullName, "wheels")).FullName;
 var port = FreePort();
-var dstack = Path.Combine(AppContext.BaseDirectory, "dstack");
+var dstack = args.Length > 1 ? Path.GetFullPath(args[1]) : Path.Combine(AppContext.BaseDirectory, "dstack");
+Console.WriteLine($"dstack: {dstack}");
 var environment = new Dictionary<string, string>
 {
     ["DSTACK_HOME"] = home,

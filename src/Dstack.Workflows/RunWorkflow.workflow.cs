@@ -81,12 +81,25 @@ public sealed class RunWorkflow
             if (_instance is { } instance)
             {
                 using var detached = new CancellationTokenSource();
-                await Workflow.ExecuteActivityAsync((RunActivities a) => a.ReleaseAsync(instance), new ActivityOptions
+                var cleanup = new ActivityOptions
                 {
                     StartToCloseTimeout = TimeSpan.FromMinutes(5),
                     CancellationToken = detached.Token,
-                    RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) },
-                });
+                    RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = 20 },
+                };
+                var job = new JobInput(spec, instance, _attempt);
+                try
+                {
+                    await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpJobAsync(job), cleanup);
+                }
+                catch (ActivityFailureException)
+                {
+                    // The machine is released below all the same; a cloud machine takes its leftovers with it.
+                }
+
+                // Releasing is retried without limit: giving up would leak a machine.
+                cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) };
+                await Workflow.ExecuteActivityAsync((RunActivities a) => a.ReleaseAsync(instance), cleanup);
             }
         }
     }

@@ -15,6 +15,7 @@ public sealed partial class RunTests
               - mkdir -p output
               - echo "hello artifact" > output/hello.txt
               - head -c 100000 /dev/urandom > output/random.bin
+              - sha256sum output/random.bin
             artifacts:
               - path: ./output
           - name: args
@@ -65,7 +66,13 @@ public sealed partial class RunTests
         var artifacts = await sandbox.DstackAsync("artifacts", "download", name, "-o", download);
         Assert.True(artifacts.ExitCode == 0, artifacts.Output);
         Assert.Equal("hello artifact\n", await File.ReadAllTextAsync(Path.Combine(download, "output", "hello.txt")));
-        Assert.Equal(100000, new FileInfo(Path.Combine(download, "output", "random.bin")).Length);
+        // The job printed the sha256 of the random file it made; the downloaded copy must be the same bytes.
+        var downloaded = await File.ReadAllBytesAsync(Path.Combine(download, "output", "random.bin"));
+        Assert.Equal(100000, downloaded.Length);
+        Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(downloaded)) + "  output/random.bin", run.Stdout, StringComparison.Ordinal);
+
+        // Nothing of the job is left on the machine.
+        Assert.False(Directory.Exists(Path.Combine(sandbox.Home, "instance", "jobs", name)));
     }
 
     [Fact]

@@ -54,6 +54,9 @@ public sealed class FakeRunActivities
         return new Instance(input.Offer.Backend, input.Offer.Backend + "-1", input.Offer);
     }
 
+    [Activity("CleanUpJob")]
+    public void CleanUpJob(JobInput input) => Calls.Enqueue("CleanUpJob");
+
     [Activity("Release")]
     public void Release(Instance instance) => Calls.Enqueue($"Release {instance.InstanceId}");
 

@@ -33,7 +33,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         var fake = new FakeRunActivities();
         var result = await RunAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] });
         Assert.Equal(new RunResult(RunStatus.Done, 0, null, null), result);
-        Assert.Equal(["FindOffers", "Provision", "PrepareJob", "ExecuteJob", "UploadArtifacts", "Release local-1"],
+        Assert.Equal(["FindOffers", "Provision", "PrepareJob", "ExecuteJob", "UploadArtifacts", "CleanUpJob", "Release local-1"],
             fake.Calls.Select(c => c.StartsWith("Provision", StringComparison.Ordinal) ? "Provision" : c));
         Assert.Equal(
             [RunStatus.Submitted, RunStatus.Provisioning, RunStatus.Running, RunStatus.Uploading, RunStatus.Done],

@@ -116,6 +116,20 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
         await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob).StopAsync(input.Force, cancellationToken: CancellationToken);
     }
 
+    /// <summary>Leaves nothing of the job on the machine: kills it if it still runs (a run that ended abnormally), removes its folder.</summary>
+    [Activity]
+    public async Task CleanUpJobAsync(JobInput input)
+    {
+        await using var shell = await ConnectAsync(input.Instance);
+        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        if (await job.IsRunningAsync(CancellationToken))
+        {
+            await job.StopAsync(force: true, cancellationToken: CancellationToken);
+        }
+
+        await job.CleanupAsync(CancellationToken);
+    }
+
     [Activity]
     public async Task<UploadArtifactsResult> UploadArtifactsAsync(JobInput input)
     {
