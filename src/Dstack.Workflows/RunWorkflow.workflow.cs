@@ -24,6 +24,13 @@ public sealed class RunWorkflow
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(200), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 10 },
     };
 
+    /// <summary>Quick bookkeeping (manifests, offer lists) runs as local activities: no task queue round trip per step.</summary>
+    private static readonly LocalActivityOptions QuickActivity = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(1),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(200), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 10 },
+    };
+
     private static readonly ActivityOptions ExecuteActivity = new()
     {
         StartToCloseTimeout = TimeSpan.FromDays(30),
@@ -48,8 +55,8 @@ public sealed class RunWorkflow
         _manifest = new RunManifest { Spec = spec };
         await SetStatusAsync(RunStatus.Submitted);
 
-        var offers = await Workflow.ExecuteActivityAsync(
-            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy)), ShortActivity);
+        var offers = await Workflow.ExecuteLocalActivityAsync(
+            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy)), QuickActivity);
         if (offers.Offers.Count == 0)
         {
             var why = offers.Rejections.Count > 0 ? string.Join("; ", offers.Rejections) : "no backend is configured";
@@ -218,7 +225,7 @@ public sealed class RunWorkflow
         _events.Add(status.ToDisplayName());
         Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Status.ValueSet(status.ToDisplayName()));
         var manifest = _manifest;
-        await Workflow.ExecuteActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), ShortActivity);
+        await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), QuickActivity);
     }
 
     private async Task<RunResult> FinishAsync(RunStatus status, string? reason, string? message, int? exitCode)
