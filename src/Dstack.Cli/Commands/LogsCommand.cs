@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Dstack.Cli.Runs;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Spectre.Console;
@@ -44,16 +45,14 @@ internal sealed class LogsCommand : DstackCommand
             throw new CommandException($"run {run} not found in {storage.Location}.");
         }
 
-        // A job's output may split a UTF-8 character between two chunks; the decoder keeps the first half.
-        var decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetDecoder();
-        var writer = Console.Profile.Out.Writer;
+        var writer = new LogWriter(Console.Profile.Out.Writer);
         long offset = 0;
         while (true)
         {
             // Checked before reading: once the run is finished, the read that follows gets the whole rest of the log.
             var last = !follow || manifest is null || manifest.Status.IsFinished();
             (var data, offset) = await logs.ReadAsync(run, job, offset, cancellationToken);
-            Write(writer, decoder, data, flush: last);
+            await writer.WriteAsync(data, flush: last);
             if (last)
             {
                 return ExitCodes.Ok;
@@ -62,13 +61,5 @@ internal sealed class LogsCommand : DstackCommand
             await Task.Delay(PollInterval, _context.Time, cancellationToken);
             manifest = await manifests.ReadAsync(run, cancellationToken);
         }
-    }
-
-    private static void Write(TextWriter writer, Decoder decoder, byte[] data, bool flush)
-    {
-        var chars = new char[decoder.GetCharCount(data, flush)];
-        var count = decoder.GetChars(data, chars, flush);
-        writer.Write(chars, 0, count);
-        writer.Flush();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Dstack.Cli.Runs;
 using Dstack.Cli.Temporal;
 using Dstack.Core.Code;
 using Dstack.Core.Configuration;
@@ -12,6 +13,7 @@ using Dstack.Workflows.Contracts;
 using Spectre.Console;
 using Temporalio.Client;
 using Temporalio.Common;
+using Temporalio.Converters;
 using Temporalio.Exceptions;
 
 namespace Dstack.Cli.Commands;
@@ -64,10 +66,40 @@ internal sealed class RunCommand : DstackCommand
         var name = parseResult.GetValue(WorkflowArgument)!;
         var settings = _context.LoadSettings();
 
-        // Connecting overlaps with reading the workflows and snapshotting the code; the embedded server is only
+        // Connecting and snapshotting the code overlap with reading the workflows; the embedded server is only
         // started (below) once the configuration is known to be good.
         var connector = new TemporalConnector(Console);
         var connecting = TryConnectAsync(connector, settings, cancellationToken);
+        var storage = await _context.OpenStorageAsync(cancellationToken);
+        var snapshotting = SnapshotAsync(storage, repo, cancellationToken);
+
+        // The first serialization of a run spec builds System.Text.Json's metadata for a dozen types, a visible part of
+        // a short command; done now on another core, submitting later finds it ready.
+        _ = Task.Run(WarmUpSerialization, CancellationToken.None);
+        try
+        {
+            return await SubmitAndFollowAsync(parseResult, repo, name, settings, storage, connector, connecting, snapshotting, cancellationToken);
+        }
+        finally
+        {
+            await DiscardAsync(snapshotting);
+        }
+    }
+
+    // VSTHRD003: the tasks awaited here were started by ExecuteAsync of this same command; a CLI has no
+    // SynchronizationContext for them to deadlock on.
+#pragma warning disable VSTHRD003
+    private async Task<int> SubmitAndFollowAsync(
+        ParseResult parseResult,
+        string repo,
+        string name,
+        DstackSettings settings,
+        IStorage storage,
+        TemporalConnector connector,
+        Task<ITemporalClient?> connecting,
+        Task<CodeSnapshot> snapshotting,
+        CancellationToken cancellationToken)
+    {
         var workflows = WorkflowLoader.Load(repo);
         var workflow = workflows.FirstOrDefault(w => w.Name == name)
             ?? throw new RunSpecException($"no workflow '{name}' in {repo}/.dstack; the workflows there are: {string.Join(", ", workflows.Select(w => w.Name))}.");
@@ -84,10 +116,7 @@ internal sealed class RunCommand : DstackCommand
             SpotPolicy = parseResult.GetValue(SpotOption) ? "spot" : parseResult.GetValue(OnDemandOption) ? "on-demand" : null,
         };
 
-        var storage = await _context.OpenStorageAsync(cancellationToken);
-        await using var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
-        await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
-
+        var snapshot = await snapshotting;
         var client = await connecting ?? await connector.ConnectAsync(settings, startServerIfDown: true, cancellationToken);
         await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
         var args = parseResult.GetValue(ArgsArgument) ?? [];
@@ -109,6 +138,46 @@ internal sealed class RunCommand : DstackCommand
 
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
         return await FollowAsync(handle, storage, spec.RunName, cancellationToken);
+    }
+
+#pragma warning restore VSTHRD003
+
+    private static void WarmUpSerialization() =>
+        DataConverter.Default.PayloadConverter.ToPayload(new RunWorkflowInput(
+            new RunSpec
+            {
+                RunName = "warm-up",
+                WorkflowName = "warm-up",
+                Provider = "bash",
+                Repo = new RepoInfo("warm-up", null, null, null, false),
+                CodeHash = "warm-up",
+                Env = new Dictionary<string, string> { ["K"] = "V" },
+                Artifacts = [new ArtifactRef("output", false)],
+                User = "warm-up",
+                SubmittedAt = DateTimeOffset.UnixEpoch,
+            }));
+
+    private static async Task<CodeSnapshot> SnapshotAsync(IStorage storage, string repo, CancellationToken cancellationToken)
+    {
+        var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
+        await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
+        return snapshot;
+    }
+
+    /// <summary>Deletes the snapshot's temporary archive, whether the run was submitted or the command failed first.</summary>
+    private static async Task DiscardAsync(Task<CodeSnapshot> snapshotting)
+    {
+        try
+        {
+#pragma warning disable VSTHRD003 // Started by ExecuteAsync of this command, see SubmitAndFollowAsync.
+            await (await snapshotting).DisposeAsync();
+#pragma warning restore VSTHRD003
+        }
+#pragma warning disable CA1031 // The command already failed for its own reason (or got the snapshot's error); only cleanup is left here.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private static async Task<ITemporalClient?> TryConnectAsync(TemporalConnector connector, DstackSettings settings, CancellationToken cancellationToken)
@@ -166,8 +235,7 @@ internal sealed class RunCommand : DstackCommand
     private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, string runName, CancellationToken cancellationToken)
     {
         var logs = new LogStore(storage);
-        var decoder = Encoding.UTF8.GetDecoder();
-        var output = Console.Profile.Out.Writer;
+        var output = new LogWriter(Console.Profile.Out.Writer);
         var result = handle.GetResultAsync<RunResult>();
         long offset = 0;
         var detached = false;
@@ -176,16 +244,14 @@ internal sealed class RunCommand : DstackCommand
             var (data, next) = await logs.ReadAsync(runName, StorageLayout.MainJob, offset, CancellationToken.None);
             if (data.Length > 0)
             {
-                var chars = new char[decoder.GetCharCount(data, flush: false)];
-                decoder.GetChars(data, chars, flush: false);
-                await output.WriteAsync(chars, CancellationToken.None);
-                await output.FlushAsync(CancellationToken.None);
+                await output.WriteAsync(data, flush: false);
                 offset = next;
                 continue;
             }
 
             if (result.IsCompleted)
             {
+                await output.WriteAsync([], flush: true);
                 break;
             }
 
