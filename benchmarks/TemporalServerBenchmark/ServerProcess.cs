@@ -21,7 +21,7 @@ internal sealed class ServerProcess : IDisposable
 
     public string Address { get; }
 
-    public static ServerProcess Start(string? existingAddress, string? existingPid)
+    public static ServerProcess Start(string? existingAddress, string? existingPid, string? database = null)
     {
         if (existingAddress is not null && int.TryParse(existingPid, out var pid))
         {
@@ -36,6 +36,12 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        if (database is not null)
+        {
+            info.ArgumentList.Add("--db-filename");
+            info.ArgumentList.Add(database);
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         var ready = process.StandardOutput.ReadLine();
         if (ready is null || !ready.Contains("running", StringComparison.Ordinal))

@@ -1,6 +1,10 @@
 using Dstack.Cli.Temporal;
+using Dstack.Core.Backends;
+using Dstack.Core.Runs;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
+using Dstack.Worker;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Temporalio.Client;
 
@@ -25,6 +29,13 @@ internal sealed record CliContext
     /// </summary>
     public required Func<CancellationToken, Task<(ITemporalClient? Client, string? Unavailable)>> TryConnectTemporalAsync { get; init; }
 
+    /// <summary>
+    /// Gets a function that asks every configured backend for its offers for a request (<c>dstack offers</c>).
+    /// <value>The default value finds none; <see cref="CreateDefault"/> builds the backends the worker would.</value>
+    /// </summary>
+    public Func<ResourceRequest, CancellationToken, Task<IReadOnlyList<BackendOffers>>> FindOffersAsync { get; init; } =
+        (_, _) => Task.FromResult<IReadOnlyList<BackendOffers>>([]);
+
     /// <summary>Gets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -48,7 +59,24 @@ internal sealed record CliContext
             LoadSettings = () => settings.Value,
             OpenStorageAsync = _ => Task.FromResult<IStorage>(OpenStorage(settings.Value)),
             TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
+            FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
         };
+    }
+
+    /// <summary>Builds the configured backends as the worker's composition root does, and asks each for its offers.</summary>
+    private static async Task<IReadOnlyList<BackendOffers>> ListOffersAsync(DstackSettings settings, ResourceRequest request, CancellationToken cancellationToken)
+    {
+        var provider = new ServiceCollection().AddDstackBackends(settings).BuildServiceProvider();
+        await using (provider)
+        {
+            var offers = new List<BackendOffers>();
+            foreach (var backend in provider.GetServices<IBackend>())
+            {
+                offers.Add(new BackendOffers(backend.Name, await backend.GetOffersAsync(request, cancellationToken)));
+            }
+
+            return offers;
+        }
     }
 
     private static LocalStorage OpenStorage(DstackSettings settings) => settings.Storage.Type switch

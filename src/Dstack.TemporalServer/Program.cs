@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dstack.TemporalServer.Hosting;
+using Dstack.TemporalServer.Persistence;
 using Dstack.TemporalServer.Visibility;
 using Microsoft.Extensions.Logging;
 
@@ -14,20 +15,14 @@ var logFormat = new Option<string>("--log-format") { Description = "Accepted for
 var dynamicConfig = new Option<string[]>("--dynamic-config-value") { Description = "Accepted for compatibility; unsupported keys are ignored." };
 var headless = new Option<bool>("--headless") { Description = "Accepted for compatibility; there is no web UI." };
 var uiPort = new Option<int?>("--ui-port") { Description = "Accepted for compatibility; there is no web UI." };
-var dbFile = new Option<string?>("--db-filename", "-f") { Description = "Persistent mode is not available yet; without it the server keeps state in memory like the Temporal CLI." };
+var dbFile = new Option<string?>("--db-filename", "-f") { Description = "SQLite file that keeps the server's state across restarts; without it the server keeps state in memory like the Temporal CLI." };
 
-var startDev = new Command("start-dev", "Start an in-memory Temporal server for development and tests.")
+var startDev = new Command("start-dev", "Start a Temporal server for development and tests, in memory or in a SQLite file.")
 {
     port, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, dbFile,
 };
 startDev.SetAction(async (result, cancellationToken) =>
 {
-    if (result.GetValue(dbFile) is { Length: > 0 })
-    {
-        await Console.Error.WriteLineAsync("error: --db-filename: persistent mode is not implemented yet; omit it to run in memory.").ConfigureAwait(false);
-        return 2;
-    }
-
     var attributes = new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>(StringComparer.Ordinal);
     foreach (var spec in result.GetValue(searchAttributes) ?? [])
     {
@@ -49,25 +44,41 @@ startDev.SetAction(async (result, cancellationToken) =>
         "FATAL" or "PANIC" => LogLevel.Critical,
         _ => LogLevel.Warning,
     };
-    await using var server = await EmbeddedTemporalServer.StartAsync(
-        result.GetValue(ip)!,
-        result.GetValue(port),
-        options =>
-        {
-            foreach (var name in result.GetValue(namespaces) ?? [])
+    var database = result.GetValue(dbFile) is { Length: > 0 } file ? file : null;
+    EmbeddedTemporalServer server;
+    try
+    {
+        server = await EmbeddedTemporalServer.StartAsync(
+            result.GetValue(ip)!,
+            result.GetValue(port),
+            options =>
             {
-                options.Namespaces.Add(name);
-            }
+                options.DatabasePath = database;
+                foreach (var name in result.GetValue(namespaces) ?? [])
+                {
+                    options.Namespaces.Add(name);
+                }
 
-            foreach (var (name, type) in attributes)
-            {
-                options.SearchAttributes[name] = type;
-            }
-        },
-        level,
-        cancellationToken).ConfigureAwait(false);
-    await Console.Out.WriteLineAsync($"Temporal server is running at {server.Address} (embedded, in memory).").ConfigureAwait(false);
-    await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var (name, type) in attributes)
+                {
+                    options.SearchAttributes[name] = type;
+                }
+            },
+            level,
+            cancellationToken).ConfigureAwait(false);
+    }
+    catch (ServerStoreException e)
+    {
+        await Console.Error.WriteLineAsync("error: --db-filename: " + e.Message).ConfigureAwait(false);
+        return 1;
+    }
+
+    await using (server.ConfigureAwait(false))
+    {
+        await Console.Out.WriteLineAsync($"Temporal server is running at {server.Address} (embedded, {(database is null ? "in memory" : "state in " + Path.GetFullPath(database))}).").ConfigureAwait(false);
+        await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     return 0;
 });
 

@@ -18,9 +18,11 @@ public sealed class RunWorkflow
     /// <summary>The workflow type name, as the CLI and the Temporal Web UI see it.</summary>
     public const string Name = "RunWorkflow";
 
+    // Short steps get a short start-to-close: an attempt lost with its worker (or with a restarted server) is
+    // retried after this long, so it bounds how long a crash can stall a run.
     private static readonly ActivityOptions ShortActivity = new()
     {
-        StartToCloseTimeout = TimeSpan.FromMinutes(5),
+        StartToCloseTimeout = TimeSpan.FromMinutes(2),
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(200), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 10 },
     };
 
@@ -80,7 +82,17 @@ public sealed class RunWorkflow
                 PricePerHour = _instance.Offer.PricePerHour,
             };
             Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Backend.ValueSet(_instance.Backend));
-            return await RunJobAsync(spec, _instance);
+            try
+            {
+                return await RunJobAsync(spec, _instance);
+            }
+            catch (ActivityFailureException e)
+            {
+                // A step failed for good (retries exhausted or a non-retryable error): the run failed, and its
+                // manifest and the user must say why; the machine is still released below.
+                var cause = e.InnerException?.Message ?? e.Message;
+                return await FinishAsync(RunStatus.Failed, FailureReason.Error, $"{e.ActivityType ?? "a step"} failed: {cause}", null);
+            }
         }
         finally
         {
@@ -190,7 +202,16 @@ public sealed class RunWorkflow
             await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force)), ShortActivity);
         }
 
-        var result = await execution;
+        ExecuteJobResult result;
+        try
+        {
+            result = await execution;
+        }
+        catch (ActivityFailureException e) when (e.InnerException is ApplicationFailureException { ErrorType: FailureReason.InstanceUnreachable } unreachable)
+        {
+            return await FinishAsync(RunStatus.Failed, FailureReason.InstanceUnreachable, unreachable.Message, null);
+        }
+
         _manifest = _manifest with { ExitCode = result.ExitCode };
         if (_abortRequested)
         {

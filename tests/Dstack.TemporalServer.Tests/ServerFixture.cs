@@ -6,7 +6,8 @@ namespace Dstack.TemporalServer.Tests;
 
 /// <summary>
 /// Starts the embedded server in-process, or uses a real Temporal server at DSTACK_TEST_TEMPORAL_ADDRESS,
-/// so the same tests confirm that they encode real Temporal behaviour.
+/// so the same tests confirm that they encode real Temporal behaviour. With DSTACK_TEST_SERVER_DB=1 the embedded
+/// server keeps its state in a temporary SQLite file, so the suite checks persistent mode too.
 /// </summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
@@ -25,6 +26,7 @@ public sealed class ServerFixture : IAsyncLifetime
     };
 
     private EmbeddedTemporalServer? _server;
+    private string? _databaseDirectory;
 
     public string Address { get; private set; } = string.Empty;
 
@@ -41,8 +43,14 @@ public sealed class ServerFixture : IAsyncLifetime
         }
         else
         {
+            if (Environment.GetEnvironmentVariable("DSTACK_TEST_SERVER_DB") == "1")
+            {
+                _databaseDirectory = Directory.CreateTempSubdirectory("dstack-temporal-db-").FullName;
+            }
+
             _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options =>
             {
+                options.DatabasePath = _databaseDirectory is null ? null : Path.Combine(_databaseDirectory, "temporal.db");
                 foreach (var (name, type) in SearchAttributes)
                 {
                     options.SearchAttributes[name] = type;
@@ -70,6 +78,11 @@ public sealed class ServerFixture : IAsyncLifetime
         if (_server is not null)
         {
             await _server.DisposeAsync();
+        }
+
+        if (_databaseDirectory is not null)
+        {
+            Directory.Delete(_databaseDirectory, recursive: true);
         }
     }
 }

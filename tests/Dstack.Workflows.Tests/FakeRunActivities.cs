@@ -28,6 +28,9 @@ public sealed class FakeRunActivities
 
     public bool FailExecution { get; set; }
 
+    /// <summary>Gets or sets whether the job's machine stops answering past the grace period while it runs.</summary>
+    public bool UnreachableExecution { get; set; }
+
     public static InstanceOffer Offer(string backend, decimal price = 0) =>
         new(backend, "region", backend + "-type", new MachineResources(8, 16L << 30, [], 100L << 30), price, false, "available");
 
@@ -75,6 +78,11 @@ public sealed class FakeRunActivities
         if (FailExecution)
         {
             throw new ApplicationFailureException("the instance disappeared", errorType: "Broken", nonRetryable: true);
+        }
+
+        if (UnreachableExecution)
+        {
+            throw new ApplicationFailureException("root@gpu-1:22 did not answer for 30 s", errorType: FailureReason.InstanceUnreachable, nonRetryable: true);
         }
 
         if (ExitCode is { } code)

@@ -118,12 +118,27 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Execute_FailsForGood_WorkflowFailsButMachineIsReleased()
+    public async Task Execute_FailsForGood_RunFailedWithTheCauseAndMachineReleased()
     {
         var fake = new FakeRunActivities { FailExecution = true };
-        var error = await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(fake, Spec()));
-        Assert.IsType<ActivityFailureException>(error.InnerException);
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(FailureReason.Error, result.Reason);
+        Assert.Contains("the instance disappeared", result.Message, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Failed, fake.Manifests.Last().Status);
         Assert.Equal("Release local-1", fake.Calls.Last());
+    }
+
+    [Fact]
+    public async Task Run_InstanceUnreachable_FailedWithThatReasonAndMachineReleased()
+    {
+        var fake = new FakeRunActivities { UnreachableExecution = true };
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(FailureReason.InstanceUnreachable, result.Reason);
+        Assert.Contains("did not answer", result.Message, StringComparison.Ordinal);
+        Assert.Equal(FailureReason.InstanceUnreachable, fake.Manifests.Last().Reason);
+        Assert.Equal(["CleanUpJob", "Release local-1"], fake.Calls.TakeLast(2));
     }
 
     [Fact]

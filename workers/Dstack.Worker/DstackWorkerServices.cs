@@ -1,4 +1,5 @@
 using Dstack.Backends.Local;
+using Dstack.Backends.Ssh;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
 using Dstack.Workflows;
@@ -16,11 +17,34 @@ public static class DstackWorkerServices
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton<IStorage>(new LocalStorage(settings.Storage.Path));
-        services.AddLocalBackend(new LocalBackendOptions(settings.Home));
+        services.AddDstackBackends(settings);
+        services.AddSingleton(RunActivitiesOptions.Default);
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
             .AddScopedActivities<RunActivities>()
             .AddWorkflow<RunWorkflow>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers one <see cref="Core.Backends.IBackend"/> per configured backend type (<c>backends:</c> in the user config;
+    /// this machine when it lists none). Types this build cannot serve yet (<c>aws</c>) are left out.
+    /// </summary>
+    public static IServiceCollection AddDstackBackends(this IServiceCollection services, DstackSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Backends.OfType<LocalBackendSettings>().Any())
+        {
+            services.AddLocalBackend(new LocalBackendOptions(settings.Home));
+        }
+
+        // Several ssh entries are one backend named "ssh" with all their hosts.
+        var hosts = settings.Backends.OfType<SshBackendSettings>().SelectMany(b => b.Hosts).ToList();
+        if (hosts.Count > 0)
+        {
+            services.AddSshBackend(new SshBackendSettings(hosts), settings.Home);
+        }
+
         return services;
     }
 }

@@ -269,7 +269,18 @@ internal sealed class RunCommand : DstackCommand
             await Task.WhenAny(result, Task.Delay(LogPollInterval, CancellationToken.None));
         }
 
-        var run = await result;
+        RunResult run;
+        try
+        {
+            run = await result;
+        }
+        catch (WorkflowFailedException e)
+        {
+            // Terminated or cancelled from outside (e.g. the Temporal Web UI), or timed out: not a run result.
+            Console.MarkupLineInterpolated($"[red]{runName} ended in Temporal without a result[/]: {e.InnerException?.Message ?? e.Message}");
+            return ExitCodes.RunFailure;
+        }
+
         var status = run.Status.ToDisplayName();
         if (run.Status == RunStatus.Done)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dstack.Core.Settings;
 using Dstack.TemporalServer.Hosting;
+using Dstack.TemporalServer.Persistence;
 using Dstack.Worker;
 using Dstack.Workflows;
 using Microsoft.Extensions.Hosting;
@@ -8,10 +9,15 @@ using Spectre.Console;
 
 namespace Dstack.Cli.Commands;
 
-/// <summary><c>dstack server</c>: the embedded Temporal server and a worker in this process, in the foreground.</summary>
+/// <summary>
+/// <c>dstack server</c>: the embedded Temporal server and a worker in this process, in the foreground. The server's
+/// state is in $DSTACK_HOME/temporal.db unless <c>--in-memory</c>, so a crash or an upgrade loses no run.
+/// </summary>
 internal sealed class ServerCommand : DstackCommand
 {
     private static readonly Option<int?> PortOption = new("--port") { Description = "Port to listen on (default: the port of temporal.address, 7233)." };
+
+    private static readonly Option<bool> InMemoryOption = new("--in-memory") { Description = "Keep the Temporal server's state in memory only; by default it is kept in temporal.db in the dstack folder, so runs survive a restart." };
 
     private readonly CliContext _context;
 
@@ -19,6 +25,7 @@ internal sealed class ServerCommand : DstackCommand
         : base("server", "Run the embedded Temporal server and a worker in the foreground (Ctrl+C stops both).", console)
     {
         Options.Add(PortOption);
+        Options.Add(InMemoryOption);
         _context = context;
     }
 
@@ -29,24 +36,24 @@ internal sealed class ServerCommand : DstackCommand
         var colon = address.LastIndexOf(':');
         var ip = address[..colon] is "localhost" ? "127.0.0.1" : address[..colon];
         var port = parseResult.GetValue(PortOption) ?? int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        await using var server = await EmbeddedTemporalServer.StartAsync(ip, port, options =>
+        var database = parseResult.GetValue(InMemoryOption) ? null : Path.Combine(settings.Home, "temporal.db");
+        EmbeddedTemporalServer server;
+        try
         {
-            if (settings.Temporal.Namespace != "default")
-            {
-                options.Namespaces.Add(settings.Temporal.Namespace);
-            }
+            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database), cancellationToken: cancellationToken);
+        }
+        catch (ServerStoreException e)
+        {
+            throw new CommandException(e.Message + " (dstack server --in-memory runs without it.)");
+        }
 
-            foreach (var key in DstackSearchAttributes.All)
-            {
-                options.SearchAttributes[key.Name] = key.ValueType;
-            }
-        }, cancellationToken: cancellationToken);
-
+        await using var serverScope = server;
         var worker = DstackWorkerHost.Build(settings with { Temporal = settings.Temporal with { Address = server.Address } });
         using (worker)
         {
             await worker.StartAsync(cancellationToken);
-            Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server (in memory) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C stops it.");
+            var state = database is null ? "in memory" : $"state in {database}";
+            Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server ({state}) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C stops it.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -59,5 +66,19 @@ internal sealed class ServerCommand : DstackCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database)
+    {
+        options.DatabasePath = database;
+        if (settings.Temporal.Namespace != "default")
+        {
+            options.Namespaces.Add(settings.Temporal.Namespace);
+        }
+
+        foreach (var key in DstackSearchAttributes.All)
+        {
+            options.SearchAttributes[key.Name] = key.ValueType;
+        }
     }
 }

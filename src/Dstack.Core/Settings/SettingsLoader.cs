@@ -17,7 +17,7 @@ public sealed class SettingsLoader
     private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
     private static readonly string[] SshKeys = ["type", "hosts"];
-    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file"];
+    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir"];
     private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint"];
 
     private readonly Func<string, string?> _getVariable;
@@ -223,7 +223,13 @@ public sealed class SettingsLoader
             }
 
             var identity = reader.String(item, hostPath, "identity_file");
-            hosts.Add(new SshHostSettings(host, port, reader.String(item, hostPath, "user"), identity is null ? null : Path.GetFullPath(ExpandHome(identity, userHome))));
+            // dstack_dir is a path on the host, so '~' stays for the host to expand (its user's home, not ours).
+            hosts.Add(new SshHostSettings(
+                host,
+                port,
+                reader.String(item, hostPath, "user"),
+                identity is null ? null : Path.GetFullPath(ExpandHome(identity, userHome)),
+                reader.String(item, hostPath, "dstack_dir")));
         }
 
         return hosts;

@@ -5,4 +5,12 @@ namespace Dstack.Core.Settings;
 /// <param name="Port">The SSH port. <value>The default value is 22.</value></param>
 /// <param name="User">The user to log in as, or null for the current user.</param>
 /// <param name="IdentityFile">The private key (absolute, <c>~</c> expanded), or null for dstack's own key.</param>
-public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null);
+/// <param name="DstackDirectory">
+/// The folder on the host for jobs and environments (<c>dstack_dir</c>; <c>~</c> is the remote user's home).
+/// <value>The default value is <c>~/.dstack/instance</c>.</value>
+/// </param>
+public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null, string? DstackDirectory = null)
+{
+    /// <summary>The folder on the host used when <c>dstack_dir</c> is not set.</summary>
+    public const string DefaultDstackDirectory = "~/.dstack/instance";
+}

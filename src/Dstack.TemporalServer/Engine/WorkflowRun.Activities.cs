@@ -17,11 +17,7 @@ internal sealed partial class WorkflowRun
         var attributes = scheduled.ActivityTaskScheduledEventAttributes;
         var activity = new ActivityState(scheduled.EventId, attributes, Engine.UtcNow);
         Activities.Add(activity.ScheduledEventId, activity);
-        var scheduleToClose = attributes.ScheduleToCloseTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (scheduleToClose > TimeSpan.Zero)
-        {
-            activity.ScheduleToCloseTimer = Engine.Schedule(scheduleToClose, () => TimeOutActivity(activity, activity.Attempt, TimeoutType.ScheduleToClose));
-        }
+        ArmScheduleToCloseTimer(activity);
 
         QueueActivityAttempt(activity);
     }
@@ -35,6 +31,7 @@ internal sealed partial class WorkflowRun
     {
         activity.HeartbeatDetails = details;
         activity.LastHeartbeatTime = Engine.UtcNow;
+        Engine.MarkDirty(this);
         ArmHeartbeatTimer(activity);
         return new RecordActivityTaskHeartbeatResponse { CancelRequested = activity.CancelRequested };
     }
@@ -151,13 +148,8 @@ internal sealed partial class WorkflowRun
         activity.StartedIdentity = poller.Identity;
         activity.LastWorkerIdentity = poller.Identity;
         activity.StartedRequestId = Guid.NewGuid().ToString();
-        var startToClose = activity.Attributes.StartToCloseTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (startToClose > TimeSpan.Zero)
-        {
-            activity.AttemptTimers.Add(Engine.Schedule(startToClose, () => TimeOutActivity(activity, attempt, TimeoutType.StartToClose)));
-        }
-
-        ArmHeartbeatTimer(activity);
+        Engine.MarkDirty(this);
+        ArmStartedAttemptTimers(activity);
         var a = activity.Attributes;
         return new PollActivityTaskQueueResponse
         {
@@ -182,6 +174,45 @@ internal sealed partial class WorkflowRun
         };
     }
 
+    private void ArmStartedAttemptTimers(ActivityState activity)
+    {
+        var attempt = activity.Attempt;
+        var startToClose = activity.Attributes.StartToCloseTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (startToClose > TimeSpan.Zero)
+        {
+            activity.AttemptTimers.Add(Engine.ScheduleAt(activity.StartedTime + startToClose, () => TimeOutActivity(activity, attempt, TimeoutType.StartToClose)));
+        }
+
+        ArmHeartbeatTimer(activity);
+    }
+
+    private void ArmScheduleToCloseTimer(ActivityState activity)
+    {
+        var scheduleToClose = activity.Attributes.ScheduleToCloseTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (scheduleToClose > TimeSpan.Zero)
+        {
+            activity.ScheduleToCloseTimer = Engine.ScheduleAt(activity.ScheduledTime + scheduleToClose, () => TimeOutActivity(activity, activity.Attempt, TimeoutType.ScheduleToClose));
+        }
+    }
+
+    /// <summary>Queues the current attempt now, or when its retry backoff ends.</summary>
+    private void QueueActivityAttemptWhenDue(ActivityState activity)
+    {
+        if (activity.CurrentAttemptScheduledTime <= Engine.UtcNow)
+        {
+            QueueActivityAttempt(activity);
+            return;
+        }
+
+        activity.AttemptTimers.Add(Engine.ScheduleAt(activity.CurrentAttemptScheduledTime, () =>
+        {
+            if (IsOpen && Activities.ContainsKey(activity.ScheduledEventId))
+            {
+                QueueActivityAttempt(activity);
+            }
+        }));
+    }
+
     private void ArmHeartbeatTimer(ActivityState activity)
     {
         var heartbeat = activity.Attributes.HeartbeatTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
@@ -192,7 +223,9 @@ internal sealed partial class WorkflowRun
 
         var attempt = activity.Attempt;
         var beat = activity.LastHeartbeatTime;
-        activity.AttemptTimers.Add(Engine.Schedule(heartbeat, () =>
+        // A beat from an earlier attempt does not count: this attempt's clock starts when it started.
+        var from = beat is { } last && last > activity.StartedTime ? last : activity.StartedTime;
+        activity.AttemptTimers.Add(Engine.ScheduleAt(from + heartbeat, () =>
         {
             // Only the timer armed by the latest heartbeat of this attempt counts.
             if (activity.LastHeartbeatTime == beat)
@@ -258,13 +291,8 @@ internal sealed partial class WorkflowRun
         activity.LastFailure = failure;
         activity.Attempt++;
         activity.CurrentAttemptScheduledTime = Engine.UtcNow + interval;
-        activity.AttemptTimers.Add(Engine.Schedule(interval, () =>
-        {
-            if (IsOpen && Activities.ContainsKey(activity.ScheduledEventId))
-            {
-                QueueActivityAttempt(activity);
-            }
-        }));
+        Engine.MarkDirty(this);
+        QueueActivityAttemptWhenDue(activity);
     }
 
     /// <summary>Writes the lazy Started event (when the attempt started) and the result, for the workflow to see.</summary>

@@ -211,9 +211,13 @@ internal sealed partial class WorkflowRun
             WorkflowTaskCompletedEventId = completedEventId,
         };
         Write(e);
-        var startedEventId = e.EventId;
-        var timer = Engine.Schedule(a.StartToFireTimeout.ToTimeSpan(), () => FireTimer(a.TimerId, startedEventId));
-        Timers[a.TimerId] = new UserTimer(a.TimerId, startedEventId, timer);
+        ArmUserTimer(a.TimerId, e.EventId, Engine.UtcNow + a.StartToFireTimeout.ToTimeSpan());
+    }
+
+    private void ArmUserTimer(string timerId, long startedEventId, DateTime due)
+    {
+        var timer = Engine.ScheduleAt(due, () => FireTimer(timerId, startedEventId));
+        Timers[timerId] = new UserTimer(timerId, startedEventId, due, timer);
     }
 
     private void FireTimer(string timerId, long startedEventId)

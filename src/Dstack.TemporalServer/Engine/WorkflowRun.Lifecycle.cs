@@ -39,6 +39,7 @@ internal sealed partial class WorkflowRun
         }
 
         _cancelRequested = true;
+        Engine.MarkDirty(this);
         var e = NewEvent(EventType.WorkflowExecutionCancelRequested);
         e.WorkflowExecutionCancelRequestedEventAttributes = new WorkflowExecutionCancelRequestedEventAttributes
         {

@@ -39,6 +39,7 @@ internal sealed partial class WorkflowRun
                 break;
             case WftPhase.Started:
                 _wftNeeded = true;
+                Engine.MarkDirty(this);
                 break;
             default:
                 break;
@@ -58,7 +59,16 @@ internal sealed partial class WorkflowRun
         Wft = WftPhase.Scheduled;
         WftScheduledEventId = e.EventId;
         WftScheduledTime = Engine.UtcNow;
-        Namespace.WorkflowQueue(TaskQueueName).Add(new WorkflowTaskEntry(this, e.EventId));
+        QueueWorkflowTask();
+    }
+
+    private void QueueWorkflowTask() => Namespace.WorkflowQueue(TaskQueueName).Add(new WorkflowTaskEntry(this, WftScheduledEventId));
+
+    private void ArmWorkflowTaskTimer()
+    {
+        var scheduledEventId = WftScheduledEventId;
+        var attempt = WftAttempt;
+        _wftTimer = Engine.ScheduleAt(WftStartedTime + WorkflowTaskTimeout, () => TimeOutWorkflowTask(scheduledEventId, attempt));
     }
 
     public TaskToken WorkflowTaskToken() =>
@@ -89,7 +99,7 @@ internal sealed partial class WorkflowRun
         WftStartedEventId = started.EventId;
         WftStartedTime = Engine.UtcNow;
         var attempt = WftAttempt;
-        _wftTimer = Engine.Schedule(WorkflowTaskTimeout, () => TimeOutWorkflowTask(scheduledEventId, attempt));
+        ArmWorkflowTaskTimer();
 
         var response = new PollWorkflowTaskQueueResponse
         {

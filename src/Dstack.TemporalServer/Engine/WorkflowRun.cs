@@ -21,15 +21,16 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _historySizeBytes;
 
-    public WorkflowRun(TemporalEngine engine, ServerNamespace ns, string workflowId, string runId, string requestId, WorkflowExecutionStartedEventAttributes started)
+    public WorkflowRun(TemporalEngine engine, ServerNamespace ns, string workflowId, string runId, string requestId, WorkflowExecutionStartedEventAttributes started, DateTime? startTime = null, long? sequence = null)
     {
         Engine = engine;
+        Sequence = sequence ?? engine.NextRunSequence();
         Namespace = ns;
         WorkflowId = workflowId;
         RunId = runId;
         RequestId = requestId;
         StartedAttributes = started;
-        StartTime = engine.UtcNow;
+        StartTime = startTime ?? engine.UtcNow;
         ExecutionTime = started.FirstWorkflowTaskBackoff is { } backoff ? StartTime + backoff.ToTimeSpan() : StartTime;
         Memo = started.Memo?.Clone() ?? new Memo();
         foreach (var (key, value) in started.SearchAttributes?.IndexedFields ?? [])
@@ -39,6 +40,9 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
     }
 
     public TemporalEngine Engine { get; }
+
+    /// <summary>Gets the run's creation order across the server; restore rebuilds each workflow ID's run list in this order.</summary>
+    public long Sequence { get; }
 
     public ServerNamespace Namespace { get; }
 
@@ -102,6 +106,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         FixLazyStartedReference(e);
         History.Add(e);
         _historySizeBytes += e.CalculateSize();
+        Engine.MarkDirty(this);
         NotifyChanged();
     }
 
@@ -114,6 +119,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         if (Wft == WftPhase.Started)
         {
             _buffer.AddRange(events);
+            Engine.MarkDirty(this);
         }
         else
         {
@@ -187,7 +193,6 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
 
         _runTimers.Clear();
         DispatchQueuedQueriesDirectly();
-        AddRunTimer(Engine.Schedule(Engine.Options.Retention, () => Namespace.Remove(this)));
         NotifyChanged();
         _closed.TrySetResult();
     }

@@ -49,27 +49,35 @@ internal static class WorkflowStarter
         }
 
         var backoff = attributes.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (backoff > TimeSpan.Zero)
-        {
-            run.AddRunTimer(engine.Schedule(backoff, () => run.RequestWorkflowTask()));
-        }
-        else
+        if (backoff <= TimeSpan.Zero)
         {
             run.ScheduleWorkflowTask();
+        }
+
+        ArmRunTimers(engine, run);
+        return run;
+    }
+
+    /// <summary>Arms the first-task backoff and the run and execution timeouts, from absolute times so a restored run gets what remains.</summary>
+    public static void ArmRunTimers(TemporalEngine engine, WorkflowRun run)
+    {
+        var attributes = run.StartedAttributes;
+        var backoff = attributes.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (backoff > TimeSpan.Zero && run.Wft == WftPhase.None && run.WftScheduledEventId == 0)
+        {
+            run.AddRunTimer(engine.ScheduleAt(run.StartTime + backoff, run.RequestWorkflowTask));
         }
 
         var runTimeout = attributes.WorkflowRunTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
         if (runTimeout > TimeSpan.Zero)
         {
-            run.AddRunTimer(engine.Schedule(runTimeout + backoff, () => TimeOut(run)));
+            run.AddRunTimer(engine.ScheduleAt(run.StartTime + runTimeout + backoff, () => TimeOut(run)));
         }
 
         if (attributes.WorkflowExecutionExpirationTime is { } expiration)
         {
-            run.AddRunTimer(engine.Schedule(expiration.ToDateTime() - now, () => TimeOut(run)));
+            run.AddRunTimer(engine.ScheduleAt(expiration.ToDateTime(), () => TimeOut(run)));
         }
-
-        return run;
     }
 
     private static void TimeOut(WorkflowRun run)

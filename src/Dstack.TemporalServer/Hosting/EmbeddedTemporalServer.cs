@@ -42,8 +42,18 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
         });
         builder.Services.AddDstackTemporalServer(configure);
         var app = builder.Build();
-        app.MapDstackTemporalServer();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            app.MapDstackTemporalServer();
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Releases the database file when it was opened but the start failed afterwards (the port was taken).
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.First() ?? throw new InvalidOperationException("Kestrel reported no address");
         return new EmbeddedTemporalServer(app, new Uri(bound).Authority);
     }

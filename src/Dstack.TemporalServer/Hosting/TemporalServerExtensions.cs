@@ -1,11 +1,14 @@
 using Dstack.TemporalServer.Engine;
 using Dstack.TemporalServer.Grpc;
+using Dstack.TemporalServer.Persistence;
 using Dstack.TemporalServer.Services;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dstack.TemporalServer.Hosting;
 
@@ -17,6 +20,13 @@ public static class TemporalServerExtensions
     {
         services.AddOptions<TemporalServerOptions>().Configure(o => configure?.Invoke(o));
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IServerStore>(provider =>
+        {
+            var path = provider.GetRequiredService<IOptions<TemporalServerOptions>>().Value.DatabasePath;
+            return string.IsNullOrEmpty(path)
+                ? new InMemoryServerStore()
+                : SqliteServerStore.Open(path, provider.GetRequiredService<ILoggerFactory>().CreateLogger<SqliteServerStore>());
+        });
         services.AddSingleton<TemporalEngine>();
         services.AddSingleton<WorkflowServiceEndpoint>();
         services.AddSingleton<OperatorServiceEndpoint>();
@@ -37,6 +47,8 @@ public static class TemporalServerExtensions
     /// <summary>Maps the WorkflowService and OperatorService endpoints.</summary>
     public static IEndpointRouteBuilder MapDstackTemporalServer(this IEndpointRouteBuilder endpoints)
     {
+        // Open the database and restore now, so a bad file fails the start instead of the first call.
+        endpoints.ServiceProvider.GetRequiredService<TemporalEngine>();
         endpoints.MapGrpcService<WorkflowServiceEndpoint>();
         endpoints.MapGrpcService<OperatorServiceEndpoint>();
         return endpoints;

@@ -12,6 +12,10 @@ public sealed class TemporalServerOptions
     /// <summary>Gets custom search attributes registered at start in every namespace.</summary>
     public IDictionary<string, IndexedValueType> SearchAttributes { get; } = new Dictionary<string, IndexedValueType>(StringComparer.Ordinal);
 
+    /// <summary>Gets or sets the SQLite file that keeps the server's state across restarts, as <c>--db-filename</c> of the Temporal CLI.</summary>
+    /// <value>The default value is null: state is kept in memory only.</value>
+    public string? DatabasePath { get; set; }
+
     /// <summary>Gets or sets how long closed workflows are kept.</summary>
     /// <value>The default value is 7 days.</value>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

@@ -23,8 +23,12 @@ internal sealed class OperatorServiceEndpoint : IDescriptorEndpoint
             .Add<ListSearchAttributesRequest>("ListSearchAttributes", ListSearchAttributes);
     }
 
-    public Task<IMessage> HandleAsync(string method, IMessage request, ServerCallContext context) =>
-        _handlers.InvokeAsync(method, request, context);
+    public async Task<IMessage> HandleAsync(string method, IMessage request, ServerCallContext context)
+    {
+        var response = await _handlers.InvokeAsync(method, request, context);
+        await _engine.PersistAsync();
+        return response;
+    }
 
     private AddSearchAttributesResponse AddSearchAttributes(AddSearchAttributesRequest request, ServerCallContext context)
     {
@@ -60,6 +64,8 @@ internal sealed class OperatorServiceEndpoint : IDescriptorEndpoint
                 ns.CustomSearchAttributes[name] = type;
             }
 
+            _engine.MarkSearchAttributesDirty();
+
             return new AddSearchAttributesResponse();
         }
     }
@@ -77,6 +83,7 @@ internal sealed class OperatorServiceEndpoint : IDescriptorEndpoint
                 }
             }
 
+            _engine.MarkSearchAttributesDirty();
             return new RemoveSearchAttributesResponse();
         }
     }

@@ -44,7 +44,20 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
     }
 
     public Task<IMessage> HandleAsync(string method, IMessage request, ServerCallContext context) =>
-        _handlers.InvokeAsync(method, request, context);
+        _engine.IsPersistent ? HandlePersistentAsync(method, request, context) : _handlers.InvokeAsync(method, request, context);
+
+    /// <summary>Answers only once the call's changes are on disk, also when it fails after changing state (a failed workflow task).</summary>
+    private async Task<IMessage> HandlePersistentAsync(string method, IMessage request, ServerCallContext context)
+    {
+        try
+        {
+            return await _handlers.InvokeAsync(method, request, context);
+        }
+        finally
+        {
+            await _engine.PersistAsync();
+        }
+    }
 
     /// <summary>Finds a run: the given run ID, or the current run of the workflow ID when it is empty.</summary>
     private static WorkflowRun ResolveRun(ServerNamespace ns, WorkflowExecution? execution)

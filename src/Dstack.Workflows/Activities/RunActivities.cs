@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dstack.Core.Archives;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Backends;
@@ -16,10 +17,18 @@ namespace Dstack.Workflows.Activities;
 /// The run workflow's activities: thin, idempotent adapters from the workflow to the backends and storage.
 /// Long ones heartbeat; failures users can act on become typed, non-retryable application failures.
 /// </summary>
-public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage storage)
+public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
 {
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
     private const int OutputChunkBytes = 1024 * 1024;
+
+    /// <summary>Creates the activities with <see cref="RunActivitiesOptions.Default"/>.</summary>
+    public RunActivities(IEnumerable<IBackend> backends, IStorage storage)
+        : this(backends, storage, RunActivitiesOptions.Default)
+    {
+    }
 
     [Activity]
     public async Task<FindOffersResult> FindOffersAsync(FindOffersInput input)
@@ -75,37 +84,81 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
     /// <summary>
     /// Starts the job detached (idempotent) and follows its output into the log store until it exits. The heartbeat
     /// carries the log offset, so an attempt on another worker re-attaches without restarting the job and without
-    /// losing or duplicating a byte of output.
+    /// losing or duplicating a byte of output. A machine that stops answering is retried (still heartbeating) for
+    /// <see cref="RunActivitiesOptions.UnreachableGracePeriod"/>; past it the run fails with <c>instance-unreachable</c>.
     /// </summary>
     [Activity]
     public async Task<ExecuteJobResult> ExecuteJobAsync(JobInput input)
     {
         var context = ActivityExecutionContext.Current;
         var offset = context.Info.HeartbeatDetails.Count > 0 ? await context.Info.HeartbeatDetailAtAsync<long>(0) : 0L;
-        await using var shell = await ConnectAsync(input.Instance);
-        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
         var logs = new LogStore(storage);
-        await job.StartAsync(CancellationToken);
-        while (true)
+        var started = false;
+        long? unreachableSince = null;
+        IInstanceShell? shell = null;
+
+        // Reconnecting to a machine that does not answer can take longer than the heartbeat timeout; without beats in
+        // between, the server would time the attempt out and a new one would start the grace period over.
+        using var beating = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        var beats = BeatAsync(context, () => Interlocked.Read(ref offset), beating.Token);
+        try
         {
-            var exit = await job.GetExitCodeAsync(CancellationToken);
-            var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
-            if (output.Length > 0)
+            while (true)
             {
-                await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, offset, output, CancellationToken);
-                offset += output.Length;
-                context.Heartbeat(offset);
-                continue;
-            }
+                try
+                {
+                    shell ??= await ConnectAsync(input.Instance);
+                    var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+                    if (!started)
+                    {
+                        await job.StartAsync(CancellationToken);
+                        started = true;
+                    }
 
-            // The exit code was read before the output, so everything the job wrote is already stored.
-            if (exit is { } code)
+                    var exit = await job.GetExitCodeAsync(CancellationToken);
+                    var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
+                    unreachableSince = null;
+                    if (output.Length > 0)
+                    {
+                        await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, offset, output, CancellationToken);
+                        offset += output.Length;
+                        context.Heartbeat(offset);
+                        continue;
+                    }
+
+                    // The exit code was read before the output, so everything the job wrote is already stored.
+                    if (exit is { } code)
+                    {
+                        return new ExecuteJobResult(code, offset);
+                    }
+
+                    context.Heartbeat(offset);
+                    await Task.Delay(OutputPollInterval, CancellationToken);
+                }
+                catch (InstanceUnreachableException e)
+                {
+                    unreachableSince ??= Stopwatch.GetTimestamp();
+                    if (Stopwatch.GetElapsedTime(unreachableSince.Value) > options.UnreachableGracePeriod)
+                    {
+                        throw new ApplicationFailureException(
+                            $"{e.Instance} did not answer for {options.UnreachableGracePeriod.TotalSeconds:0} s: {e.Message}",
+                            errorType: FailureReason.InstanceUnreachable,
+                            nonRetryable: true);
+                    }
+
+                    context.Heartbeat(offset);
+                    await Task.Delay(ReconnectInterval, CancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            await beating.CancelAsync();
+            await beats;
+            if (shell is not null)
             {
-                return new ExecuteJobResult(code, offset);
+                await shell.DisposeAsync();
             }
-
-            context.Heartbeat(offset);
-            await Task.Delay(OutputPollInterval, CancellationToken);
         }
     }
 
@@ -120,14 +173,22 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
     [Activity]
     public async Task CleanUpJobAsync(JobInput input)
     {
-        await using var shell = await ConnectAsync(input.Instance);
-        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
-        if (await job.IsRunningAsync(CancellationToken))
+        try
         {
-            await job.StopAsync(force: true, cancellationToken: CancellationToken);
-        }
+            await using var shell = await ConnectAsync(input.Instance);
+            var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+            if (await job.IsRunningAsync(CancellationToken))
+            {
+                await job.StopAsync(force: true, cancellationToken: CancellationToken);
+            }
 
-        await job.CleanupAsync(CancellationToken);
+            await job.CleanupAsync(CancellationToken);
+        }
+        catch (InstanceUnreachableException e)
+        {
+            // The shell already retried with backoff; retrying here for minutes would only delay the release.
+            throw new ApplicationFailureException($"The job folder was left on {e.Instance}: {e.Message}", errorType: FailureReason.InstanceUnreachable, nonRetryable: true);
+        }
     }
 
     [Activity]
@@ -164,6 +225,23 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
 
     [Activity]
     public Task WriteManifestAsync(RunManifest manifest) => new ManifestStore(storage).WriteAsync(manifest, CancellationToken);
+
+    /// <summary>Heartbeats the current log offset every few seconds until cancelled.</summary>
+    private static async Task BeatAsync(ActivityExecutionContext context, Func<long> offset, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                context.Heartbeat(offset());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The activity ended (or was cancelled): no more beats.
+        }
+    }
 
     private static CancellationToken CancellationToken => ActivityExecutionContext.Current.CancellationToken;
 

@@ -86,6 +86,23 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_SshHostWithDstackDir_KeptAsWrittenForTheHostToExpand()
+    {
+        _dir.Write("home/config.yml", """
+            backends:
+              - type: ssh
+                hosts:
+                  - host: 10.0.0.5
+                    dstack_dir: ~/work/dstack
+            """);
+
+        var settings = Loader().Load();
+
+        var host = Assert.Single(Assert.IsType<SshBackendSettings>(Assert.Single(settings.Backends)).Hosts);
+        Assert.Equal(new SshHostSettings("10.0.0.5", DstackDirectory: "~/work/dstack"), host);
+    }
+
+    [Fact]
     public void Load_EnvironmentVariables_OverrideFile()
     {
         _dir.Write("home/config.yml", "temporal:\n  address: file:7233\n");

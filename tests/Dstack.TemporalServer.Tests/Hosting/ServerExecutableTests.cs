@@ -67,6 +67,79 @@ public sealed class ServerExecutableTests
         Assert.Contains("--search-attribute Foo=Banana", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StartDev_DbFilename_Kill9ThenRestart_WorkflowStartedBeforeCompletes()
+    {
+        var directory = Directory.CreateTempSubdirectory("dstack-temporal-exe-").FullName;
+        var database = Path.Combine(directory, "temporal.db");
+        var port = FreePort();
+        var queue = $"tq-{Guid.NewGuid()}";
+        var id = $"hello-{Guid.NewGuid()}";
+        try
+        {
+            using (var first = await StartPersistentAsync(port, database))
+            {
+                var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{port}"));
+                await client.StartWorkflowAsync((HelloWorkflow wf) => wf.RunAsync("dstack"), new(id, queue));
+                first.Kill(entireProcessTree: true);
+                await first.WaitForExitAsync();
+            }
+
+            using var second = await StartPersistentAsync(port, database);
+            try
+            {
+                var client = await TemporalClient.ConnectAsync(new($"127.0.0.1:{port}"));
+                using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<HelloWorkflow>().AddActivity(HelloWorkflow.SayHello));
+                Assert.Equal("Hello, dstack!", await worker.ExecuteAsync(() => client.GetWorkflowHandle(id).GetResultAsync<string>()));
+            }
+            finally
+            {
+                second.Kill(entireProcessTree: true);
+                await second.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StartDev_DbFilenameNotADatabase_ExitsWithClearErrorAndLeavesTheFile()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, "not a database");
+            using var server = Process.Start(new ProcessStartInfo(Executable)
+            {
+                ArgumentList = { "server", "start-dev", "--port", "0", "--db-filename", file },
+                RedirectStandardError = true,
+            })!;
+            var error = await server.StandardError.ReadToEndAsync();
+            await server.WaitForExitAsync();
+            Assert.Equal(1, server.ExitCode);
+            Assert.Contains("not a SQLite database", error, StringComparison.Ordinal);
+            Assert.Equal("not a database", await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<Process> StartPersistentAsync(int port, string database)
+    {
+        var server = Process.Start(new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "server", "start-dev", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--headless", "--db-filename", database },
+            RedirectStandardOutput = true,
+        })!;
+        var ready = await server.StandardOutput.ReadLineAsync();
+        Assert.Contains(database, ready, StringComparison.Ordinal);
+        return server;
+    }
+
     private static async Task<string> RunHelloAsync(ITemporalClient client, WorkflowOptions options)
     {
         var queue = $"tq-{Guid.NewGuid()}";

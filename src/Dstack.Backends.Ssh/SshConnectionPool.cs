@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Dstack.Core.Instances;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace Dstack.Backends.Ssh;
+
+/// <summary>
+/// Keeps one connection per host and reuses it for every shell, reconnecting (with a growing pause between attempts)
+/// when it was lost. Failures come out as <see cref="InstanceUnreachableException"/> (may pass) or
+/// <see cref="SshHostRefusedException"/> (will not pass by itself), never as SSH.NET's own exceptions.
+/// </summary>
+internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts knownHosts) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+
+    public SshBackendOptions Options { get; } = options;
+
+    /// <summary>Gets the live connection to <paramref name="host"/>, connecting when there is none.</summary>
+    public async Task<SshConnection> GetAsync(SshHost host, CancellationToken cancellationToken)
+    {
+        var slot = _slots.GetOrAdd(host.Id, _ => new Slot());
+        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (slot.Connection is { IsConnected: true } live)
+            {
+                return live;
+            }
+
+            slot.Connection?.Dispose();
+            slot.Connection = null;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    slot.Connection = await ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+                    return slot.Connection;
+                }
+                catch (InstanceUnreachableException) when (attempt < Options.ConnectAttempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>Drops <paramref name="connection"/> after it failed, so that the next call reconnects.</summary>
+    public void Invalidate(SshHost host, SshConnection connection)
+    {
+        if (_slots.TryGetValue(host.Id, out var slot) && Interlocked.CompareExchange(ref slot.Connection, null, connection) == connection)
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>True for the exceptions that mean the connection is gone (or never came), not that an operation failed.</summary>
+    public static bool IsConnectionFailure(Exception e) =>
+        e is SshConnectionException or SocketException or SshOperationTimeoutException or TimeoutException or ProxyException
+            or ObjectDisposedException or (IOException and not FileNotFoundException);
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots.Values)
+        {
+            slot.Dispose();
+        }
+
+        _slots.Clear();
+    }
+
+    private async Task<SshConnection> ConnectAsync(SshHost host, CancellationToken cancellationToken)
+    {
+        PrivateKeyFile key;
+        try
+        {
+            key = new PrivateKeyFile(host.IdentityFile);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            throw new SshHostRefusedException($"Cannot read the key for {host.Id}: {host.IdentityFile} ({e.Message}). Set identity_file for the host in the config.", e);
+        }
+        catch (SshException e)
+        {
+            throw new SshHostRefusedException($"The key file {host.IdentityFile} for {host.Id} is not a usable private key: {e.Message}", e);
+        }
+
+        SshClient? ssh = null;
+        SftpClient? sftp = null;
+        try
+        {
+            string? refusal = null;
+            ssh = new SshClient(Info(host, key)) { KeepAliveInterval = Options.KeepAliveInterval };
+            sftp = new SftpClient(Info(host, key)) { KeepAliveInterval = Options.KeepAliveInterval, OperationTimeout = Options.OperationTimeout, BufferSize = 256 * 1024 };
+            void CheckKey(object? sender, HostKeyEventArgs args)
+            {
+                var problem = knownHosts.Check(host, args.HostKey);
+                args.CanTrust = problem is null;
+                refusal ??= problem;
+            }
+
+            ssh.HostKeyReceived += CheckKey;
+            sftp.HostKeyReceived += CheckKey;
+            try
+            {
+                await ssh.ConnectAsync(cancellationToken).WaitAsync(Options.ConnectTimeout * 2, cancellationToken).ConfigureAwait(false);
+                await sftp.ConnectAsync(cancellationToken).WaitAsync(Options.ConnectTimeout * 2, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (refusal is not null && e is not OperationCanceledException)
+            {
+                throw new SshHostRefusedException(refusal, e);
+            }
+            catch (SshAuthenticationException e)
+            {
+                throw new SshHostRefusedException(
+                    $"{host.Id} refused the key {host.IdentityFile} ({e.Message}). Check identity_file and user in the config, "
+                    + "and that the key's public half is in the user's authorized_keys on the host.",
+                    e);
+            }
+            catch (Exception e) when (IsConnectionFailure(e))
+            {
+                throw new InstanceUnreachableException(host.Id, $"Cannot connect to {host.Id}: {e.Message}", e);
+            }
+
+            var connection = new SshConnection(ssh, sftp, key);
+            ssh = null;
+            sftp = null;
+            return connection;
+        }
+        finally
+        {
+            if (ssh is not null)
+            {
+                sftp?.Dispose();
+                ssh.Dispose();
+                key.Dispose();
+            }
+        }
+    }
+
+    private ConnectionInfo Info(SshHost host, PrivateKeyFile key) =>
+        new(host.Address, host.Port, host.User, new PrivateKeyAuthenticationMethod(host.User, key))
+        {
+            Timeout = Options.ConnectTimeout,
+            RetryAttempts = 1,
+        };
+
+    private sealed class Slot : IDisposable
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public SshConnection? Connection;
+
+        public void Dispose()
+        {
+            Connection?.Dispose();
+            Gate.Dispose();
+        }
+    }
+}

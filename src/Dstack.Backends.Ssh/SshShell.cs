@@ -1,0 +1,211 @@
+using System.Text;
+using Dstack.Core.Instances;
+using Renci.SshNet.Common;
+
+namespace Dstack.Backends.Ssh;
+
+/// <summary>
+/// A remote host as an instance: scripts run in <c>bash -s</c> over SSH (the script on standard input, never on a command
+/// line), files move over SFTP. Connections come from the pool and are shared; a lost one becomes an
+/// <see cref="InstanceUnreachableException"/> and the next call reconnects.
+/// </summary>
+internal sealed class SshShell : IInstanceShell
+{
+    private readonly SshConnectionPool _pool;
+    private readonly SshHost _host;
+
+    private SshShell(SshConnectionPool pool, SshHost host, string dstackDirectory)
+    {
+        _pool = pool;
+        _host = host;
+        DstackDirectory = dstackDirectory;
+    }
+
+    /// <inheritdoc />
+    public string DstackDirectory { get; }
+
+    /// <summary>Opens a shell on <paramref name="host"/>: connects, and creates and resolves its dstack folder.</summary>
+    public static async Task<SshShell> OpenAsync(SshConnectionPool pool, SshHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(host);
+        var probe = new SshShell(pool, host, "/");
+
+        // '~' is the remote user's home, known only on the host.
+        var result = await probe.RunAsync(
+            $$"""
+            d={{ShellQuoting.Quote(host.DstackDirectory)}}
+            case "$d" in "~") d="$HOME" ;; "~/"*) d="$HOME/${d#"~/"}" ;; esac
+            mkdir -p "$d" && cd "$d" && pwd -P
+            """,
+            cancellationToken).ConfigureAwait(false);
+        var directory = result.Stdout.Trim();
+        return result.Succeeded && directory.StartsWith('/')
+            ? new SshShell(pool, host, directory)
+            : throw new SshHostRefusedException($"Cannot create the dstack folder {host.DstackDirectory} on {host.Id}: {result.Stderr.Trim()}");
+    }
+
+    /// <inheritdoc />
+    public Task<ShellResult> RunAsync(string script, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        return GuardAsync(
+            "running a script",
+            _pool.Options.CommandTimeout,
+            async (connection, token) =>
+            {
+                // Like the local shell, scripts start in the dstack folder; the script itself travels on standard input.
+                using var command = connection.Ssh.CreateCommand($"cd {ShellQuoting.Quote(DstackDirectory)} && exec bash -s", Encoding.UTF8);
+                var execute = command.ExecuteAsync(token);
+                var input = command.CreateInputStream();
+                await using (input.ConfigureAwait(false))
+                {
+                    await input.WriteAsync(Encoding.UTF8.GetBytes(script), token).ConfigureAwait(false);
+                }
+
+                await execute.ConfigureAwait(false);
+
+                // No exit status means the script died of a signal; report it as bash would (128 + n is unknown here).
+                return new ShellResult(command.ExitStatus ?? 255, command.Result, command.Error);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task UploadAsync(Stream content, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var folder = path.LastIndexOf('/') is > 0 and var slash ? path[..slash] : "/";
+        var temp = $"{folder}/.{path[(folder.Length + 1)..]}.{Guid.NewGuid():N}.tmp";
+        await RunCheckedAsync($"mkdir -p {ShellQuoting.Quote(folder)}", cancellationToken).ConfigureAwait(false);
+
+        // Through a temporary file and a rename, so that the host never sees a partial file.
+        await GuardAsync(
+            $"uploading {path}",
+            _pool.Options.CommandTimeout,
+            async (connection, token) =>
+            {
+                await connection.Sftp.UploadFileAsync(content, temp, token).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+        await RunCheckedAsync($"mv -f {ShellQuoting.Quote(temp)} {ShellQuoting.Quote(path)}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task DownloadAsync(string path, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return GuardAsync(
+            $"downloading {path}",
+            _pool.Options.CommandTimeout,
+            async (connection, token) =>
+            {
+                try
+                {
+                    await connection.Sftp.DownloadFileAsync(path, destination, token).ConfigureAwait(false);
+                }
+                catch (SftpPathNotFoundException e)
+                {
+                    throw new FileNotFoundException($"{path} does not exist on {_host.Id}.", path, e);
+                }
+
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return GuardAsync(
+            $"reading {path}",
+            _pool.Options.OperationTimeout,
+            async (connection, token) =>
+            {
+                Renci.SshNet.Sftp.SftpFileStream file;
+                try
+                {
+                    file = await connection.Sftp.OpenAsync(path, FileMode.Open, FileAccess.Read, token).ConfigureAwait(false);
+                }
+                catch (SftpPathNotFoundException)
+                {
+                    return 0;
+                }
+
+                await using (file.ConfigureAwait(false))
+                {
+                    file.Seek(offset, SeekOrigin.Begin);
+
+                    // One open file, several reads: each SFTP read returns at most a packet's worth.
+                    var total = 0;
+                    while (total < buffer.Length)
+                    {
+                        var read = await file.ReadAsync(buffer[total..], token).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        total += read;
+                    }
+
+                    return total;
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Forwards a free local port to <paramref name="remotePort"/> on <paramref name="remoteHost"/> as the host sees it
+    /// (its loopback by default). The forward lives on the host's pooled connection: a lost connection ends it.
+    /// </summary>
+    public Task<SshPortForward> ForwardLocalPortAsync(int remotePort, string remoteHost = "127.0.0.1", CancellationToken cancellationToken = default) =>
+        GuardAsync(
+            $"forwarding a port to {remoteHost}:{remotePort}",
+            _pool.Options.OperationTimeout,
+            (connection, _) => Task.FromResult(SshPortForward.Start(connection, remoteHost, remotePort)),
+            cancellationToken);
+
+    /// <summary>The pool owns the connections; a shell holds nothing of its own.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task RunCheckedAsync(string script, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new IOException($"'{script}' failed on {_host.Id} with exit code {result.ExitCode}: {result.Stderr.Trim()}");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> on the host's connection within <paramref name="timeout"/>. A connection that fails or
+    /// stalls is dropped (the next call reconnects) and reported as unreachable; a stalled SSH.NET call is abandoned, since
+    /// a dead link is only noticed by TCP after many minutes.
+    /// </summary>
+    private async Task<T> GuardAsync<T>(string what, TimeSpan timeout, Func<SshConnection, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        var connection = await _pool.GetAsync(_host, cancellationToken).ConfigureAwait(false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            return await operation(connection, limit.Token).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            _pool.Invalidate(_host, connection);
+            throw new InstanceUnreachableException(_host.Id, $"{_host.Id} did not answer within {timeout.TotalSeconds:0.#} s while {what}.", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && SshConnectionPool.IsConnectionFailure(e))
+        {
+            _pool.Invalidate(_host, connection);
+            throw new InstanceUnreachableException(_host.Id, $"Lost the connection to {_host.Id} while {what}: {e.Message}", e);
+        }
+    }
+}

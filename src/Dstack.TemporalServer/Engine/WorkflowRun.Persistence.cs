@@ -1,0 +1,263 @@
+using Dstack.TemporalServer.Persistence;
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+
+namespace Dstack.TemporalServer.Engine;
+
+/// <content>
+/// Persistence: the run's changes as a store record, and the reverse, a run rebuilt from its record with its
+/// timers re-armed at their absolute due times and its scheduled tasks queued again.
+/// </content>
+internal sealed partial class WorkflowRun
+{
+    private const byte StateFormat = 1;
+
+    /// <summary>Gets or sets how many history events the store already holds.</summary>
+    public int PersistedEventCount { get; set; }
+
+    /// <summary>Captures the run's new events and its whole mutable state; called under the engine lock.</summary>
+    public RunRecord CaptureForStore()
+    {
+        var newEvents = new List<byte[]>(History.Count - PersistedEventCount);
+        for (var i = PersistedEventCount; i < History.Count; i++)
+        {
+            newEvents.Add(History[i].ToByteArray());
+        }
+
+        var record = new RunRecord(RunId, Namespace.Name, WorkflowId, Sequence, EncodeState(), PersistedEventCount + 1, newEvents);
+        PersistedEventCount = History.Count;
+        return record;
+    }
+
+    /// <summary>Rebuilds a run from the store. Call <see cref="Resume"/> once every run is back.</summary>
+    public static WorkflowRun Restore(TemporalEngine engine, ServerNamespace ns, StoredRun stored)
+    {
+        var events = stored.Events.Select(HistoryEvent.Parser.ParseFrom).ToList();
+        if (events.Count == 0 || events[0].WorkflowExecutionStartedEventAttributes is not { } started)
+        {
+            throw new ServerStoreException($"run {stored.RunId} has no WorkflowExecutionStarted event");
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(stored.State));
+        if (reader.ReadByte() != StateFormat)
+        {
+            throw new ServerStoreException($"run {stored.RunId} has a state format this version does not read");
+        }
+
+        var requestId = reader.ReadString();
+        var startTime = ReadTime(reader);
+        var run = new WorkflowRun(engine, ns, stored.WorkflowId, stored.RunId, requestId, started, startTime, stored.Sequence);
+        foreach (var e in events)
+        {
+            run.History.Add(e);
+            run._historySizeBytes += e.CalculateSize();
+            if (e.ActivityTaskStartedEventAttributes is { } activityStarted)
+            {
+                run._lazyStartedIds[activityStarted.ScheduledEventId] = e.EventId;
+            }
+        }
+
+        run.PersistedEventCount = events.Count;
+        run.Status = (WorkflowExecutionStatus)reader.ReadInt32();
+        if (reader.ReadBoolean())
+        {
+            run.CloseTime = ReadTime(reader);
+            run.CloseEvent = run.History[^1];
+            run._closed.TrySetResult();
+        }
+
+        run._cancelRequested = reader.ReadBoolean();
+        run.Memo.Fields.Clear();
+        run.Memo.MergeFrom(ReadMessage(reader, Memo.Parser));
+        run.SearchAttributes.Clear();
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            run.SearchAttributes[reader.ReadString()] = ReadMessage(reader, Payload.Parser)!;
+        }
+
+        run.Wft = (WftPhase)reader.ReadByte();
+        run.WftScheduledEventId = reader.ReadInt64();
+        run.WftStartedEventId = reader.ReadInt64();
+        run.WftAttempt = reader.ReadInt32();
+        run.WftScheduledTime = ReadTime(reader);
+        run.WftStartedTime = ReadTime(reader);
+        run.LastCompletedWftStartedEventId = reader.ReadInt64();
+        run._wftNeeded = reader.ReadBoolean();
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            run._buffer.Add(ReadMessage(reader, HistoryEvent.Parser)!);
+        }
+
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            var scheduledEventId = reader.ReadInt64();
+            var activity = new ActivityState(scheduledEventId, run.History[(int)scheduledEventId - 1].ActivityTaskScheduledEventAttributes, ReadTime(reader))
+            {
+                CurrentAttemptScheduledTime = ReadTime(reader),
+                Attempt = reader.ReadInt32(),
+                Started = reader.ReadBoolean(),
+                StartedTime = ReadTime(reader),
+                StartedIdentity = reader.ReadString(),
+                StartedRequestId = reader.ReadString(),
+                HeartbeatDetails = ReadMessage(reader, Payloads.Parser),
+                LastHeartbeatTime = reader.ReadBoolean() ? ReadTime(reader) : null,
+                LastFailure = ReadMessage(reader, Failure.Parser),
+                LastWorkerIdentity = reader.ReadString(),
+                CancelRequestedEventId = reader.ReadInt64(),
+            };
+            run.Activities.Add(scheduledEventId, activity);
+        }
+
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            // Timers are armed in Resume; until then the entry holds the due time only.
+            var timerId = reader.ReadString();
+            run.Timers[timerId] = new UserTimer(timerId, reader.ReadInt64(), ReadTime(reader), NoTimer.Instance);
+        }
+
+        return run;
+    }
+
+    /// <summary>
+    /// Puts a restored run back to work: timers due meanwhile fire at once, scheduled tasks are queued again, and a
+    /// task that was started before the restart stays started until its own timeout (its worker may be gone).
+    /// </summary>
+    public void Resume()
+    {
+        if (!IsOpen)
+        {
+            return;
+        }
+
+        WorkflowStarter.ArmRunTimers(Engine, this);
+        switch (Wft)
+        {
+            case WftPhase.Scheduled:
+                QueueWorkflowTask();
+                break;
+            case WftPhase.Started:
+                ArmWorkflowTaskTimer();
+                break;
+            default:
+                break;
+        }
+
+        foreach (var timer in Timers.Values.ToList())
+        {
+            ArmUserTimer(timer.TimerId, timer.StartedEventId, timer.DueTime);
+        }
+
+        foreach (var activity in Activities.Values.ToList())
+        {
+            ArmScheduleToCloseTimer(activity);
+            if (activity.Started)
+            {
+                ArmStartedAttemptTimers(activity);
+            }
+            else
+            {
+                QueueActivityAttemptWhenDue(activity);
+            }
+        }
+    }
+
+    private byte[] EncodeState()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(StateFormat);
+            writer.Write(RequestId);
+            WriteTime(writer, StartTime);
+            writer.Write((int)Status);
+            writer.Write(CloseTime.HasValue);
+            if (CloseTime is { } closed)
+            {
+                WriteTime(writer, closed);
+            }
+
+            writer.Write(_cancelRequested);
+            WriteMessage(writer, Memo);
+            writer.Write(SearchAttributes.Count);
+            foreach (var (name, payload) in SearchAttributes)
+            {
+                writer.Write(name);
+                WriteMessage(writer, payload);
+            }
+
+            writer.Write((byte)Wft);
+            writer.Write(WftScheduledEventId);
+            writer.Write(WftStartedEventId);
+            writer.Write(WftAttempt);
+            WriteTime(writer, WftScheduledTime);
+            WriteTime(writer, WftStartedTime);
+            writer.Write(LastCompletedWftStartedEventId);
+            writer.Write(_wftNeeded);
+            writer.Write(_buffer.Count);
+            foreach (var e in _buffer)
+            {
+                WriteMessage(writer, e);
+            }
+
+            writer.Write(Activities.Count);
+            foreach (var a in Activities.Values)
+            {
+                writer.Write(a.ScheduledEventId);
+                WriteTime(writer, a.ScheduledTime);
+                WriteTime(writer, a.CurrentAttemptScheduledTime);
+                writer.Write(a.Attempt);
+                writer.Write(a.Started);
+                WriteTime(writer, a.StartedTime);
+                writer.Write(a.StartedIdentity);
+                writer.Write(a.StartedRequestId);
+                WriteMessage(writer, a.HeartbeatDetails);
+                writer.Write(a.LastHeartbeatTime.HasValue);
+                if (a.LastHeartbeatTime is { } beat)
+                {
+                    WriteTime(writer, beat);
+                }
+
+                WriteMessage(writer, a.LastFailure);
+                writer.Write(a.LastWorkerIdentity);
+                writer.Write(a.CancelRequestedEventId);
+            }
+
+            writer.Write(Timers.Count);
+            foreach (var timer in Timers.Values)
+            {
+                writer.Write(timer.TimerId);
+                writer.Write(timer.StartedEventId);
+                WriteTime(writer, timer.DueTime);
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    private static void WriteTime(BinaryWriter writer, DateTime time) => writer.Write(time.Ticks);
+
+    private static DateTime ReadTime(BinaryReader reader) => new(reader.ReadInt64(), DateTimeKind.Utc);
+
+    private static void WriteMessage(BinaryWriter writer, IMessage? message)
+    {
+        if (message is null)
+        {
+            writer.Write(-1);
+            return;
+        }
+
+        var bytes = message.ToByteArray();
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static T? ReadMessage<T>(BinaryReader reader, MessageParser<T> parser)
+        where T : class, IMessage<T>
+    {
+        var length = reader.ReadInt32();
+        return length < 0 ? null : parser.ParseFrom(reader.ReadBytes(length));
+    }
+}

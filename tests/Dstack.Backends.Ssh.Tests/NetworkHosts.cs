@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Dstack.Core.Settings;
+
+namespace Dstack.Backends.Ssh.Tests;
+
+/// <summary>
+/// Three SSH hosts on this machine: each a network namespace joined to this one by a veth pair (10.250.N.0/24, only ever
+/// inside namespaces made here), with its own sshd, host key and the fixture's authorized user key. The hosts share the
+/// file system, so each gets a dstack folder of its own. Everything is removed on dispose; namespaces left by a test
+/// process that died are removed on start.
+/// </summary>
+public sealed class NetworkHosts : IAsyncLifetime
+{
+    private const string Prefix = "dstack-test-";
+    private const string Sshd = "/usr/sbin/sshd";
+    private static readonly string LockFile = Path.Combine(Path.GetTempPath(), "dstack-test-netns.lock");
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("dstack-ssh-hosts-");
+    private readonly List<TestHost> _hosts = [];
+
+    public IReadOnlyList<TestHost> Hosts => _hosts;
+
+    /// <summary>Gets the private key every host accepts (for root).</summary>
+    public string UserKey => Path.Combine(_root.FullName, "user_key");
+
+    /// <summary>Gets a private key no host accepts.</summary>
+    public string StrangerKey => Path.Combine(_root.FullName, "stranger_key");
+
+    /// <summary>Why the hosts cannot be made here, or null when they can.</summary>
+    public static string? Unavailable() =>
+        Environment.UserName != "root" ? "needs root to create network namespaces (CI runs as root)"
+        : !File.Exists(Sshd) ? $"needs {Sshd} (apt-get install openssh-server; .ci/run installs it)"
+        : !File.Exists("/usr/sbin/ip") && !File.Exists("/sbin/ip") && !File.Exists("/usr/bin/ip") ? "needs ip (apt-get install iproute2)"
+        : !File.Exists("/usr/bin/ssh-keygen") ? "needs /usr/bin/ssh-keygen (apt-get install openssh-client)"
+        : null;
+
+    /// <summary>The settings of <paramref name="host"/> as a user writes them in config.yml.</summary>
+    public SshHostSettings Settings(TestHost host, string? identityFile = null) =>
+        new(host.Address, 22, "root", identityFile ?? UserKey, host.DstackDirectory);
+
+    public async Task InitializeAsync()
+    {
+        if (Unavailable() is not null)
+        {
+            return;
+        }
+
+        await RemoveStaleAsync();
+        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", UserKey);
+        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", StrangerKey);
+        Directory.CreateDirectory("/run/sshd");
+
+        // Subnets are picked under a machine-wide lock, so test processes running side by side never share one.
+        using (await TakeLockAsync())
+        {
+            var used = await Command.RunAsync("ip", "-o", "addr", "show");
+            var subnets = Enumerable.Range(1, 250).Where(n => !used.Contains($" 10.250.{n}.", StringComparison.Ordinal)).Take(3).ToList();
+            foreach (var n in subnets)
+            {
+                _hosts.Add(await CreateAsync(n));
+            }
+        }
+
+        foreach (var host in _hosts)
+        {
+            await StartSshdAsync(host);
+        }
+    }
+
+    /// <summary>
+    /// Cuts the host off the network: its own end of the link goes down, so sessions stall and connections time out as on
+    /// a real outage. (Downing this side's end instead would drop the route, and packets for 10.250.N.2 would head for the
+    /// default gateway.)
+    /// </summary>
+    public Task CutAsync(TestHost host) => Command.RunAsync("ip", "netns", "exec", host.Namespace, "ip", "link", "set", host.InnerLink, "down");
+
+    public Task RestoreAsync(TestHost host) => Command.RunAsync("ip", "netns", "exec", host.Namespace, "ip", "link", "set", host.InnerLink, "up");
+
+    /// <summary>Gives the host a new host key and restarts its sshd, as a reinstalled (or impersonated) host would look.</summary>
+    public async Task ChangeHostKeyAsync(TestHost host)
+    {
+        await StopSshdAsync(host);
+        File.Delete(host.HostKey);
+        File.Delete(host.HostKey + ".pub");
+        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host.HostKey);
+        await StartSshdAsync(host);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await RemoveNamespaceAsync(host.Namespace);
+        }
+
+        _root.Delete(recursive: true);
+    }
+
+    private async Task<TestHost> CreateAsync(int n)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{n}");
+        var outer = string.Create(CultureInfo.InvariantCulture, $"dsto{n}");
+        var inner = string.Create(CultureInfo.InvariantCulture, $"dsti{n}");
+        var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, $"h{n}")).FullName;
+        var host = new TestHost(name, $"10.250.{n}.2", outer, inner, folder, Path.Combine(folder, "dstack"));
+        await Command.RunAsync("ip", "netns", "add", name);
+        await Command.RunAsync("ip", "link", "add", outer, "type", "veth", "peer", "name", inner);
+        await Command.RunAsync("ip", "link", "set", inner, "netns", name);
+        await Command.RunAsync("ip", "addr", "add", $"10.250.{n}.1/24", "dev", outer);
+        await Command.RunAsync("ip", "link", "set", outer, "up");
+        await Command.RunAsync("ip", "netns", "exec", name, "ip", "addr", "add", $"{host.Address}/24", "dev", inner);
+        await Command.RunAsync("ip", "netns", "exec", name, "ip", "link", "set", inner, "up");
+        await Command.RunAsync("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up");
+        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host.HostKey);
+        File.Copy(UserKey + ".pub", Path.Combine(folder, "authorized_keys"));
+        await File.WriteAllTextAsync(host.Config, $"""
+            ListenAddress {host.Address}
+            Port 22
+            HostKey {host.HostKey}
+            PidFile {host.PidFile}
+            AuthorizedKeysFile {Path.Combine(folder, "authorized_keys")}
+            PermitRootLogin yes
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            StrictModes no
+            UsePAM no
+            Subsystem sftp internal-sftp
+
+            """);
+        return host;
+    }
+
+    private static async Task StartSshdAsync(TestHost host)
+    {
+        await Command.RunAsync("ip", "netns", "exec", host.Namespace, Sshd, "-f", host.Config, "-E", host.Log);
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                using var client = new TcpClient();
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    await client.ConnectAsync(host.Address, 22, timeout.Token);
+                    return true;
+                }
+                catch (Exception e) when (e is SocketException or OperationCanceledException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(20),
+            $"sshd of {host.Namespace} to listen");
+    }
+
+    private static async Task StopSshdAsync(TestHost host)
+    {
+        if (File.Exists(host.PidFile) && int.TryParse((await File.ReadAllTextAsync(host.PidFile)).Trim(), out var pid))
+        {
+            await Command.TryAsync("kill", "-KILL", pid.ToString(CultureInfo.InvariantCulture));
+            await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists($"/proc/{pid}")), TimeSpan.FromSeconds(10), $"sshd {pid} to exit");
+            File.Delete(host.PidFile);
+        }
+    }
+
+    private static async Task RemoveStaleAsync()
+    {
+        foreach (var line in (await Command.RunAsync("ip", "netns", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = line.Split(' ')[0];
+            var parts = name.StartsWith(Prefix, StringComparison.Ordinal) ? name[Prefix.Length..].Split('-') : [];
+            if (parts.Length == 2 && int.TryParse(parts[0], out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                await RemoveNamespaceAsync(name);
+            }
+        }
+    }
+
+    /// <summary>Kills every process in the namespace (sshd, its sessions, jobs started there), then deletes it and its veth pair.</summary>
+    private static async Task RemoveNamespaceAsync(string name)
+    {
+        var (_, pids, _) = await Command.TryAsync("ip", "netns", "pids", name);
+        foreach (var pid in pids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await Command.TryAsync("kill", "-KILL", pid);
+        }
+
+        await Command.TryAsync("ip", "netns", "del", name);
+    }
+
+    private static async Task<FileStream> TakeLockAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}

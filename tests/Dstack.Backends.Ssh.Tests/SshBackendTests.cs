@@ -1,0 +1,86 @@
+using Dstack.Core.Backends;
+using Dstack.Core.Runs;
+
+namespace Dstack.Backends.Ssh.Tests;
+
+[Collection(HostsCollection.Name)]
+public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
+{
+    private readonly TestSession _session = new(hosts);
+
+    public void Dispose() => _session.Dispose();
+
+    private SshBackend Backend => new(_session.Options, _session.Pool);
+
+    [SshFact]
+    public async Task GetOffersAsync_IdleHosts_OneFreeOfferEachWithDetectedResources()
+    {
+        var search = await Backend.GetOffersAsync(ResourceRequest.None);
+
+        Assert.Equal(hosts.Hosts.Select(h => $"root@{h.Address}:22"), search.Offers.Select(o => o.InstanceType));
+        Assert.All(search.Offers, o =>
+        {
+            Assert.Equal("ssh", o.Backend);
+            Assert.Equal(0m, o.PricePerHour);
+            // nproc on the host, not Environment.ProcessorCount here: a CPU quota can make them differ.
+            Assert.True(o.Resources.Cpus > 0);
+            Assert.True(o.Resources.MemoryBytes > 0);
+            Assert.True(o.Resources.DiskBytes > 0);
+        });
+    }
+
+    [SshFact]
+    public async Task GetOffersAsync_TooManyCpus_RejectedWithWhatTheHostHas()
+    {
+        var search = await Backend.GetOffersAsync(new ResourceRequest { CpuMin = 10_000 });
+
+        Assert.Empty(search.Offers);
+        Assert.Equal(hosts.Hosts.Count, search.Rejections.Count);
+        Assert.Contains("asked for 10000 CPUs", search.Rejections[0], StringComparison.Ordinal);
+    }
+
+    [SshFact]
+    public async Task ProvisionAsync_SameTokenTwice_SameHostAndOtherTokenGetsNoCapacityUntilReleased()
+    {
+        var backend = Backend;
+        var offer = (await backend.GetOffersAsync(ResourceRequest.None)).Offers[0];
+
+        var first = await backend.ProvisionAsync(offer, "run-a-1-0");
+        var again = await backend.ProvisionAsync(offer, "run-a-1-0");
+        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(offer, "run-b-1-0"));
+        var offers = await backend.GetOffersAsync(ResourceRequest.None);
+
+        Assert.Equal(first, again);
+        Assert.Contains("busy with run-a-1-0", busy.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(offers.Offers, o => o.InstanceType == offer.InstanceType);
+        Assert.Contains(offers.Rejections, r => r.Contains("busy with run-a-1-0", StringComparison.Ordinal));
+
+        await backend.ReleaseAsync(first);
+        await backend.ReleaseAsync(first);
+        var next = await backend.ProvisionAsync(offer, "run-b-1-0");
+        Assert.Equal(offer.InstanceType, next.Offer.InstanceType);
+        await backend.ReleaseAsync(next);
+    }
+
+    [SshFact]
+    public async Task GetOffersAsync_WrongKey_RejectionSaysTheHostRefusedTheKey()
+    {
+        using var stranger = new TestSession(hosts, hosts.StrangerKey);
+
+        var search = await new SshBackend(stranger.Options, stranger.Pool).GetOffersAsync(ResourceRequest.None);
+
+        Assert.Empty(search.Offers);
+        Assert.All(search.Rejections, r => Assert.Contains("refused the key", r, StringComparison.Ordinal));
+    }
+
+    [SshFact]
+    public void SshMachineDetector_Parse_ReadsCpusMemoryDiskAndGpus()
+    {
+        var machine = SshMachineDetector.Parse("cpus 8\nmemory 16384\ndisk 2048\ngpu NVIDIA A100-SXM4-80GB, 81920\ngpu Tesla T4, 15360\n");
+
+        Assert.Equal(8, machine.Cpus);
+        Assert.Equal(16384L * 1024, machine.MemoryBytes);
+        Assert.Equal(2048L * 1024, machine.DiskBytes);
+        Assert.Equal([new GpuInfo("NVIDIA A100-SXM4-80GB", 81920L << 20), new GpuInfo("Tesla T4", 15360L << 20)], machine.Gpus);
+    }
+}

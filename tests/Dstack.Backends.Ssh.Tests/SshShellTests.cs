@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dstack.Core.Instances;
+
+namespace Dstack.Backends.Ssh.Tests;
+
+[Collection(HostsCollection.Name)]
+public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
+{
+    private readonly TestSession _session = new(hosts);
+
+    public void Dispose() => _session.Dispose();
+
+    [SshFact]
+    public async Task OpenAsync_ConfiguredFolder_CreatedAndAbsolute()
+    {
+        var shell = await _session.ShellAsync(0);
+
+        Assert.Equal(hosts.Hosts[0].DstackDirectory, shell.DstackDirectory);
+        Assert.True(Directory.Exists(hosts.Hosts[0].DstackDirectory));
+    }
+
+    [SshFact]
+    public async Task RunAsync_ScriptWithQuotes_RunsOnTheHostWithOutputAndExitCode()
+    {
+        var shell = await _session.ShellAsync(0);
+
+        var result = await shell.RunAsync("""
+            echo "it's $(hostname -I | tr -d ' ')"
+            echo 'to stderr' >&2
+            exit 7
+            """);
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.Equal($"it's {hosts.Hosts[0].Address}\n", result.Stdout);
+        Assert.Equal("to stderr\n", result.Stderr);
+    }
+
+    [SshFact]
+    public async Task UploadAsync_ThenDownloadAsync_SameBytes()
+    {
+        var shell = await _session.ShellAsync(1);
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        var path = shell.DstackDirectory + "/files/deep/data.bin";
+
+        await shell.UploadAsync(new MemoryStream(bytes), path);
+        using var copy = new MemoryStream();
+        await shell.DownloadAsync(path, copy);
+
+        Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(copy.ToArray()));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
+    }
+
+    [SshFact]
+    public async Task ReadAsync_AtOffset_ReadsFromThereAndZeroWhenMissing()
+    {
+        var shell = await _session.ShellAsync(0);
+        var path = shell.DstackDirectory + "/read.txt";
+        await shell.UploadAsync(new MemoryStream(Encoding.ASCII.GetBytes("0123456789")), path);
+        var buffer = new byte[100];
+
+        var read = await shell.ReadAsync(path, 4, buffer);
+
+        Assert.Equal("456789", Encoding.ASCII.GetString(buffer, 0, read));
+        Assert.Equal(0, await shell.ReadAsync(path, 10, buffer));
+        Assert.Equal(0, await shell.ReadAsync(shell.DstackDirectory + "/missing.txt", 0, buffer));
+    }
+
+    [SshFact]
+    public async Task JobRunner_OverSsh_StartsDetachedOnceAndRecordsOutputAndExitCode()
+    {
+        var shell = await _session.ShellAsync(0);
+        var job = await _session.PrepareJobAsync(shell, "ssh-ok-1", "cd code\ncat README.md\nfor i in 1 2 3; do echo \"line $i\"; done\nexit 5\n");
+
+        Assert.True(await job.StartAsync());
+        Assert.False(await job.StartAsync());
+        var exit = await Eventually.ValueAsync(() => job.GetExitCodeAsync(), TimeSpan.FromSeconds(30), "the exit code");
+
+        Assert.Equal(5, exit);
+        var output = await job.ReadOutputAsync(0, 1024 * 1024);
+        Assert.Equal("hello\nline 1\nline 2\nline 3\n", Encoding.UTF8.GetString(output.Span));
+        await job.CleanupAsync();
+        Assert.False(Directory.Exists(job.JobDirectory));
+    }
+
+    [SshFact]
+    public async Task JobRunner_ConnectionClosed_JobSurvivesAndStopEndsIt()
+    {
+        var shell = await _session.ShellAsync(1);
+        var job = await _session.PrepareJobAsync(shell, "ssh-long-1", "for i in $(seq 1 600); do echo \"tick $i\"; sleep 0.1; done\n");
+        await job.StartAsync();
+
+        // A new pool: the connections that started the job are gone, as after a worker crash.
+        _session.Pool.Dispose();
+        using var other = new TestSession(hosts);
+        var again = new Core.Jobs.JobRunner(await other.ShellAsync(1), "ssh-long-1", "main");
+        await Eventually.TrueAsync(async () => (await again.ReadOutputAsync(0, 4096)).Length > 20, TimeSpan.FromSeconds(20), "ticks after reconnecting");
+        Assert.True(await again.IsRunningAsync());
+
+        await again.StopAsync(force: false, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(143, await again.GetExitCodeAsync());
+        Assert.False(await again.IsRunningAsync());
+        await again.CleanupAsync();
+    }
+
+    [SshFact]
+    public async Task ReadAsync_LinkCutThenRestored_UnreachableThenReconnectsAndJobFinished()
+    {
+        var host = hosts.Hosts[2];
+        var shell = await _session.ShellAsync(2);
+        var job = await _session.PrepareJobAsync(shell, "ssh-cut-1", "for i in $(seq 1 40); do echo \"line $i\"; sleep 0.1; done\n");
+        await job.StartAsync();
+
+        await hosts.CutAsync(host);
+        try
+        {
+            await Assert.ThrowsAsync<InstanceUnreachableException>(() => job.ReadOutputAsync(0, 1024));
+            await Assert.ThrowsAsync<InstanceUnreachableException>(() => job.GetExitCodeAsync());
+        }
+        finally
+        {
+            await hosts.RestoreAsync(host);
+        }
+
+        var exit = await Eventually.ValueAsync(
+            async () =>
+            {
+                try
+                {
+                    return await job.GetExitCodeAsync();
+                }
+                catch (InstanceUnreachableException)
+                {
+                    return null;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "the exit code after the link came back");
+        Assert.Equal(0, exit);
+        var lines = Encoding.UTF8.GetString((await job.ReadOutputAsync(0, 1024 * 1024)).Span).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => $"line {i}"), lines);
+        await job.CleanupAsync();
+    }
+}

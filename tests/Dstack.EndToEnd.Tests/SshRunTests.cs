@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dstack.Backends.Ssh.Tests;
+
+namespace Dstack.EndToEnd.Tests;
+
+/// <summary>`dstack run` on SSH hosts: real dstack processes, real sshd in network namespaces (<see cref="NetworkHosts"/>).</summary>
+public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<NetworkHosts>
+{
+    private const string Workflows = """
+        workflows:
+          - name: hello
+            provider: bash
+            commands:
+              - echo "Hello from $(hostname -I | tr -d ' ')"
+              - mkdir -p output
+              - echo "hello artifact" > output/hello.txt
+              - head -c 100000 /dev/urandom > output/random.bin
+              - sha256sum output/random.bin
+            artifacts:
+              - path: ./output
+          - name: where
+            provider: bash
+            commands:
+              - echo "on $(hostname -I | tr -d ' ')"
+              - sleep 3
+          - name: lines
+            provider: bash
+            commands:
+              - 'for i in $(seq 1 150); do echo "line $i"; sleep 0.1; done'
+        """;
+
+    [SshFact]
+    public async Task Run_HelloWorldOnSshHost_RunsThereAndSavesArtifacts()
+    {
+        var host = hosts.Hosts[0];
+        await using var sandbox = await StartAsync(host);
+
+        var run = await sandbox.DstackAsync("run", "hello");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains($"Hello from {host.Address}", run.Stdout, StringComparison.Ordinal);
+        var name = RunName(run.Stdout);
+        var download = Path.Combine(sandbox.Home, "download");
+        var artifacts = await sandbox.DstackAsync("artifacts", "download", name, "-o", download);
+        Assert.True(artifacts.ExitCode == 0, artifacts.Output);
+        Assert.Equal("hello artifact\n", await File.ReadAllTextAsync(Path.Combine(download, "output", "hello.txt")));
+        var downloaded = await File.ReadAllBytesAsync(Path.Combine(download, "output", "random.bin"));
+        Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(downloaded)) + "  output/random.bin", run.Stdout, StringComparison.Ordinal);
+
+        // The host's key was pinned in dstack's own file; nothing of the job or the claim is left on the host.
+        Assert.Contains(host.Address, await File.ReadAllTextAsync(Path.Combine(sandbox.Home, "known_hosts")), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", name)));
+        Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "claim")));
+    }
+
+    [SshFact]
+    public async Task Run_TwoInParallelOnTwoHosts_EachOnItsOwnHost()
+    {
+        await using var sandbox = await StartAsync(hosts.Hosts[1], hosts.Hosts[2]);
+
+        var runs = await Task.WhenAll(sandbox.DstackAsync("run", "where"), sandbox.DstackAsync("run", "where"));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Output));
+        var places = runs.Select(r => OnRegex().Match(r.Stdout).Groups[1].Value).ToHashSet();
+        Assert.Equal([hosts.Hosts[1].Address, hosts.Hosts[2].Address], places.Order());
+    }
+
+    [SshFact]
+    public async Task Run_LinkCutAndRestoredWithinGrace_CompletesWithEveryLogLineOnce()
+    {
+        var host = hosts.Hosts[0];
+        await using var sandbox = await StartAsync(host);
+        var name = await SubmitAsync(sandbox, "lines");
+        await WaitForLogAsync(sandbox, name, "line 10");
+
+        await hosts.CutAsync(host);
+        try
+        {
+            // The outage itself: longer than an SSH operation may stall (5 s), so the worker drops the connection and
+            // reconnects, and well within the 30 s grace period.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+        }
+        finally
+        {
+            await hosts.RestoreAsync(host);
+        }
+
+        var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
+        Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+        var logs = await sandbox.DstackAsync("logs", name);
+        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(1, 150).Select(i => $"line {i}"), lines);
+    }
+
+    [SshFact]
+    public async Task Run_LinkCutPastGracePeriod_FailsInstanceUnreachable()
+    {
+        var host = hosts.Hosts[2];
+        await using var sandbox = await StartAsync(host);
+        var name = await SubmitAsync(sandbox, "lines");
+        await WaitForLogAsync(sandbox, name, "line 5");
+
+        await hosts.CutAsync(host);
+        try
+        {
+            // The grace period is 30 s; the activity keeps heartbeating and reconnecting until then.
+            var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(120));
+            Assert.Equal("failed", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+            Assert.Equal("instance-unreachable", manifest.GetProperty("reason").GetString());
+            Assert.Contains($"root@{host.Address}:22", manifest.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await hosts.RestoreAsync(host);
+
+            // The host could not be cleaned up while cut off; its claim would keep it busy for the other tests.
+            try
+            {
+                Directory.Delete(Path.Combine(host.DstackDirectory, "claim"), recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Released by the run itself once the link was back.
+            }
+
+            var jobs = Path.Combine(host.DstackDirectory, "jobs");
+            foreach (var pid in Directory.Exists(jobs) ? Directory.EnumerateFiles(jobs, "job.pid", SearchOption.AllDirectories) : [])
+            {
+                await Command.TryAsync("kill", "-KILL", "--", "-" + (await File.ReadAllTextAsync(pid)).Trim());
+            }
+        }
+    }
+
+    [SshFact]
+    public async Task Worker_KilledMidRunOnSshHost_ReattachesWithEveryLogLineOnce()
+    {
+        var host = hosts.Hosts[1];
+        await using var sandbox = new DstackSandbox();
+        await WriteConfigAsync(sandbox, [host], null);
+        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.StartTemporalServerAsync();
+        var worker = await sandbox.StartWorkerAsync();
+        var name = await SubmitAsync(sandbox, "lines");
+        await WaitForLogAsync(sandbox, name, "line 20");
+
+        DstackSandbox.Kill9(worker);
+        await sandbox.StartWorkerAsync();
+
+        var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
+        Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+        var logs = await sandbox.DstackAsync("logs", name);
+        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(1, 150).Select(i => $"line {i}"), lines);
+    }
+
+    [SshFact]
+    public async Task Offers_TwoSshHosts_ListsBothWithTheirResources()
+    {
+        await using var sandbox = new DstackSandbox();
+        await WriteConfigAsync(sandbox, [hosts.Hosts[1], hosts.Hosts[2]], null);
+
+        var offers = await sandbox.DstackAsync("offers", "--json");
+
+        Assert.True(offers.ExitCode == 0, offers.Output);
+        using var json = JsonDocument.Parse(offers.Stdout);
+        var listed = json.RootElement.GetProperty("offers").EnumerateArray().ToList();
+        Assert.Equal(
+            [$"root@{hosts.Hosts[1].Address}:22", $"root@{hosts.Hosts[2].Address}:22"],
+            listed.Select(o => o.GetProperty("instance_type").GetString()).Order());
+        Assert.All(listed, o =>
+        {
+            Assert.Equal("ssh", o.GetProperty("backend").GetString());
+            Assert.True(o.GetProperty("cpus").GetInt32() > 0);
+        });
+    }
+
+    [SshFact]
+    public async Task Run_WrongKeyFile_FailsNamingTheHostAndTheKey()
+    {
+        await using var sandbox = await StartAsync([hosts.Hosts[0]], hosts.StrangerKey);
+
+        var run = await sandbox.DstackAsync("run", "where");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains($"root@{hosts.Hosts[0].Address}:22 refused the key {hosts.StrangerKey}", run.Output, StringComparison.Ordinal);
+    }
+
+    private Task<DstackSandbox> StartAsync(params TestHost[] sshHosts) => StartAsync(sshHosts, null);
+
+    private async Task<DstackSandbox> StartAsync(TestHost[] sshHosts, string? identityFile)
+    {
+        var sandbox = new DstackSandbox();
+        await WriteConfigAsync(sandbox, sshHosts, identityFile);
+        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.StartDstackServerAsync();
+        return sandbox;
+    }
+
+    private async Task WriteConfigAsync(DstackSandbox sandbox, TestHost[] sshHosts, string? identityFile)
+    {
+        var config = string.Concat(sshHosts.Select(h => string.Create(CultureInfo.InvariantCulture, $"""
+                  - host: {h.Address}
+                    user: root
+                    identity_file: {identityFile ?? hosts.UserKey}
+                    dstack_dir: {h.DstackDirectory}
+
+            """)));
+        await File.WriteAllTextAsync(Path.Combine(sandbox.Home, "config.yml"), "backends:\n  - type: ssh\n    hosts:\n" + config);
+    }
+
+    private static async Task<string> SubmitAsync(DstackSandbox sandbox, string workflow)
+    {
+        var run = await sandbox.DstackAsync("run", workflow, "-d", "--json");
+        Assert.True(run.ExitCode == 0, run.Output);
+        using var json = JsonDocument.Parse(run.Stdout.Trim().Split('\n')[^1]);
+        return json.RootElement.GetProperty("run").GetString()!;
+    }
+
+    private static Task WaitForLogAsync(DstackSandbox sandbox, string run, string text) =>
+        Deadline.UntilAsync(
+            async () => (await sandbox.DstackAsync("logs", run)).Stdout.Contains(text, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            $"'{text}' in the log of {run}");
+
+    private static async Task<JsonElement> WaitFinishedAsync(DstackSandbox sandbox, string run, TimeSpan timeout)
+    {
+        var path = Path.Combine(sandbox.Home, "storage", "runs", run, "manifest.json");
+        JsonElement manifest = default;
+        await Deadline.UntilAsync(
+            async () =>
+            {
+                if (!File.Exists(path))
+                {
+                    return false;
+                }
+
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+                manifest = json.RootElement.Clone();
+                return manifest.GetProperty("status").GetString()?.ToLowerInvariant() is "done" or "failed" or "stopped" or "aborted";
+            },
+            timeout,
+            $"run {run} to finish");
+        return manifest;
+    }
+
+    private static string RunName(string output) => RunNameRegex().Match(output) is { Success: true } match
+        ? match.Groups[1].Value
+        : throw new Xunit.Sdk.XunitException($"no run name in: {output}");
+
+    [GeneratedRegex(@"RUN ([a-z]+-[a-z]+-[0-9]+)")]
+    private static partial Regex RunNameRegex();
+
+    [GeneratedRegex(@"on (10\.250\.[0-9]+\.2)")]
+    private static partial Regex OnRegex();
+}
