@@ -15,6 +15,11 @@ internal sealed class LogsCommand : DstackCommand
 
     private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose output to print." };
 
+    private static readonly Option<string?> SinceOption = new("--since", "-s")
+    {
+        Description = "Only output written in the last period (30s, 5m, 2h, 1d, 1w) or since a time (2026-11-27T10:00:00Z).",
+    };
+
     private static readonly Option<bool> FollowOption = new("--follow", "-f")
     {
         Description = "Keep printing new output until the run finishes.",
@@ -28,6 +33,7 @@ internal sealed class LogsCommand : DstackCommand
         _context = context;
         Arguments.Add(RunArgument);
         Options.Add(FollowOption);
+        Options.Add(SinceOption);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -46,7 +52,9 @@ internal sealed class LogsCommand : DstackCommand
         }
 
         var writer = new LogWriter(Console.Profile.Out.Writer);
-        long offset = 0;
+        long offset = parseResult.GetValue(SinceOption) is { } since
+            ? await logs.FindOffsetSinceAsync(run, job, ParseSince(since), cancellationToken)
+            : 0;
         while (true)
         {
             // Checked before reading: once the run is finished, the read that follows gets the whole rest of the log.
@@ -61,5 +69,27 @@ internal sealed class LogsCommand : DstackCommand
             await Task.Delay(PollInterval, _context.Time, cancellationToken);
             manifest = await manifests.ReadAsync(run, cancellationToken);
         }
+    }
+
+    private DateTimeOffset ParseSince(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, "^([0-9]+)([smhdw])$");
+        if (match.Success)
+        {
+            var amount = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var period = match.Groups[2].Value switch
+            {
+                "s" => TimeSpan.FromSeconds(amount),
+                "m" => TimeSpan.FromMinutes(amount),
+                "h" => TimeSpan.FromHours(amount),
+                "d" => TimeSpan.FromDays(amount),
+                _ => TimeSpan.FromDays(7 * amount),
+            };
+            return _context.Time.GetUtcNow() - period;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new CommandException($"--since {text}: expected a period like 30s, 5m, 2h, 1d or 1w, or a time like 2026-11-27T10:00:00Z.");
     }
 }

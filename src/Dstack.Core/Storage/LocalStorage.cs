@@ -75,7 +75,7 @@ public sealed class LocalStorage : IStorage
     public Task<IReadOnlyList<StorageObject>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<StorageObject> objects = Enumerate(prefix)
-            .Select(file => new StorageObject(KeyOf(file.FullName), file.Length))
+            .Select(file => new StorageObject(KeyOf(file.FullName), file.Length, file.LastWriteTimeUtc))
             .OrderBy(o => o.Key, StringComparer.Ordinal)
             .ToList();
         return Task.FromResult(objects);

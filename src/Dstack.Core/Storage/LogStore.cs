@@ -87,6 +87,24 @@ public sealed class LogStore
         return (output.ToArray(), position);
     }
 
+    /// <summary>
+    /// Finds where the output written at or after <paramref name="since"/> begins. Output has no per-line timestamps;
+    /// each chunk's write time stands for its bytes, so the answer is exact to a chunk (what the worker stored in one
+    /// read of the job's output, a few tens of milliseconds of it).
+    /// </summary>
+    /// <returns>The offset of the first chunk written at or after <paramref name="since"/>, or the end of the output.</returns>
+    public async Task<long> FindOffsetSinceAsync(string run, string job, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var prefix = StorageLayout.LogPrefix(run, job);
+        var chunks = (await _storage.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            .Select(o => (Object: o, Start: ParseOffset(o.Key, prefix)))
+            .Where(c => c.Start >= 0)
+            .OrderBy(c => c.Start)
+            .ToList();
+        var first = chunks.FirstOrDefault(c => c.Object.LastModified >= since);
+        return first.Object is not null ? first.Start : chunks.Select(c => c.Start + c.Object.Size).DefaultIfEmpty(0).Max();
+    }
+
     private static long ParseOffset(string key, string prefix)
     {
         var name = key[prefix.Length..];

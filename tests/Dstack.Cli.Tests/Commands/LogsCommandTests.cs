@@ -25,6 +25,28 @@ public sealed class LogsCommandTests
     }
 
     [Fact]
+    public async Task Logs_Since_PrintsOnlyOutputWrittenInThatPeriod()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        await home.AddRunAsync("calm-cat-2", RunStatus.Done, TimeSpan.FromHours(3));
+        await home.Logs.AppendAsync("calm-cat-2", Job, 0, Encoding.UTF8.GetBytes("old line\n"));
+        await home.Logs.AppendAsync("calm-cat-2", Job, 9, Encoding.UTF8.GetBytes("new line\n"));
+        var oldChunk = Path.Combine(home.Storage.Root, StorageLayout.LogChunk("calm-cat-2", Job, 0));
+        File.SetLastWriteTimeUtc(oldChunk, DateTime.UtcNow - TimeSpan.FromHours(2));
+
+        var (lastHour, recent) = await home.RunAsync("logs", "calm-cat-2", "--since", "1h");
+        var (threeHours, all) = await home.RunAsync("logs", "calm-cat-2", "--since", "3h");
+        var (badExit, bad) = await home.RunAsync("logs", "calm-cat-2", "--since", "yesterday-ish");
+
+        Assert.Equal(ExitCodes.Ok, lastHour);
+        Assert.Equal("new line\n", recent);
+        Assert.Equal(ExitCodes.Ok, threeHours);
+        Assert.Equal("old line\nnew line\n", all);
+        Assert.Equal(ExitCodes.RunFailure, badExit);
+        Assert.Contains("--since yesterday-ish: expected a period like 30s", bad, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Logs_UnknownRun_FailsWithExitOne()
     {
         await using var home = await TestHome.WithoutTemporalAsync();
