@@ -38,6 +38,20 @@ public sealed class NetworkHosts : IAsyncLifetime
     public SshHostSettings Settings(TestHost host, string? identityFile = null) =>
         new(host.Address, 22, "root", identityFile ?? UserKey, host.DstackDirectory);
 
+    /// <summary>
+    /// Removes pyenv's rehash lock when an earlier, killed session left it behind (a live rehash holds it for well under
+    /// a second): the hosts' shells run `pyenv init` from ~/.bashrc, and a stale lock slows every session down.
+    /// </summary>
+    private static void RemoveStalePyenvLock()
+    {
+        var root = Environment.GetEnvironmentVariable("PYENV_ROOT") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".pyenv");
+        var lockFile = new FileInfo(Path.Combine(root, "shims", ".pyenv-shim"));
+        if (lockFile.Exists && DateTime.UtcNow - lockFile.LastWriteTimeUtc > TimeSpan.FromMinutes(1))
+        {
+            lockFile.Delete();
+        }
+    }
+
     public async Task InitializeAsync()
     {
         if (Unavailable() is not null)
@@ -46,6 +60,7 @@ public sealed class NetworkHosts : IAsyncLifetime
         }
 
         await RemoveStaleAsync();
+        RemoveStalePyenvLock();
         await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", UserKey);
         await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", StrangerKey);
         Directory.CreateDirectory("/run/sshd");
@@ -125,6 +140,9 @@ public sealed class NetworkHosts : IAsyncLifetime
             StrictModes no
             UsePAM no
             Subsystem sftp internal-sftp
+            # This machine's ~/.bashrc runs `pyenv init`, whose rehash waits up to 60 s for a lock file that a session
+            # killed mid-rehash (link cuts, killed workers) leaves behind; every later session would wait that long.
+            SetEnv PYENV_REHASH_TIMEOUT=1
 
             """);
         return host;
