@@ -128,6 +128,7 @@ public sealed class NetworkHosts : IAsyncLifetime
         await Command.RunAsync("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up");
         await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host.HostKey);
         File.Copy(UserKey + ".pub", Path.Combine(folder, "authorized_keys"));
+        Directory.CreateDirectory(Path.Combine(folder, "home"));
         await File.WriteAllTextAsync(host.Config, $"""
             ListenAddress {host.Address}
             Port 22
@@ -140,9 +141,10 @@ public sealed class NetworkHosts : IAsyncLifetime
             StrictModes no
             UsePAM no
             Subsystem sftp internal-sftp
-            # This machine's ~/.bashrc runs `pyenv init`, whose rehash waits up to 60 s for a lock file that a session
-            # killed mid-rehash (link cuts, killed workers) leaves behind; every later session would wait that long.
-            SetEnv PYENV_REHASH_TIMEOUT=1
+            # A clean host: its own home, not this machine's /root, whose ~/.bashrc runs `pyenv init` in every SSH
+            # session; a session killed mid-rehash (link cuts, killed workers) leaves pyenv's lock behind and every later
+            # session waits for it and prints its error into the job's output.
+            SetEnv HOME={Path.Combine(folder, "home")}
 
             """);
         return host;
