@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
+using static Dstack.EndToEnd.Tests.RunSteps;
+
 namespace Dstack.EndToEnd.Tests;
 
 /// <summary>`dstack run` end to end: the real dstack process, the embedded Temporal server, a worker, the local backend.</summary>
@@ -216,46 +218,4 @@ public sealed partial class RunTests
         await sandbox.StartDstackServerAsync();
         return sandbox;
     }
-
-    private static async Task<string> SubmitAsync(DstackSandbox sandbox, string workflow)
-    {
-        var run = await sandbox.DstackAsync("run", workflow, "-d", "--json");
-        Assert.True(run.ExitCode == 0, run.Output);
-        using var json = JsonDocument.Parse(run.Stdout.Trim().Split('\n')[^1]);
-        return json.RootElement.GetProperty("run").GetString()!;
-    }
-
-    private static Task WaitForLogAsync(DstackSandbox sandbox, string run, string text) =>
-        Deadline.UntilAsync(
-            async () => (await sandbox.DstackAsync("logs", run)).Stdout.Contains(text, StringComparison.Ordinal),
-            TimeSpan.FromSeconds(60),
-            $"'{text}' in the log of {run}");
-
-    private static async Task<JsonElement> WaitFinishedAsync(DstackSandbox sandbox, string run, TimeSpan? timeout = null)
-    {
-        var path = Path.Combine(sandbox.Home, "storage", "runs", run, "manifest.json");
-        JsonElement manifest = default;
-        await Deadline.UntilAsync(
-            async () =>
-            {
-                if (!File.Exists(path))
-                {
-                    return false;
-                }
-
-                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
-                manifest = json.RootElement.Clone();
-                return manifest.GetProperty("status").GetString()?.ToLowerInvariant() is "done" or "failed" or "stopped" or "aborted";
-            },
-            timeout ?? TimeSpan.FromSeconds(60),
-            $"run {run} to finish");
-        return manifest;
-    }
-
-    private static string RunName(string output) => RunNameRegex().Match(output) is { Success: true } match
-        ? match.Groups[1].Value
-        : throw new Xunit.Sdk.XunitException($"no run name in: {output}");
-
-    [GeneratedRegex(@"RUN ([a-z]+-[a-z]+-[0-9]+)")]
-    private static partial Regex RunNameRegex();
 }
