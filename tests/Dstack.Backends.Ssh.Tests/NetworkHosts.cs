@@ -91,6 +91,27 @@ public sealed class NetworkHosts : IAsyncLifetime
 
     public Task RestoreAsync(TestHost host) => Command.RunAsync("ip", "netns", "exec", host.Namespace, "ip", "link", "set", host.InnerLink, "up");
 
+    /// <summary>
+    /// Kills the host's sshd and every session it serves (as a crashed or restarted sshd drops them), but not the jobs the
+    /// sessions started: those run in sessions of their own.
+    /// </summary>
+    public async Task KillSshdAsync(TestHost host)
+    {
+        var (_, pids, _) = await Command.TryAsync("ip", "netns", "pids", host.Namespace);
+        foreach (var pid in pids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (File.Exists($"/proc/{pid}/comm") && (await File.ReadAllTextAsync($"/proc/{pid}/comm")).Trim() == "sshd")
+            {
+                await Command.TryAsync("kill", "-KILL", pid);
+            }
+        }
+
+        File.Delete(host.PidFile);
+    }
+
+    /// <summary>Starts the host's sshd again after <see cref="KillSshdAsync"/>.</summary>
+    public Task StartSshdAgainAsync(TestHost host) => StartSshdAsync(host);
+
     /// <summary>Gives the host a new host key and restarts its sshd, as a reinstalled (or impersonated) host would look.</summary>
     public async Task ChangeHostKeyAsync(TestHost host)
     {

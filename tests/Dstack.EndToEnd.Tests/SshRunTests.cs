@@ -31,6 +31,12 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
             provider: bash
             commands:
               - 'for i in $(seq 1 150); do echo "line $i"; sleep 0.1; done'
+          - name: reqs
+            provider: bash
+            python: 3.11
+            requirements: requirements.txt
+            commands:
+              - python -c "import dstackdemo, sys; print('value', dstackdemo.VALUE, 'from', sys.prefix)"
         """;
 
     [SshFact]
@@ -136,6 +142,70 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
     }
 
     [SshFact]
+    public async Task Run_RequirementsOnSshHost_InstalledThereAndReusedOnSecondRun()
+    {
+        var host = hosts.Hosts[2];
+        // No package index here: the host's own pip configuration points at a local wheel folder, as a host's would at a mirror.
+        var wheels = WheelBuilder.Build(Path.Combine(host.Folder, "wheels"), "dstackdemo", "1.0", "VALUE = 42\n");
+        var pipConf = Path.Combine(host.Folder, "home", ".config", "pip", "pip.conf");
+        Directory.CreateDirectory(Path.GetDirectoryName(pipConf)!);
+        await File.WriteAllTextAsync(pipConf, $"[global]\nno-index = true\nfind-links = {Path.GetDirectoryName(wheels)}\n");
+        try
+        {
+            await using var sandbox = await StartAsync(host);
+
+            var first = await sandbox.DstackAsync("run", "reqs");
+            Assert.True(first.ExitCode == 0, first.Output);
+            var envs = Path.Combine(host.DstackDirectory, "envs");
+            var env = Assert.Single(Directory.GetDirectories(envs));
+            Assert.Contains($"value 42 from {env}", first.Stdout, StringComparison.Ordinal);
+            var created = Directory.GetCreationTimeUtc(env);
+
+            var second = await sandbox.DstackAsync("run", "reqs");
+            Assert.True(second.ExitCode == 0, second.Output);
+            Assert.Contains($"value 42 from {env}", second.Stdout, StringComparison.Ordinal);
+            Assert.Equal([env], Directory.GetDirectories(envs));
+            Assert.Equal(created, Directory.GetCreationTimeUtc(env));
+        }
+        finally
+        {
+            File.Delete(pipConf);
+        }
+    }
+
+    [SshFact]
+    public async Task Run_SshdKilledMidRunAndStartedAgain_CompletesWithEveryLogLineOnce()
+    {
+        var host = hosts.Hosts[1];
+        await using var sandbox = await StartAsync(host);
+        var name = await SubmitAsync(sandbox, "lines");
+        await WaitForLogAsync(sandbox, name, "line 10");
+
+        // Every connection the worker had drops at once, and new ones are refused until sshd is back: the job, detached
+        // in a session of its own, keeps running meanwhile.
+        await hosts.KillSshdAsync(host);
+        try
+        {
+            var jobs = Path.Combine(host.DstackDirectory, "jobs", name);
+            var log = Directory.EnumerateFiles(jobs, "job.log", SearchOption.AllDirectories).Single();
+            await Deadline.UntilAsync(
+                async () => (await File.ReadAllTextAsync(log)).Contains("line 60\n", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30),
+                "the job to go on printing while sshd is down");
+        }
+        finally
+        {
+            await hosts.StartSshdAgainAsync(host);
+        }
+
+        var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
+        Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+        var logs = await sandbox.DstackAsync("logs", name);
+        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(1, 150).Select(i => $"line {i}"), lines);
+    }
+
+    [SshFact]
     public async Task Worker_KilledMidRunOnSshHost_ReattachesWithEveryLogLineOnce()
     {
         var host = hosts.Hosts[1];
@@ -195,7 +265,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
     {
         var sandbox = new DstackSandbox();
         await WriteConfigAsync(sandbox, sshHosts, identityFile);
-        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.InitRepoAsync(Workflows, new Dictionary<string, string> { ["requirements.txt"] = "dstackdemo\n" });
         await sandbox.StartDstackServerAsync();
         return sandbox;
     }
