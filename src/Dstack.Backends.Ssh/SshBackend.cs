@@ -7,10 +7,12 @@ using Dstack.Core.Runs;
 namespace Dstack.Backends.Ssh;
 
 /// <summary>
-/// The user's own hosts as a backend. Each idle host that has what a run asks for is one free offer; a host runs one job
-/// at a time. Provisioning claims the host with a <c>claim</c> folder in its dstack folder (atomic <c>mkdir</c>, holding the
-/// client token, so a retried call gets the same host); releasing removes it. A claim that outlived
-/// <see cref="SshBackendOptions.StaleClaimAge"/> with no live job on the host is left over from a lost worker and ignored.
+/// The user's own hosts as a backend. Each host with a free block that has what a run asks for is one free offer; a host
+/// runs one job at a time unless its <c>blocks</c> setting lets it run more. Provisioning claims a block with a
+/// <c>claims/N</c> folder in the host's dstack folder (atomic <c>mkdir</c>, holding the client token, so a retried call gets
+/// the same block); releasing removes it. A claim that outlived <see cref="SshBackendOptions.StaleClaimAge"/> with no live
+/// job on the host is left over from a lost worker and ignored. Blocks share the whole host: its CPUs, memory and GPUs are
+/// not divided between them.
 /// </summary>
 internal sealed class SshBackend : IBackend, IDisposable
 {
@@ -56,7 +58,7 @@ internal sealed class SshBackend : IBackend, IDisposable
         try
         {
             shell = await SshShell.OpenAsync(_pool, host, cancellationToken).ConfigureAwait(false);
-            result = await shell.RunAsync(ClaimScript(shell.DstackDirectory, clientToken), cancellationToken).ConfigureAwait(false);
+            result = await shell.RunAsync(ClaimScript(host, shell.DstackDirectory, clientToken), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
         {
@@ -78,19 +80,16 @@ internal sealed class SshBackend : IBackend, IDisposable
         try
         {
             var shell = await SshShell.OpenAsync(_pool, host, cancellationToken).ConfigureAwait(false);
-            var claim = ShellQuoting.Quote(shell.DstackDirectory + "/claim");
-            await shell.RunAsync(
-                $"""
-                if [ "$(cat {claim}/token 2>/dev/null)" = {ShellQuoting.Quote(token)} ]; then rm -rf {claim}; fi
-                exit 0
-                """,
-                cancellationToken).ConfigureAwait(false);
+            await shell.RunAsync(ReleaseScript(shell.DstackDirectory, token), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
         {
             // Retrying forever would keep the run from ending; the claim expires by itself (see the class remarks).
         }
     }
+
+    /// <inheritdoc />
+    public TimeSpan? UnreachableGracePeriod => _pool.Options.UnreachableGracePeriod;
 
     /// <inheritdoc />
     public async Task<IInstanceShell> ConnectAsync(Instance instance, CancellationToken cancellationToken = default)
@@ -120,13 +119,15 @@ internal sealed class SshBackend : IBackend, IDisposable
                 return (null, $"ssh: {host.Id} cannot run it: {string.Join("; ", unmet)}. It has {ResourceMatcher.Describe(machine)}.");
             }
 
-            var busy = await shell.RunAsync(BusyScript(shell.DstackDirectory), cancellationToken).ConfigureAwait(false);
-            if (busy.Stdout.Trim() is { Length: > 0 } claimedBy)
+            var busy = await shell.RunAsync(BusyScript(host, shell.DstackDirectory), cancellationToken).ConfigureAwait(false);
+            var claims = busy.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (claims.Length >= host.Blocks)
             {
-                return (null, $"ssh: {host.Id} is busy with {claimedBy}.");
+                return (null, $"ssh: {host.Id} is busy with {string.Join(", ", claims)}.");
             }
 
-            return (new InstanceOffer(SshName, host.Id, host.Id, machine, 0m, Spot: false, "available"), null);
+            var availability = host.Blocks == 1 ? "available" : $"available ({host.Blocks - claims.Length} of {host.Blocks} blocks free)";
+            return (new InstanceOffer(SshName, host.Id, host.Id, machine, 0m, Spot: false, availability), null);
         }
         catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
         {
@@ -147,37 +148,63 @@ internal sealed class SshBackend : IBackend, IDisposable
             : throw new ArgumentException($"'{instance.InstanceId}' is not an ssh instance ID.", nameof(instance));
     }
 
-    /// <summary>Prints the token of a live claim (empty when the host is free); a stale claim is removed.</summary>
-    private string LiveClaimScript(string directory) =>
-        $$"""
-        cd {{ShellQuoting.Quote(directory)}} || exit 1
-        live=0
-        for d in jobs/*/*/; do
-          [ -d "$d" ] || continue
-          [ -s "$d/job.exit" ] && continue
-          if [ -s "$d/wrapper.pid" ] && kill -0 "$(cat "$d/wrapper.pid")" 2>/dev/null; then live=1; fi
-        done
-        claimed=""
-        if [ -d claim ]; then
-          claimed=$(cat claim/token 2>/dev/null || echo unknown)
-          if [ "$live" = 0 ] && [ -n "$(find claim -maxdepth 0 -mmin +{{(int)Math.Ceiling(_pool.Options.StaleClaimAge.TotalMinutes)}} 2>/dev/null)" ]; then
-            rm -rf claim
-            claimed=""
-          fi
-        fi
-        """;
-
-    private string BusyScript(string directory) => LiveClaimScript(directory) + "\nprintf '%s\\n' \"$claimed\"\n";
-
-    private string ClaimScript(string directory, string token) =>
-        LiveClaimScript(directory) + string.Create(
+    /// <summary>
+    /// Sets <c>claimed</c> to the tokens of the host's live claims (one per line) and <c>slots</c> to how many there are.
+    /// A claim older than <see cref="SshBackendOptions.StaleClaimAge"/> while no job on the host is alive is left over from a
+    /// lost worker and removed.
+    /// </summary>
+    private string LiveClaimsScript(SshHost host, string directory) =>
+        string.Create(
             CultureInfo.InvariantCulture,
+            $$"""
+            cd {{ShellQuoting.Quote(directory)}} || exit 1
+            live=0
+            for d in jobs/*/*/; do
+              [ -d "$d" ] || continue
+              [ -s "$d/job.exit" ] && continue
+              if [ -s "$d/wrapper.pid" ] && kill -0 "$(cat "$d/wrapper.pid")" 2>/dev/null; then live=1; fi
+            done
+            blocks={{host.Blocks}}
+            claimed=""
+            i=0
+            while [ "$i" -lt "$blocks" ]; do
+              c="claims/$i"
+              if [ -d "$c" ] && [ "$live" = 0 ] && [ -n "$(find "$c" -maxdepth 0 -mmin +{{(int)Math.Ceiling(_pool.Options.StaleClaimAge.TotalMinutes)}} 2>/dev/null)" ]; then
+                rm -rf "$c"
+              fi
+              if [ -d "$c" ]; then
+                claimed="$claimed$(cat "$c/token" 2>/dev/null || echo another run)
+            "
+              fi
+              i=$((i + 1))
+            done
+            """);
+
+    private string BusyScript(SshHost host, string directory) => LiveClaimsScript(host, directory) + "\nprintf '%s' \"$claimed\"\n";
+
+    /// <summary>Takes the first free slot with an atomic <c>mkdir</c>; a token that already holds one gets it again.</summary>
+    private string ClaimScript(SshHost host, string directory, string token) =>
+        LiveClaimsScript(host, directory) +
             $"""
 
             token={ShellQuoting.Quote(token)}
-            if [ "$claimed" = "$token" ]; then echo claimed; exit 0; fi
-            if [ -n "$claimed" ]; then echo "busy $claimed"; exit 0; fi
-            if mkdir claim 2>/dev/null; then printf '%s\n' "$token" > claim/token; echo claimed; exit 0; fi
-            echo "busy $(cat claim/token 2>/dev/null || echo another run)"
-            """);
+            if printf '%s' "$claimed" | grep -qxF -e "$token"; then echo claimed; exit 0; fi
+            mkdir -p claims
+            i=0
+            while [ "$i" -lt "$blocks" ]; do
+              if mkdir "claims/$i" 2>/dev/null; then printf '%s\n' "$token" > "claims/$i/token"; echo claimed; exit 0; fi
+              i=$((i + 1))
+            done
+            echo "busy $(printf '%s' "$claimed" | paste -sd, - | sed 's/,/, /g')"
+            """;
+
+    private static string ReleaseScript(string directory, string token) =>
+        $"""
+        cd {ShellQuoting.Quote(directory)} 2>/dev/null || exit 0
+        for c in claims/*/; do
+          [ -d "$c" ] || continue
+          if [ "$(cat "$c/token" 2>/dev/null)" = {ShellQuoting.Quote(token)} ]; then rm -rf "$c"; fi
+        done
+        exit 0
+        """;
 }

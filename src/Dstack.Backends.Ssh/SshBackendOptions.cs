@@ -31,6 +31,9 @@ public sealed record SshBackendOptions(string DstackHome, IReadOnlyList<SshHostS
     /// </summary>
     public TimeSpan StaleClaimAge { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Gets how long a host running a job may stay unreachable (<c>grace_period</c>), or null for the worker's default.</summary>
+    public TimeSpan? UnreachableGracePeriod { get; init; }
+
     /// <summary>Gets the file of pinned host keys: <c>$DSTACK_HOME/known_hosts</c>.</summary>
     public string KnownHostsFile => Path.Combine(DstackHome, "known_hosts");
 

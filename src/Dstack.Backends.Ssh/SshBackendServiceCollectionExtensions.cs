@@ -18,7 +18,7 @@ public static class SshBackendServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrEmpty(dstackHome);
-        var options = new SshBackendOptions(dstackHome, settings.Hosts);
+        var options = new SshBackendOptions(dstackHome, settings.Hosts) { UnreachableGracePeriod = settings.GracePeriod };
         options = configure?.Invoke(options) ?? options;
         services.AddSingleton<IBackend>(_ => new SshBackend(options, new SshConnectionPool(options, new KnownHosts(options.KnownHostsFile))));
         return services;

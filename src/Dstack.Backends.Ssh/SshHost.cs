@@ -8,7 +8,8 @@ namespace Dstack.Backends.Ssh;
 /// <param name="User">The user to log in as.</param>
 /// <param name="IdentityFile">The private key file (absolute).</param>
 /// <param name="DstackDirectory">The folder on the host for jobs, as configured (<c>~</c> not yet expanded).</param>
-internal sealed record SshHost(string Address, int Port, string User, string IdentityFile, string DstackDirectory)
+/// <param name="Blocks">How many jobs the host may run at once.</param>
+internal sealed record SshHost(string Address, int Port, string User, string IdentityFile, string DstackDirectory, int Blocks = 1)
 {
     /// <summary>Gets the host as users know it and as offers and instances name it: <c>user@host:port</c>.</summary>
     public string Id => $"{User}@{Address}:{Port}";
@@ -21,7 +22,8 @@ internal sealed record SshHost(string Address, int Port, string User, string Ide
         settings.Port,
         settings.User ?? Environment.UserName,
         settings.IdentityFile ?? options.DefaultIdentityFile,
-        settings.DstackDirectory ?? SshHostSettings.DefaultDstackDirectory);
+        settings.DstackDirectory ?? SshHostSettings.DefaultDstackDirectory,
+        settings.Blocks);
 
     public override string ToString() => Id;
 }

@@ -63,6 +63,32 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task ProvisionAsync_HostWithTwoBlocks_TakesTwoRunsAndRefusesTheThird()
+    {
+        var options = _session.Options with { Hosts = [_session.Options.Hosts[1] with { Blocks = 2 }] };
+        var backend = new SshBackend(options, new SshConnectionPool(options, _session.KnownHosts));
+        var offer = Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers);
+        Assert.Equal("available (2 of 2 blocks free)", offer.Availability);
+
+        var first = await backend.ProvisionAsync(offer, "run-a-1-0");
+        Assert.Equal("available (1 of 2 blocks free)", Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers).Availability);
+        var second = await backend.ProvisionAsync(offer, "run-b-1-0");
+        var again = await backend.ProvisionAsync(offer, "run-b-1-0");
+        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(offer, "run-c-1-0"));
+        var full = await backend.GetOffersAsync(ResourceRequest.None);
+
+        Assert.Equal(second, again);
+        Assert.Contains("busy with run-a-1-0, run-b-1-0", busy.Message, StringComparison.Ordinal);
+        Assert.Empty(full.Offers);
+
+        await backend.ReleaseAsync(first);
+        var third = await backend.ProvisionAsync(offer, "run-c-1-0");
+        await backend.ReleaseAsync(second);
+        await backend.ReleaseAsync(third);
+        Assert.Equal("available (2 of 2 blocks free)", Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers).Availability);
+    }
+
+    [SshFact]
     public async Task GetOffersAsync_WrongKey_RejectionSaysTheHostRefusedTheKey()
     {
         using var stranger = new TestSession(hosts, hosts.StrangerKey);

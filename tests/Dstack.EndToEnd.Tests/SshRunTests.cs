@@ -60,7 +60,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
         // The host's key was pinned in dstack's own file; nothing of the job or the claim is left on the host.
         Assert.Contains(host.Address, await File.ReadAllTextAsync(Path.Combine(sandbox.Home, "known_hosts")), StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", name)));
-        Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "claim")));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")));
     }
 
     [SshFact]
@@ -106,17 +106,18 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
     public async Task Run_LinkCutPastGracePeriod_FailsInstanceUnreachable()
     {
         var host = hosts.Hosts[2];
-        await using var sandbox = await StartAsync(host);
+        await using var sandbox = await StartAsync([host], null, gracePeriod: "12s");
         var name = await SubmitAsync(sandbox, "lines");
         await WaitForLogAsync(sandbox, name, "line 5");
 
         await hosts.CutAsync(host);
         try
         {
-            // The grace period is 30 s; the activity keeps heartbeating and reconnecting until then.
+            // The config's grace period is 12 s; the activity keeps heartbeating and reconnecting until then.
             var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(120));
             Assert.Equal("failed", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
             Assert.Equal("instance-unreachable", manifest.GetProperty("reason").GetString());
+            Assert.Contains("did not answer for 12 s", manifest.GetProperty("message").GetString(), StringComparison.Ordinal);
             Assert.Contains($"root@{host.Address}:22", manifest.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
         finally
@@ -126,7 +127,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
             // The host could not be cleaned up while cut off; its claim would keep it busy for the other tests.
             try
             {
-                Directory.Delete(Path.Combine(host.DstackDirectory, "claim"), recursive: true);
+                Directory.Delete(Path.Combine(host.DstackDirectory, "claims"), recursive: true);
             }
             catch (DirectoryNotFoundException)
             {
@@ -261,16 +262,16 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
     private Task<DstackSandbox> StartAsync(params TestHost[] sshHosts) => StartAsync(sshHosts, null);
 
-    private async Task<DstackSandbox> StartAsync(TestHost[] sshHosts, string? identityFile)
+    private async Task<DstackSandbox> StartAsync(TestHost[] sshHosts, string? identityFile, string? gracePeriod = null)
     {
         var sandbox = new DstackSandbox();
-        await WriteConfigAsync(sandbox, sshHosts, identityFile);
+        await WriteConfigAsync(sandbox, sshHosts, identityFile, gracePeriod);
         await sandbox.InitRepoAsync(Workflows, new Dictionary<string, string> { ["requirements.txt"] = "dstackdemo\n" });
         await sandbox.StartDstackServerAsync();
         return sandbox;
     }
 
-    private async Task WriteConfigAsync(DstackSandbox sandbox, TestHost[] sshHosts, string? identityFile)
+    private async Task WriteConfigAsync(DstackSandbox sandbox, TestHost[] sshHosts, string? identityFile, string? gracePeriod = null)
     {
         var config = string.Concat(sshHosts.Select(h => string.Create(CultureInfo.InvariantCulture, $"""
                   - host: {h.Address}
@@ -279,7 +280,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
                     dstack_dir: {h.DstackDirectory}
 
             """)));
-        await File.WriteAllTextAsync(Path.Combine(sandbox.Home, "config.yml"), "backends:\n  - type: ssh\n    hosts:\n" + config);
+        await File.WriteAllTextAsync(Path.Combine(sandbox.Home, "config.yml"), "backends:\n  - type: ssh\n" + (gracePeriod is null ? string.Empty : $"    grace_period: {gracePeriod}\n") + "    hosts:\n" + config);
     }
 
     [GeneratedRegex(@"on (10\.250\.[0-9]+\.2)")]

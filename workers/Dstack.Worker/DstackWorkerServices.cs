@@ -38,11 +38,11 @@ public static class DstackWorkerServices
             services.AddLocalBackend(new LocalBackendOptions(settings.Home));
         }
 
-        // Several ssh entries are one backend named "ssh" with all their hosts.
-        var hosts = settings.Backends.OfType<SshBackendSettings>().SelectMany(b => b.Hosts).ToList();
-        if (hosts.Count > 0)
+        // Several ssh entries are one backend named "ssh" with all their hosts, and the longest grace period of any.
+        var ssh = settings.Backends.OfType<SshBackendSettings>().ToList();
+        if (ssh.Count > 0)
         {
-            services.AddSshBackend(new SshBackendSettings(hosts), settings.Home);
+            services.AddSshBackend(new SshBackendSettings([.. ssh.SelectMany(b => b.Hosts)], ssh.Max(b => b.GracePeriod)), settings.Home);
         }
 
         return services;

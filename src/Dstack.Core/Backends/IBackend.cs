@@ -22,6 +22,12 @@ public interface IBackend
     /// <summary>Releases the machine; releasing one that is already gone succeeds.</summary>
     Task ReleaseAsync(Instance instance, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gets how long a machine of this backend that runs a job may stay unreachable before the run fails with
+    /// <c>instance-unreachable</c>, or null for the worker's default.
+    /// </summary>
+    TimeSpan? UnreachableGracePeriod => null;
+
     /// <summary>Opens a shell on the machine.</summary>
     Task<IInstanceShell> ConnectAsync(Instance instance, CancellationToken cancellationToken = default);
 }

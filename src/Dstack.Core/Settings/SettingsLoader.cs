@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using Dstack.Core.Configuration;
 using YamlDotNet.RepresentationModel;
 
 namespace Dstack.Core.Settings;
@@ -16,8 +17,8 @@ public sealed class SettingsLoader
     private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue"];
     private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
-    private static readonly string[] SshKeys = ["type", "hosts"];
-    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir"];
+    private static readonly string[] SshKeys = ["type", "hosts", "grace_period"];
+    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir", "blocks"];
     private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint"];
 
     private readonly Func<string, string?> _getVariable;
@@ -169,7 +170,8 @@ public sealed class SettingsLoader
                     break;
                 case "ssh":
                     reader.CheckKeys(item, path, SshKeys);
-                    backends.Add(new SshBackendSettings(ParseHosts(reader, item, path, userHome)));
+                    var gracePeriod = reader.Duration(item, path, "grace_period");
+                    backends.Add(new SshBackendSettings(ParseHosts(reader, item, path, userHome), gracePeriod));
                     break;
                 case "aws":
                     reader.CheckKeys(item, path, AwsKeys);
@@ -222,6 +224,13 @@ public sealed class SettingsLoader
                 reader.Error(Reader.Child(item, "port")!, $"{hostPath}.port", $"expected a port number from 1 to 65535, found '{portText}'");
             }
 
+            var blocks = 1;
+            if (reader.String(item, hostPath, "blocks") is { } blocksText
+                && (!int.TryParse(blocksText, NumberStyles.None, CultureInfo.InvariantCulture, out blocks) || blocks is < 1 or > 1024))
+            {
+                reader.Error(Reader.Child(item, "blocks")!, $"{hostPath}.blocks", $"expected how many jobs the host may run at once, a number from 1 to 1024, found '{blocksText}'");
+            }
+
             var identity = reader.String(item, hostPath, "identity_file");
             // dstack_dir is a path on the host, so '~' stays for the host to expand (its user's home, not ours).
             hosts.Add(new SshHostSettings(
@@ -229,7 +238,8 @@ public sealed class SettingsLoader
                 port,
                 reader.String(item, hostPath, "user"),
                 identity is null ? null : Path.GetFullPath(ExpandHome(identity, userHome)),
-                reader.String(item, hostPath, "dstack_dir")));
+                reader.String(item, hostPath, "dstack_dir"),
+                blocks));
         }
 
         return hosts;
@@ -303,6 +313,22 @@ public sealed class SettingsLoader
                     Error(other, $"{path}.{key}", $"expected a single value, found {Describe(other)}");
                     return null;
             }
+        }
+
+        public TimeSpan? Duration(YamlMappingNode mapping, string path, string key)
+        {
+            if (String(mapping, path, key) is not { } text)
+            {
+                return null;
+            }
+
+            if (DurationText.TryParse(text, out var duration))
+            {
+                return duration;
+            }
+
+            Error(Child(mapping, key)!, $"{path}.{key}", $"expected a duration like 30s, 5m or 1h, found '{text}'");
+            return null;
         }
 
         public List<string> StringList(YamlMappingNode mapping, string path, string key)

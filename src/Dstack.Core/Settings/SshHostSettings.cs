@@ -9,7 +9,8 @@ namespace Dstack.Core.Settings;
 /// The folder on the host for jobs and environments (<c>dstack_dir</c>; <c>~</c> is the remote user's home).
 /// <value>The default value is <c>~/.dstack/instance</c>.</value>
 /// </param>
-public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null, string? DstackDirectory = null)
+/// <param name="Blocks">How many jobs the host may run at once (<c>blocks</c>); they share all of its resources. <value>The default value is 1.</value></param>
+public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null, string? DstackDirectory = null, int Blocks = 1)
 {
     /// <summary>The folder on the host used when <c>dstack_dir</c> is not set.</summary>
     public const string DefaultDstackDirectory = "~/.dstack/instance";

@@ -85,7 +85,7 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
     /// Starts the job detached (idempotent) and follows its output into the log store until it exits. The heartbeat
     /// carries the log offset, so an attempt on another worker re-attaches without restarting the job and without
     /// losing or duplicating a byte of output. A machine that stops answering is retried (still heartbeating) for
-    /// <see cref="RunActivitiesOptions.UnreachableGracePeriod"/>; past it the run fails with <c>instance-unreachable</c>.
+    /// the backend's grace period (<see cref="RunActivitiesOptions.UnreachableGracePeriod"/> by default); past it the run fails with <c>instance-unreachable</c>.
     /// </summary>
     [Activity]
     public async Task<ExecuteJobResult> ExecuteJobAsync(JobInput input)
@@ -95,6 +95,7 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
         var logs = new LogStore(storage);
         var started = false;
         long? unreachableSince = null;
+        var gracePeriod = Backend(input.Instance.Backend).UnreachableGracePeriod ?? options.UnreachableGracePeriod;
         IInstanceShell? shell = null;
 
         // Reconnecting to a machine that does not answer can take longer than the heartbeat timeout; without beats in
@@ -138,10 +139,10 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
                 catch (InstanceUnreachableException e)
                 {
                     unreachableSince ??= Stopwatch.GetTimestamp();
-                    if (Stopwatch.GetElapsedTime(unreachableSince.Value) > options.UnreachableGracePeriod)
+                    if (Stopwatch.GetElapsedTime(unreachableSince.Value) > gracePeriod)
                     {
                         throw new ApplicationFailureException(
-                            $"{e.Instance} did not answer for {options.UnreachableGracePeriod.TotalSeconds:0} s: {e.Message}",
+                            $"{e.Instance} did not answer for {gracePeriod.TotalSeconds:0} s: {e.Message}",
                             errorType: FailureReason.InstanceUnreachable,
                             nonRetryable: true);
                     }

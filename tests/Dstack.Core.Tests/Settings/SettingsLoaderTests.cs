@@ -103,6 +103,44 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_SshGracePeriodAndBlocks_Read()
+    {
+        _dir.Write("home/config.yml", """
+            backends:
+              - type: ssh
+                grace_period: 2m
+                hosts:
+                  - host: 10.0.0.5
+                    blocks: 4
+            """);
+
+        var ssh = Assert.IsType<SshBackendSettings>(Assert.Single(Loader().Load().Backends));
+
+        Assert.Equal(TimeSpan.FromMinutes(2), ssh.GracePeriod);
+        Assert.Equal(new SshHostSettings("10.0.0.5", Blocks: 4), Assert.Single(ssh.Hosts));
+    }
+
+    [Fact]
+    public void Load_BadGracePeriodAndBlocks_ReportsBothWithWhatWasExpected()
+    {
+        _dir.Write("home/config.yml", """
+            backends:
+              - type: ssh
+                grace_period: soon
+                hosts:
+                  - host: 10.0.0.5
+                    blocks: 0
+            """);
+
+        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+
+        Assert.Collection(
+            e.Errors,
+            x => Assert.Equal((3, "backends[0].grace_period", "expected a duration like 30s, 5m or 1h, found 'soon'"), (x.Line, x.Key, x.Message)),
+            x => Assert.Equal((6, "backends[0].hosts[0].blocks"), (x.Line, x.Key)));
+    }
+
+    [Fact]
     public void Load_EnvironmentVariables_OverrideFile()
     {
         _dir.Write("home/config.yml", "temporal:\n  address: file:7233\n");
