@@ -76,9 +76,15 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
 
     private async Task<SshConnection> ConnectAsync(SshHost host, CancellationToken cancellationToken)
     {
+        var ownKey = host.IdentityFile == Options.DefaultIdentityFile;
         PrivateKeyFile key;
         try
         {
+            if (ownKey)
+            {
+                await DstackKeyPair.EnsureAsync(host.IdentityFile, cancellationToken).ConfigureAwait(false);
+            }
+
             key = new PrivateKeyFile(host.IdentityFile);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
@@ -88,6 +94,10 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         catch (SshException e)
         {
             throw new SshHostRefusedException($"The key file {host.IdentityFile} for {host.Id} is not a usable private key: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SshHostRefusedException($"No key for {host.Id}: {e.Message}", e);
         }
 
         SshClient? ssh = null;
@@ -114,6 +124,14 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
             catch (Exception e) when (refusal is not null && e is not OperationCanceledException)
             {
                 throw new SshHostRefusedException(refusal, e);
+            }
+            catch (SshAuthenticationException e) when (ownKey)
+            {
+                throw new SshHostRefusedException(
+                    $"{host.Id} refused dstack's own key {host.IdentityFile} ({e.Message}). Add its public key to ~/.ssh/authorized_keys of "
+                    + $"{host.User} on the host: {await DstackKeyPair.ReadPublicKeyAsync(host.IdentityFile, cancellationToken).ConfigureAwait(false)} "
+                    + "(or set identity_file for the host in the config).",
+                    e);
             }
             catch (SshAuthenticationException e)
             {

@@ -89,6 +89,45 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task GetOffersAsync_HostWithoutIdentityFile_DstackMakesItsOwnKeyAndSaysWhereItGoes()
+    {
+        var host = hosts.Hosts[2];
+        var options = _session.Options with { Hosts = [hosts.Settings(host) with { IdentityFile = null }] };
+        using var pool = new SshConnectionPool(options, _session.KnownHosts);
+        var backend = new SshBackend(options, pool);
+
+        var refused = await backend.GetOffersAsync(ResourceRequest.None);
+
+        var publicKey = await File.ReadAllTextAsync(options.DefaultIdentityFile + ".pub");
+        Assert.StartsWith("ssh-ed25519 ", publicKey, StringComparison.Ordinal);
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("ssh hosts in network namespaces need Linux");
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(options.DefaultIdentityFile));
+        var rejection = Assert.Single(refused.Rejections);
+        Assert.Contains($"refused dstack's own key {options.DefaultIdentityFile}", rejection, StringComparison.Ordinal);
+        Assert.Contains(publicKey.Trim(), rejection, StringComparison.Ordinal);
+
+        // Once the host authorizes it (as the message says), the same key, not a new one, gets in.
+        var authorized = Path.Combine(host.Folder, "authorized_keys");
+        var before = await File.ReadAllTextAsync(authorized);
+        await File.AppendAllTextAsync(authorized, publicKey);
+        try
+        {
+            using var fresh = new SshConnectionPool(options, _session.KnownHosts);
+            var offer = Assert.Single((await new SshBackend(options, fresh).GetOffersAsync(ResourceRequest.None)).Offers);
+            Assert.Equal($"root@{host.Address}:22", offer.InstanceType);
+            Assert.Equal(publicKey, await File.ReadAllTextAsync(options.DefaultIdentityFile + ".pub"));
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(authorized, before);
+        }
+    }
+
+    [SshFact]
     public async Task GetOffersAsync_WrongKey_RejectionSaysTheHostRefusedTheKey()
     {
         using var stranger = new TestSession(hosts, hosts.StrangerKey);
