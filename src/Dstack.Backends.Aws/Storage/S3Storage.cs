@@ -129,11 +129,20 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
                 return null;
             }
 
-            using (response)
+            try
             {
-                return response.ContentLength <= _options.PartSize
-                    ? await ReadSmallAsync(key, response, cancellationToken).ConfigureAwait(false)
-                    : await ReadLargeAsync(key, objectKey, response, cancellationToken).ConfigureAwait(false);
+                using (response)
+                {
+                    return response.ContentLength <= _options.PartSize
+                        ? await ReadSmallAsync(key, response, cancellationToken).ConfigureAwait(false)
+                        : await ReadLargeAsync(key, objectKey, response, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or AmazonClientException)
+            {
+                // A body that ends early or fails the SDK's MD5 check: the object was replaced while being read
+                // (S3-compatible servers may rewrite in place) or the connection broke.
+                throw new StorageException(key, $"{Location}: '{key}' could not be read whole ({e.Message}); it was replaced meanwhile or the connection broke; read it again.", e);
             }
         }).ConfigureAwait(false);
     }
@@ -238,10 +247,23 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
         return total;
     }
 
+    /// <summary>Reads a response body; the SDK's own check of it (MD5 against the ETag) failing means the object changed or was damaged.</summary>
+    private async Task<int> ReadBodyAsync(string key, Stream body, byte[] buffer, int count, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadFullAsync(body, buffer, count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonClientException e)
+        {
+            throw new StorageException(key, $"{Location}: '{key}' failed its checksum while being read ({e.Message}); it was replaced meanwhile or damaged; read it again.", e);
+        }
+    }
+
     private async Task<MemoryStream> ReadSmallAsync(string key, GetObjectResponse response, CancellationToken cancellationToken)
     {
         var data = new byte[response.ContentLength];
-        var read = await ReadFullAsync(response.ResponseStream, data, data.Length, cancellationToken).ConfigureAwait(false);
+        var read = await ReadBodyAsync(key, response.ResponseStream, data, data.Length, cancellationToken).ConfigureAwait(false);
         if (read != data.Length)
         {
             throw new StorageException(key, $"{Location}: '{key}' ended after {read} of {data.Length} bytes.");
@@ -323,7 +345,7 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            var read = await ReadFullAsync(source, buffer, length, failed.Token).ConfigureAwait(false);
+            var read = await ReadBodyAsync(key, source, buffer, length, failed.Token).ConfigureAwait(false);
             if (read != length)
             {
                 throw new StorageException(key, $"{Location}: '{key}' ended after {offset + read} bytes, before the {length} bytes at offset {offset}.");
@@ -361,7 +383,7 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
             {
                 response = await _s3.GetObjectAsync(request, failed.Token).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound or HttpStatusCode.RequestedRangeNotSatisfiable)
             {
                 throw new StorageException(key, $"{Location}: '{key}' was replaced or deleted while it was being read; read it again.", e);
             }
