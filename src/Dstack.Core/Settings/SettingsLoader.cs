@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -10,11 +11,12 @@ namespace Dstack.Core.Settings;
 /// overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
 /// what was expected.
 /// </summary>
-public sealed class SettingsLoader
+public sealed partial class SettingsLoader
 {
     private static readonly string[] RootKeys = ["temporal", "storage", "backends"];
     private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue"];
     private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
+    private static readonly string[] S3OnlyKeys = ["bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
     private static readonly string[] SshKeys = ["type", "hosts"];
     private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir"];
@@ -129,6 +131,18 @@ public sealed class SettingsLoader
             reader.Error(node, "storage.bucket", "expected a bucket name for storage of type s3, found none");
         }
 
+        if (type == "s3")
+        {
+            CheckS3(reader, node);
+        }
+        else
+        {
+            foreach (var key in S3OnlyKeys.Where(k => Reader.Child(node, k) is not null))
+            {
+                reader.Error(Reader.Child(node, key)!, $"storage.{key}", $"'{key}' is for storage of type s3; set storage.type to s3 or remove it");
+            }
+        }
+
         // A relative path is taken from the folder of the config file, not from wherever dstack happens to run.
         var path = reader.String(node, "storage", "path") is { } p
             ? Path.GetFullPath(ExpandHome(p, userHome), Path.GetDirectoryName(file)!)
@@ -143,6 +157,44 @@ public sealed class SettingsLoader
             Endpoint = reader.String(node, "storage", "endpoint"),
         };
     }
+
+    /// <summary>Checks the S3 keys against S3's own rules, so that a typo fails here rather than at the first upload.</summary>
+    private static void CheckS3(Reader reader, YamlMappingNode node)
+    {
+        if (reader.String(node, "storage", "bucket") is { } bucket && !BucketRegex().IsMatch(bucket))
+        {
+            reader.Error(Reader.Child(node, "bucket")!, "storage.bucket", $"expected an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), found '{bucket}'");
+        }
+
+        if (reader.String(node, "storage", "endpoint") is { } endpoint
+            && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            reader.Error(Reader.Child(node, "endpoint")!, "storage.endpoint", $"expected an http:// or https:// URL such as http://127.0.0.1:4569, found '{endpoint}'");
+        }
+
+        if (reader.String(node, "storage", "region") is { } region && !RegionRegex().IsMatch(region))
+        {
+            reader.Error(Reader.Child(node, "region")!, "storage.region", $"expected an AWS region such as us-east-1, found '{region}'");
+        }
+
+        if (reader.String(node, "storage", "prefix") is { } prefix && prefix.Trim('/') is { Length: > 0 } trimmed)
+        {
+            try
+            {
+                Storage.StorageKey.Validate(trimmed + "/", isPrefix: true);
+            }
+            catch (ArgumentException)
+            {
+                reader.Error(Reader.Child(node, "prefix")!, "storage.prefix", $"expected a key prefix such as dstack or team/dstack (no empty, '.' or '..' parts, no '\\'), found '{prefix}'");
+            }
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketRegex();
+
+    [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    private static partial Regex RegionRegex();
 
     private static List<BackendSettings> ParseBackends(Reader reader, YamlNode node, string userHome)
     {
