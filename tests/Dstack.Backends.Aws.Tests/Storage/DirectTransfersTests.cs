@@ -12,23 +12,13 @@ namespace Dstack.Backends.Aws.Tests.Storage;
 /// The instance (this machine, through its local shell) moves code and artifacts to and from s3rver itself, with curl
 /// and presigned URLs; the worker side only hands out URLs and checks the result.
 /// </summary>
-public sealed class DirectTransfersTests : IClassFixture<S3rverFixture>, IAsyncDisposable
+public sealed class DirectTransfersTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
-    private readonly S3rverFixture s3;
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("dstack-direct-");
-    private readonly LocalShell _shell;
 
-    public DirectTransfersTests(S3rverFixture fixture)
-    {
-        s3 = fixture;
-        _shell = new LocalShell(Path.Combine(_folder.FullName, "instance"));
-    }
+    public void Dispose() => _folder.Delete(recursive: true);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _shell.DisposeAsync();
-        _folder.Delete(recursive: true);
-    }
+    private LocalShell Shell() => new(Path.Combine(_folder.FullName, "instance"));
 
     [S3Fact]
     public async Task PrepareAsync_CodeInS3_InstanceDownloadsAndUnpacksIt()
@@ -47,7 +37,8 @@ public sealed class DirectTransfersTests : IClassFixture<S3rverFixture>, IAsyncD
             await storage.PutAsync("code/abc.tar.gz", archive);
         }
 
-        var job = new JobRunner(_shell, "direct-1", "main");
+        await using var shell = Shell();
+        var job = new JobRunner(shell, "direct-1", "main");
 
         var prepared = await DirectTransfers.PrepareAsync(job, storage, "code/abc.tar.gz", "echo job\n");
 
@@ -60,7 +51,8 @@ public sealed class DirectTransfersTests : IClassFixture<S3rverFixture>, IAsyncD
     public async Task PrepareAsync_MissingCode_FailsWithTheCurlError()
     {
         var storage = s3.CreateStorage();
-        var job = new JobRunner(_shell, "direct-2", "main");
+        await using var shell = Shell();
+        var job = new JobRunner(shell, "direct-2", "main");
 
         var e = await Assert.ThrowsAsync<JobException>(() => DirectTransfers.PrepareAsync(job, storage, "code/missing.tar.gz", "echo job\n"));
 
@@ -72,7 +64,8 @@ public sealed class DirectTransfersTests : IClassFixture<S3rverFixture>, IAsyncD
     public async Task UploadArtifactsAsync_InstanceUploadsEachFile_DownloadVerifiesThemByteForByte()
     {
         var storage = s3.CreateStorage();
-        var job = new JobRunner(_shell, "direct-3", "main");
+        await using var shell = Shell();
+        var job = new JobRunner(shell, "direct-3", "main");
         var files = new Dictionary<string, byte[]>
         {
             ["output/a.txt"] = "alpha\n"u8.ToArray(),
