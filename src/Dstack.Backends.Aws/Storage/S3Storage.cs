@@ -55,6 +55,7 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
     internal static AmazonS3Client CreateClient(S3StorageOptions options, AWSCredentials? credentials)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var config = new AmazonS3Config
         {
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
@@ -72,7 +73,15 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
-        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+        try
+        {
+            return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+        }
+        catch (AmazonClientException e)
+        {
+            // Typically no region: none in the config, AWS_REGION or the profile.
+            throw new StorageUnavailableException(options.Location, $"{options.Location}: {e.Message} (set storage.region in the dstack config, or AWS_REGION).", e);
+        }
     }
 
     /// <inheritdoc />
