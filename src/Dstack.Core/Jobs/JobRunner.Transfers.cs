@@ -127,7 +127,7 @@ public sealed partial class JobRunner
             $"""
             set -u
             if ! command -v curl > /dev/null; then rm -f {ShellQuoting.Quote(configPath)}; echo "curl is needed on the instance to upload artifacts to storage; install it" >&2; exit 2; fi
-            cd {ShellQuoting.Quote(WorkingFolder(workingDir))} || exit 1
+            if ! cd {ShellQuoting.Quote(WorkingFolder(workingDir))}; then rm -f {ShellQuoting.Quote(configPath)}; exit 1; fi
             curl -fsS --retry 3 --retry-all-errors --parallel --parallel-max {ParallelUploads} -K {ShellQuoting.Quote(configPath)}
             code=$?
             rm -f {ShellQuoting.Quote(configPath)}

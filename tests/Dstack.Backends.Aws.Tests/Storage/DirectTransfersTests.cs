@@ -96,4 +96,22 @@ public sealed class DirectTransfersTests(S3rverFixture s3) : IClassFixture<S3rve
 
         Assert.False(await storage.ExistsAsync(StorageLayout.Artifact("direct-3", "main", "other/not-an-artifact.txt")));
     }
+
+    [S3Fact]
+    public async Task UploadFilesAsync_OneUploadRefused_FailsTheWholeUpload()
+    {
+        var storage = s3.CreateStorage();
+        await using var shell = Shell();
+        var job = new JobRunner(shell, "direct-4", "main");
+        Directory.CreateDirectory(job.CodeDirectory);
+        await File.WriteAllTextAsync(Path.Combine(job.CodeDirectory, "a.txt"), "a");
+        await File.WriteAllTextAsync(Path.Combine(job.CodeDirectory, "b.txt"), "b");
+        var good = await storage.GetUploadUrlAsync("a.txt", TimeSpan.FromMinutes(5));
+        var refused = new Uri(s3.Server!.Endpoint, "/no-such-bucket/b.txt");
+
+        var e = await Assert.ThrowsAsync<JobException>(() => job.UploadFilesAsync([("a.txt", good), ("b.txt", refused)], workingDir: null));
+
+        Assert.Contains("uploading the artifacts to storage", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(job.JobDirectory, "upload.curl")));
+    }
 }
