@@ -7,8 +7,8 @@ namespace Dstack.Core.Settings;
 
 /// <summary>
 /// Loads <c>$DSTACK_HOME/config.yml</c> (<c>DSTACK_HOME</c> defaults to <c>~/.dstack</c>) and applies the
-/// <c>DSTACK_TEMPORAL_ADDRESS</c>, <c>DSTACK_TEMPORAL_NAMESPACE</c>, <c>DSTACK_TASK_QUEUE</c> and <c>DSTACK_STORAGE_PATH</c>
-/// overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
+/// <c>DSTACK_TEMPORAL_ADDRESS</c>, <c>DSTACK_TEMPORAL_NAMESPACE</c>, <c>DSTACK_TASK_QUEUE</c>, <c>DSTACK_STORAGE_PATH</c>
+/// and <c>DSTACK_STORAGE_BUCKET</c>/<c>_PREFIX</c>/<c>_REGION</c>/<c>_ENDPOINT</c> overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
 /// what was expected.
 /// </summary>
 public sealed partial class SettingsLoader
@@ -65,6 +65,24 @@ public sealed partial class SettingsLoader
         var storage = Variable("DSTACK_STORAGE_PATH") is { } storagePath
             ? new StorageSettings { Type = "local", Path = Path.GetFullPath(ExpandHome(storagePath, userHome)) }
             : settings.Storage;
+
+        // Likewise a bucket selects S3 storage; the other S3 variables refine S3 storage however it was chosen.
+        if (Variable("DSTACK_STORAGE_BUCKET") is { } bucket)
+        {
+            storage = storage with { Type = "s3", Bucket = bucket };
+        }
+
+        if (storage.Type == "s3")
+        {
+            storage = storage with
+            {
+                Prefix = Variable("DSTACK_STORAGE_PREFIX") ?? storage.Prefix,
+                Region = Variable("DSTACK_STORAGE_REGION") ?? storage.Region,
+                Endpoint = Variable("DSTACK_STORAGE_ENDPOINT") ?? storage.Endpoint,
+            };
+            CheckS3Variables(storage);
+        }
+
         return settings with { Temporal = temporal, Storage = storage };
     }
 
@@ -187,6 +205,31 @@ public sealed partial class SettingsLoader
             {
                 reader.Error(Reader.Child(node, "prefix")!, "storage.prefix", $"expected a key prefix such as dstack or team/dstack (no empty, '.' or '..' parts, no '\\'), found '{prefix}'");
             }
+        }
+    }
+
+    /// <summary>Checks S3 values that came from variables by the rules <see cref="CheckS3"/> applies to the file.</summary>
+    private static void CheckS3Variables(StorageSettings storage)
+    {
+        var errors = new List<SettingsError>();
+        void Check(string variable, string? value, bool valid, string expected)
+        {
+            if (value is not null && !valid)
+            {
+                errors.Add(new SettingsError($"environment variable {variable}", 0, 0, string.Empty, $"expected {expected}, found '{value}'"));
+            }
+        }
+
+        Check("DSTACK_STORAGE_BUCKET", storage.Bucket, storage.Bucket is { } b && BucketRegex().IsMatch(b), "an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-')");
+        Check("DSTACK_STORAGE_REGION", storage.Region, storage.Region is { } r && RegionRegex().IsMatch(r), "an AWS region such as us-east-1");
+        Check(
+            "DSTACK_STORAGE_ENDPOINT",
+            storage.Endpoint,
+            Uri.TryCreate(storage.Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+            "an http:// or https:// URL such as http://127.0.0.1:4569");
+        if (errors.Count > 0)
+        {
+            throw new SettingsException(errors);
         }
     }
 

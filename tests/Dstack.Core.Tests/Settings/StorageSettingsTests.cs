@@ -75,4 +75,37 @@ public sealed class StorageSettingsTests : IDisposable
         Assert.Equal((3, "storage.bucket"), (error.Line, error.Key));
         Assert.Contains("set storage.type to s3", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_StorageBucketVariable_SelectsS3WithTheOtherVariables()
+    {
+        _dir.Write("home/config.yml", "storage:\n  type: local\n");
+        var variables = new Dictionary<string, string>
+        {
+            ["HOME"] = _dir.Path,
+            ["DSTACK_HOME"] = _dir.Combine("home"),
+            ["DSTACK_STORAGE_BUCKET"] = "ci-bucket",
+            ["DSTACK_STORAGE_PREFIX"] = "ci",
+            ["DSTACK_STORAGE_ENDPOINT"] = "http://127.0.0.1:4569",
+        };
+
+        var storage = new SettingsLoader(variables.GetValueOrDefault).Load().Storage;
+
+        Assert.Equal(("s3", "ci-bucket", "ci", null, "http://127.0.0.1:4569"), (storage.Type, storage.Bucket, storage.Prefix, storage.Region, storage.Endpoint));
+    }
+
+    [Fact]
+    public void Load_BadStorageVariable_NamesTheVariable()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["HOME"] = _dir.Path,
+            ["DSTACK_HOME"] = _dir.Combine("home"),
+            ["DSTACK_STORAGE_BUCKET"] = "Bad_Bucket",
+        };
+
+        var e = Assert.Throws<SettingsException>(() => new SettingsLoader(variables.GetValueOrDefault).Load());
+
+        Assert.Contains("environment variable DSTACK_STORAGE_BUCKET: expected an S3 bucket name", e.Message, StringComparison.Ordinal);
+    }
 }
