@@ -48,7 +48,7 @@ internal sealed record CliContext
         return client ?? throw new CommandException(unavailable ?? "Temporal is not available.");
     }
 
-    /// <summary>Builds the context of a real command line: the user config, local storage and the configured Temporal.</summary>
+    /// <summary>Builds the context of a real command line: the user config, the configured storage and Temporal.</summary>
     /// <param name="console">Where the Temporal connector reports.</param>
     /// <param name="getVariable">Reads environment variables (<c>DSTACK_HOME</c>, <c>DSTACK_*</c> overrides); the process's by default.</param>
     public static CliContext CreateDefault(IAnsiConsole console, Func<string, string?>? getVariable = null)
@@ -57,7 +57,7 @@ internal sealed record CliContext
         return new CliContext
         {
             LoadSettings = () => settings.Value,
-            OpenStorageAsync = _ => Task.FromResult<IStorage>(OpenStorage(settings.Value)),
+            OpenStorageAsync = _ => Task.FromResult(OpenStorage(settings.Value)),
             TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
             FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
         };
@@ -79,12 +79,7 @@ internal sealed record CliContext
         }
     }
 
-    private static LocalStorage OpenStorage(DstackSettings settings) => settings.Storage.Type switch
-    {
-        "local" => new LocalStorage(settings.Storage.Path),
-        var type => throw new CommandException(
-            $"storage type '{type}' in {settings.ConfigFile}: this dstack command reads local storage only so far; set storage.type to local."),
-    };
+    private static IStorage OpenStorage(DstackSettings settings) => DstackStorageServices.CreateStorage(settings.Storage);
 
     private static async Task<(ITemporalClient? Client, string? Unavailable)> TryConnectAsync(
         IAnsiConsole console, DstackSettings settings, CancellationToken cancellationToken)

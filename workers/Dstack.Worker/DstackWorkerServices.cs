@@ -1,7 +1,6 @@
 using Dstack.Backends.Local;
 using Dstack.Backends.Ssh;
 using Dstack.Core.Settings;
-using Dstack.Core.Storage;
 using Dstack.Workflows;
 using Dstack.Workflows.Activities;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +15,7 @@ public static class DstackWorkerServices
     public static IServiceCollection AddDstackWorker(this IServiceCollection services, DstackSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton<IStorage>(new LocalStorage(settings.Storage.Path));
+        services.AddDstackStorage(settings.Storage);
         services.AddDstackBackends(settings);
         services.AddSingleton(RunActivitiesOptions.Default);
         services

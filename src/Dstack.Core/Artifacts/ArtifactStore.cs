@@ -25,9 +25,15 @@ public sealed class ArtifactStore(IStorage storage)
         }
 
         var index = new ArtifactIndex(paths, files);
+        await WriteIndexAsync(run, job, index, cancellationToken);
+        return index;
+    }
+
+    /// <summary>Writes the file list of a job whose files are already in storage (uploaded by the instance itself).</summary>
+    public async Task WriteIndexAsync(string run, string job, ArtifactIndex index, CancellationToken cancellationToken = default)
+    {
         await using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, Json));
         await storage.PutAsync(StorageLayout.ArtifactIndex(run, job), json, cancellationToken);
-        return index;
     }
 
     /// <summary>Reads the file list of a job, or null when nothing was uploaded.</summary>

@@ -75,22 +75,22 @@ public sealed partial class JobRunner
             await _shell.UploadAsync(script, JobDirectory + "/job.sh", cancellationToken).ConfigureAwait(false);
         }
 
-        await RunCheckedAsync(
-            "preparing the job",
-            $"""
-            set -eu
-            cd {Q}
-            rm -rf code code.tmp
-            mkdir code.tmp
-            tar -xzf code.tar.gz -C code.tmp --no-same-owner
-            mv code.tmp code
-            rm -f code.tar.gz
-            chmod +x job.sh
-            printf 'ok\n' > prepared
-            """,
-            cancellationToken).ConfigureAwait(false);
+        await RunCheckedAsync("preparing the job", UnpackScript, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>Unpacks <c>code.tar.gz</c> in the job folder into <c>code/</c> and marks the job prepared.</summary>
+    private string UnpackScript => $"""
+        set -eu
+        cd {Q}
+        rm -rf code code.tmp
+        mkdir code.tmp
+        tar -xzf code.tar.gz -C code.tmp --no-same-owner
+        mv code.tmp code
+        rm -f code.tar.gz
+        chmod +x job.sh
+        printf 'ok\n' > prepared
+        """;
 
     /// <summary>
     /// Starts the job unless it was started before. The claim is <c>mkdir job.lock</c>, atomic on every POSIX file system,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using Dstack.Core.Configuration;
 using YamlDotNet.RepresentationModel;
@@ -7,15 +8,16 @@ namespace Dstack.Core.Settings;
 
 /// <summary>
 /// Loads <c>$DSTACK_HOME/config.yml</c> (<c>DSTACK_HOME</c> defaults to <c>~/.dstack</c>) and applies the
-/// <c>DSTACK_TEMPORAL_ADDRESS</c>, <c>DSTACK_TEMPORAL_NAMESPACE</c>, <c>DSTACK_TASK_QUEUE</c> and <c>DSTACK_STORAGE_PATH</c>
-/// overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
+/// <c>DSTACK_TEMPORAL_ADDRESS</c>, <c>DSTACK_TEMPORAL_NAMESPACE</c>, <c>DSTACK_TASK_QUEUE</c>, <c>DSTACK_STORAGE_PATH</c>
+/// and <c>DSTACK_STORAGE_BUCKET</c>/<c>_PREFIX</c>/<c>_REGION</c>/<c>_ENDPOINT</c> overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
 /// what was expected.
 /// </summary>
-public sealed class SettingsLoader
+public sealed partial class SettingsLoader
 {
     private static readonly string[] RootKeys = ["temporal", "storage", "backends"];
     private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue"];
     private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
+    private static readonly string[] S3OnlyKeys = ["bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
     private static readonly string[] SshKeys = ["type", "hosts", "grace_period"];
     private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir", "blocks"];
@@ -64,6 +66,24 @@ public sealed class SettingsLoader
         var storage = Variable("DSTACK_STORAGE_PATH") is { } storagePath
             ? new StorageSettings { Type = "local", Path = Path.GetFullPath(ExpandHome(storagePath, userHome)) }
             : settings.Storage;
+
+        // Likewise a bucket selects S3 storage; the other S3 variables refine S3 storage however it was chosen.
+        if (Variable("DSTACK_STORAGE_BUCKET") is { } bucket)
+        {
+            storage = storage with { Type = "s3", Bucket = bucket };
+        }
+
+        if (storage.Type == "s3")
+        {
+            storage = storage with
+            {
+                Prefix = Variable("DSTACK_STORAGE_PREFIX") ?? storage.Prefix,
+                Region = Variable("DSTACK_STORAGE_REGION") ?? storage.Region,
+                Endpoint = Variable("DSTACK_STORAGE_ENDPOINT") ?? storage.Endpoint,
+            };
+            CheckS3Variables(storage);
+        }
+
         return settings with { Temporal = temporal, Storage = storage };
     }
 
@@ -130,6 +150,18 @@ public sealed class SettingsLoader
             reader.Error(node, "storage.bucket", "expected a bucket name for storage of type s3, found none");
         }
 
+        if (type == "s3")
+        {
+            CheckS3(reader, node);
+        }
+        else
+        {
+            foreach (var key in S3OnlyKeys.Where(k => Reader.Child(node, k) is not null))
+            {
+                reader.Error(Reader.Child(node, key)!, $"storage.{key}", $"'{key}' is for storage of type s3; set storage.type to s3 or remove it");
+            }
+        }
+
         // A relative path is taken from the folder of the config file, not from wherever dstack happens to run.
         var path = reader.String(node, "storage", "path") is { } p
             ? Path.GetFullPath(ExpandHome(p, userHome), Path.GetDirectoryName(file)!)
@@ -144,6 +176,69 @@ public sealed class SettingsLoader
             Endpoint = reader.String(node, "storage", "endpoint"),
         };
     }
+
+    /// <summary>Checks the S3 keys against S3's own rules, so that a typo fails here rather than at the first upload.</summary>
+    private static void CheckS3(Reader reader, YamlMappingNode node)
+    {
+        if (reader.String(node, "storage", "bucket") is { } bucket && !BucketRegex().IsMatch(bucket))
+        {
+            reader.Error(Reader.Child(node, "bucket")!, "storage.bucket", $"expected an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), found '{bucket}'");
+        }
+
+        if (reader.String(node, "storage", "endpoint") is { } endpoint
+            && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            reader.Error(Reader.Child(node, "endpoint")!, "storage.endpoint", $"expected an http:// or https:// URL such as http://127.0.0.1:4569, found '{endpoint}'");
+        }
+
+        if (reader.String(node, "storage", "region") is { } region && !RegionRegex().IsMatch(region))
+        {
+            reader.Error(Reader.Child(node, "region")!, "storage.region", $"expected an AWS region such as us-east-1, found '{region}'");
+        }
+
+        if (reader.String(node, "storage", "prefix") is { } prefix && prefix.Trim('/') is { Length: > 0 } trimmed)
+        {
+            try
+            {
+                Storage.StorageKey.Validate(trimmed + "/", isPrefix: true);
+            }
+            catch (ArgumentException)
+            {
+                reader.Error(Reader.Child(node, "prefix")!, "storage.prefix", $"expected a key prefix such as dstack or team/dstack (no empty, '.' or '..' parts, no '\\'), found '{prefix}'");
+            }
+        }
+    }
+
+    /// <summary>Checks S3 values that came from variables by the rules <see cref="CheckS3"/> applies to the file.</summary>
+    private static void CheckS3Variables(StorageSettings storage)
+    {
+        var errors = new List<SettingsError>();
+        void Check(string variable, string? value, bool valid, string expected)
+        {
+            if (value is not null && !valid)
+            {
+                errors.Add(new SettingsError($"environment variable {variable}", 0, 0, string.Empty, $"expected {expected}, found '{value}'"));
+            }
+        }
+
+        Check("DSTACK_STORAGE_BUCKET", storage.Bucket, storage.Bucket is { } b && BucketRegex().IsMatch(b), "an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-')");
+        Check("DSTACK_STORAGE_REGION", storage.Region, storage.Region is { } r && RegionRegex().IsMatch(r), "an AWS region such as us-east-1");
+        Check(
+            "DSTACK_STORAGE_ENDPOINT",
+            storage.Endpoint,
+            Uri.TryCreate(storage.Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+            "an http:// or https:// URL such as http://127.0.0.1:4569");
+        if (errors.Count > 0)
+        {
+            throw new SettingsException(errors);
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketRegex();
+
+    [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    private static partial Regex RegionRegex();
 
     private static List<BackendSettings> ParseBackends(Reader reader, YamlNode node, string userHome)
     {

@@ -99,39 +99,13 @@ public sealed class LocalStorage : IStorage
         return Task.CompletedTask;
     }
 
-    /// <summary>Checks a key: slash-separated, relative, with no empty, <c>.</c> or <c>..</c> segment.</summary>
+    /// <summary>Checks a key (see <see cref="StorageKey.Validate"/>).</summary>
     /// <exception cref="ArgumentException">The key could name a file outside the storage folder.</exception>
-    internal static void ValidateKey(string key, bool isPrefix)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (!isPrefix && key.Length == 0)
-        {
-            throw new ArgumentException("A storage key must not be empty.", nameof(key));
-        }
-
-        if (key.StartsWith('/') || key.Contains('\\', StringComparison.Ordinal) || key.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The storage key '{key}' must be relative and use '/' as separator.", nameof(key));
-        }
-
-        var segments = key.Split('/');
-
-        // A prefix may end with '/' (a folder) or in the middle of a name, so its last segment may be empty.
-        var checkedSegments = isPrefix ? segments[..^1] : segments;
-        if (checkedSegments.Any(s => s.Length == 0 || s == "." || s == "..") || segments[^1] is "." or "..")
-        {
-            throw new ArgumentException($"The storage key '{key}' has an empty, '.' or '..' segment.", nameof(key));
-        }
-    }
+    internal static void ValidateKey(string key, bool isPrefix) => StorageKey.Validate(key, isPrefix);
 
     private string PathOf(string key)
     {
         ValidateKey(key, isPrefix: false);
-        if (key.EndsWith('/'))
-        {
-            throw new ArgumentException($"The storage key '{key}' names a folder, not an object.", nameof(key));
-        }
-
         return Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 

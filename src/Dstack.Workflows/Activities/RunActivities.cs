@@ -74,8 +74,20 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
         await using var shell = await ConnectAsync(input.Instance);
         var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
         var recipe = EnvironmentRecipe.FromSpec(input.Spec);
+        if (storage is IPresigningStorage direct)
+        {
+            var codeKey = StorageLayout.Code(input.Spec.CodeHash);
+            if (!await storage.ExistsAsync(codeKey, CancellationToken))
+            {
+                throw MissingCode(input);
+            }
+
+            await DirectTransfers.PrepareAsync(job, direct, codeKey, new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt), CancellationToken);
+            return new PrepareJobResult(recipe.Key);
+        }
+
         await using var code = await storage.OpenReadAsync(StorageLayout.Code(input.Spec.CodeHash), CancellationToken)
-            ?? throw new ApplicationFailureException($"the code snapshot {input.Spec.CodeHash} of run {input.Spec.RunName} is missing from storage ({storage.Location})", errorType: FailureReason.Error, nonRetryable: true);
+            ?? throw MissingCode(input);
         var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
         await job.PrepareAsync(code, script, CancellationToken);
         return new PrepareJobResult(recipe.Key);
@@ -203,6 +215,12 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
 
         await using var shell = await ConnectAsync(input.Instance);
         var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        if (storage is IPresigningStorage direct)
+        {
+            var uploaded = await DirectTransfers.UploadArtifactsAsync(job, direct, paths, input.Spec.WorkingDir, CancellationToken);
+            return new UploadArtifactsResult(paths, uploaded.TotalBytes, uploaded.Files.Count);
+        }
+
         var packed = await job.PackArtifactsAsync(paths, input.Spec.WorkingDir, CancellationToken);
         var folder = Directory.CreateTempSubdirectory("dstack-artifacts-");
         try
@@ -243,6 +261,9 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
             // The activity ended (or was cancelled): no more beats.
         }
     }
+
+    private ApplicationFailureException MissingCode(JobInput input) =>
+        new($"the code snapshot {input.Spec.CodeHash} of run {input.Spec.RunName} is missing from storage ({storage.Location})", errorType: FailureReason.Error, nonRetryable: true);
 
     private static CancellationToken CancellationToken => ActivityExecutionContext.Current.CancellationToken;
 
