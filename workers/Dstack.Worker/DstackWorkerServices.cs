@@ -1,5 +1,6 @@
 using Dstack.Backends.Local;
 using Dstack.Backends.Ssh;
+using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
 using Dstack.Workflows;
@@ -18,7 +19,10 @@ public static class DstackWorkerServices
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton<IStorage>(new LocalStorage(settings.Storage.Path));
         services.AddDstackBackends(settings);
-        services.AddSingleton(RunActivitiesOptions.Default);
+        services.AddSingleton(RunActivitiesOptions.Default with
+        {
+            SecretKeys = new SecretKeySource(settings.Home, Environment.GetEnvironmentVariable("DSTACK_SECRETS_KEY")),
+        });
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
             .AddScopedActivities<RunActivities>()

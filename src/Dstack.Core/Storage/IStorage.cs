@@ -23,4 +23,40 @@ public interface IStorage
 
     /// <summary>Deletes every object whose key starts with <paramref name="prefix"/>.</summary>
     Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the one object at <paramref name="key"/> (nothing when it does not exist). The default keeps the objects
+    /// whose keys merely start with <paramref name="key"/> by writing them back; storages that can delete one key override it.
+    /// </summary>
+    async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var others = new List<(string Key, byte[] Data)>();
+        foreach (var o in await ListAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            if (o.Key == key)
+            {
+                continue;
+            }
+
+            var stream = await OpenReadAsync(o.Key, cancellationToken).ConfigureAwait(false);
+            if (stream is null)
+            {
+                continue;
+            }
+
+            await using (stream.ConfigureAwait(false))
+            {
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                others.Add((o.Key, copy.ToArray()));
+            }
+        }
+
+        await DeletePrefixAsync(key, cancellationToken).ConfigureAwait(false);
+        foreach (var (otherKey, data) in others)
+        {
+            using var content = new MemoryStream(data, writable: false);
+            await PutAsync(otherKey, content, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -99,6 +99,15 @@ public sealed class LocalStorage : IStorage
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        File.Delete(path);
+        RemoveEmptyFolders(Path.GetDirectoryName(path)!); // a key has a parent under Root
+        return Task.CompletedTask;
+    }
+
     /// <summary>Checks a key: slash-separated, relative, with no empty, <c>.</c> or <c>..</c> segment.</summary>
     /// <exception cref="ArgumentException">The key could name a file outside the storage folder.</exception>
     internal static void ValidateKey(string key, bool isPrefix)

@@ -17,7 +17,7 @@ namespace Dstack.Workflows.Activities;
 /// The run workflow's activities: thin, idempotent adapters from the workflow to the backends and storage.
 /// Long ones heartbeat; failures users can act on become typed, non-retryable application failures.
 /// </summary>
-public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
+public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
 {
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
@@ -78,6 +78,7 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
             ?? throw new ApplicationFailureException($"the code snapshot {input.Spec.CodeHash} of run {input.Spec.RunName} is missing from storage ({storage.Location})", errorType: FailureReason.Error, nonRetryable: true);
         var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
         await job.PrepareAsync(code, script, CancellationToken);
+        await PlaceInputsAsync(shell, job, input.Spec);
         return new PrepareJobResult(recipe.Key);
     }
 
@@ -96,6 +97,8 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
         var started = false;
         long? unreachableSince = null;
         IInstanceShell? shell = null;
+        MountSync? mounts = null;
+        var lastSync = Stopwatch.GetTimestamp();
 
         // Reconnecting to a machine that does not answer can take longer than the heartbeat timeout; without beats in
         // between, the server would time the attempt out and a new one would start the grace period over.
@@ -111,9 +114,12 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
                     var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
                     if (!started)
                     {
-                        await job.StartAsync(CancellationToken);
+                        await job.StartAsync(await ReadSecretsAsync(input.Spec), CancellationToken);
                         started = true;
                     }
+
+                    mounts ??= CreateMountSync(shell, job, input.Spec);
+                    await SyncMountsAsync(mounts, force: false, () => lastSync, t => lastSync = t);
 
                     var exit = await job.GetExitCodeAsync(CancellationToken);
                     var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
@@ -129,6 +135,7 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
                     // The exit code was read before the output, so everything the job wrote is already stored.
                     if (exit is { } code)
                     {
+                        await SyncMountsAsync(mounts, force: true, () => lastSync, t => lastSync = t);
                         return new ExecuteJobResult(code, offset);
                     }
 
