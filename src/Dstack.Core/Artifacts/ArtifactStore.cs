@@ -98,6 +98,12 @@ public sealed class ArtifactStore(IStorage storage)
             throw new ArtifactIntegrityException($"artifact '{file.Path}' of {owner} does not match what was uploaded ({problem}); the stored copy was changed or damaged.");
         }
 
+        if (file.Executable && !OperatingSystem.IsWindows())
+        {
+            // Environments carried as artifacts (a venv, a conda prefix) need their binaries to stay runnable.
+            File.SetUnixFileMode(partial, File.GetUnixFileMode(partial) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
         File.Move(partial, destination, overwrite: true);
     }
 
@@ -140,10 +146,12 @@ public sealed class ArtifactStore(IStorage storage)
             async (i, token) =>
             {
                 var relative = relativeFiles[i];
-                var file = new FileStream(Path.Combine(rootFull, relative), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+                var path = Path.Combine(rootFull, relative);
+                var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+                var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
                 await using var hashing = new HashingReadStream(file);
                 await storage.PutAsync(StorageLayout.Artifact(run, job, relative), hashing, token);
-                files[i] = new ArtifactFile(relative, hashing.BytesRead, hashing.HashHex());
+                files[i] = new ArtifactFile(relative, hashing.BytesRead, hashing.HashHex(), executable);
             });
 
         var index = new ArtifactIndex(paths, files);

@@ -220,7 +220,16 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
             }
 
             var files = Path.Combine(folder.FullName, "files");
-            await SafeExtractor.ExtractFileAsync(local, files, CancellationToken);
+            try
+            {
+                await SafeExtractor.ExtractFileAsync(local, files, CancellationToken);
+            }
+            catch (UnsafeArchiveException e)
+            {
+                // The job's output is what it is: retrying cannot make it safe.
+                throw new ApplicationFailureException($"the artifacts were refused: {e.Message}", errorType: FailureReason.Error, nonRetryable: true);
+            }
+
             var index = await new ArtifactStore(storage).UploadAsync(input.Spec.RunName, StorageLayout.MainJob, files, paths, CancellationToken);
             return new UploadArtifactsResult(paths, index.TotalBytes, index.Files.Count);
         }
