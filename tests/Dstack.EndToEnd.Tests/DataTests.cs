@@ -119,7 +119,7 @@ public sealed class DataTests
         Assert.False(File.Exists(Path.Combine(sandbox.Home, "storage", "tags", "base.json")));
         var noTag = await sandbox.DstackAsync("run", "use-tag");
         Assert.NotEqual(0, noTag.ExitCode);
-        Assert.Contains("{tag: base}", noTag.Stdout, StringComparison.Ordinal);
+        Assert.Contains("{tag: base}", Flat(noTag.Stdout), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class DataTests
         var run = await sandbox.DstackAsync("run", "use-missing");
 
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("{workflow: never-ran}", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("{workflow: never-ran}", Flat(run.Stdout), StringComparison.Ordinal);
         Assert.DoesNotContain("should not run", run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
         var manifest = await ManifestAsync(sandbox, RunName(run.Stdout));
@@ -154,24 +154,27 @@ public sealed class DataTests
         var target = Path.Combine(sandbox.Home, "download");
         var download = await sandbox.DstackAsync("artifacts", "download", name, "-o", target);
         Assert.Equal(1, download.ExitCode);
-        Assert.Contains("data/input.txt", download.Stdout, StringComparison.Ordinal);
-        Assert.Contains("does not match what was uploaded", download.Stdout, StringComparison.Ordinal);
+        Assert.Contains("data/input.txt", Flat(download.Stdout), StringComparison.Ordinal);
+        Assert.Contains("does not match what was uploaded", Flat(download.Stdout), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", download.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(target, "data", "input.txt")));
 
         // A consumer of the tampered run fails too, naming the dependency.
         var use = await sandbox.DstackAsync("run", "use-workflow");
         Assert.NotEqual(0, use.ExitCode);
-        Assert.Contains("{workflow: prepare}", use.Stdout, StringComparison.Ordinal);
-        Assert.Contains("does not match", use.Stdout, StringComparison.Ordinal);
+        Assert.Contains("{workflow: prepare}", Flat(use.Stdout), StringComparison.Ordinal);
+        Assert.Contains("does not match", Flat(use.Stdout), StringComparison.Ordinal);
 
         // A job whose artifact is a link climbing out with '../': the archive is refused, nothing lands outside.
         var escape = await sandbox.DstackAsync("run", "escape");
         Assert.NotEqual(0, escape.ExitCode);
-        Assert.Contains("output/up", escape.Stdout, StringComparison.Ordinal);
-        Assert.Contains("refused", escape.Stdout, StringComparison.Ordinal);
+        Assert.Contains("output/up", Flat(escape.Stdout), StringComparison.Ordinal);
+        Assert.Contains("refused", Flat(escape.Stdout), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", escape.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>Joins the lines the console wrapped at its width, so messages can be matched whole.</summary>
+    internal static string Flat(string output) => string.Join(' ', output.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
 
     internal static async Task<JsonElement> ManifestAsync(DstackSandbox sandbox, string run)
     {
