@@ -69,14 +69,16 @@ public sealed class ArtifactStore(IStorage storage)
         var partial = destination + ".dstack-partial";
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long written = 0;
-        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: true))
         {
             var buffer = new byte[1 << 20];
             int read;
             while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
             {
+                // Writing and hashing the same chunk overlap; the buffer is refilled only after both.
+                var write = output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 hasher.AppendData(buffer, 0, read);
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await write;
                 written += read;
                 onRead?.Invoke(read);
             }
@@ -151,7 +153,7 @@ public sealed class ArtifactStore(IStorage storage)
                 var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
                 await using var hashing = new HashingReadStream(file);
                 await storage.PutAsync(StorageLayout.Artifact(run, job, relative), hashing, token);
-                files[i] = new ArtifactFile(relative, hashing.BytesRead, hashing.HashHex(), executable);
+                files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable);
             });
 
         var index = new ArtifactIndex(paths, files);

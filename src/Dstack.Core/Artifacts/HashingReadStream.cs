@@ -1,11 +1,21 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace Dstack.Core.Artifacts;
 
-/// <summary>A read-only pass-through that hashes (sha256) and counts what is read, so a file is read once to store and hash it.</summary>
+// VSTHRD002/VSTHRD003: _pending is a Task.Run this stream started itself on the thread pool; it never needs a
+// SynchronizationContext, so waiting for it cannot deadlock.
+#pragma warning disable VSTHRD002, VSTHRD003
+
+/// <summary>
+/// A read-only pass-through that hashes (sha256) and counts what is read, so a file is read once to store and hash it.
+/// Asynchronous reads hash each chunk on the thread pool while the reader writes it and reads the next one (one chunk
+/// in flight at most), so hashing overlaps the I/O instead of adding to it.
+/// </summary>
 internal sealed class HashingReadStream(Stream inner) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private Task _pending = Task.CompletedTask;
 
     public long BytesRead { get; private set; }
 
@@ -24,21 +34,43 @@ internal sealed class HashingReadStream(Stream inner) : Stream
     }
 
     /// <summary>Gets the sha256 (lowercase hex) of everything read.</summary>
-    public string HashHex() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+    public async Task<string> HashHexAsync()
+    {
+        await _pending.ConfigureAwait(false);
+        return Convert.ToHexStringLower(_hash.GetHashAndReset());
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
+        _pending.GetAwaiter().GetResult(); // keep the chunks in order
         var read = inner.Read(buffer);
-        Append(buffer[..read]);
+        _hash.AppendData(buffer[..read]);
+        BytesRead += read;
         return read;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Append(buffer.Span[..read]);
+        if (read == 0)
+        {
+            return 0;
+        }
+
+        // The caller reuses its buffer, so the chunk is copied for the hashing task.
+        var chunk = ArrayPool<byte>.Shared.Rent(read);
+        buffer.Span[..read].CopyTo(chunk);
+        await _pending.ConfigureAwait(false);
+        _pending = Task.Run(
+            () =>
+            {
+                _hash.AppendData(chunk, 0, read);
+                ArrayPool<byte>.Shared.Return(chunk);
+            },
+            CancellationToken.None);
+        BytesRead += read;
         return read;
     }
 
@@ -59,16 +91,11 @@ internal sealed class HashingReadStream(Stream inner) : Stream
     {
         if (disposing)
         {
+            _pending.Wait(); // never dispose the hash under a running task
             _hash.Dispose();
             inner.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    private void Append(ReadOnlySpan<byte> data)
-    {
-        _hash.AppendData(data);
-        BytesRead += data.Length;
     }
 }

@@ -222,7 +222,7 @@ public sealed class MountSync
                     await using (hashing.ConfigureAwait(false))
                     {
                         await _storage.PutAsync(StorageLayout.CheckpointFile(_job.Run, _job.Job, changed[i].Path), hashing, token).ConfigureAwait(false);
-                        stored[i] = changed[i] with { Size = hashing.BytesRead, Sha256 = hashing.HashHex() };
+                        stored[i] = changed[i] with { Size = hashing.BytesRead, Sha256 = await hashing.HashHexAsync() };
                     }
                 }).ConfigureAwait(false);
             foreach (var file2 in stored.OfType<CheckpointFile>())
