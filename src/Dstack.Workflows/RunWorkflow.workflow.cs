@@ -60,12 +60,13 @@ public sealed class RunWorkflow
         {
             // Before any machine is asked for: a missing dependency or secret fails the run here, naming it.
             var inputs = await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.ResolveInputsAsync(spec), QuickActivity);
-            spec = spec with { Deps = inputs.Deps };
-            _manifest = _manifest with { Spec = spec };
             if (inputs.Problem is { } problem)
             {
                 return await FinishAsync(RunStatus.Failed, FailureReason.Config, problem, null);
             }
+
+            spec = spec with { Deps = inputs.Deps };
+            _manifest = _manifest with { Spec = spec };
         }
 
 

@@ -9,6 +9,7 @@ using Dstack.Core.Secrets;
 using Dstack.Core.Storage;
 using Dstack.Core.Tags;
 using Dstack.Workflows.Contracts;
+using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
 
@@ -143,7 +144,16 @@ public sealed partial class RunActivities
             return;
         }
 
-        await mounts.SyncAsync(CancellationToken);
+        try
+        {
+            await mounts.SyncAsync(CancellationToken);
+        }
+        catch (JobException e)
+        {
+            // A failed pass must not fail the job (the artifacts are still uploaded when it ends); the next pass retries.
+            ActivityExecutionContext.Current.Logger.LogWarning("Syncing the mounted artifacts failed: {Message}", e.Message);
+        }
+
         setLast(Stopwatch.GetTimestamp());
     }
 }
