@@ -1,6 +1,7 @@
 using Dstack.Cli.Temporal;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
+using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
 using Dstack.Worker;
@@ -36,6 +37,15 @@ internal sealed record CliContext
     public Func<ResourceRequest, CancellationToken, Task<IReadOnlyList<BackendOffers>>> FindOffersAsync { get; init; } =
         (_, _) => Task.FromResult<IReadOnlyList<BackendOffers>>([]);
 
+    /// <summary>
+    /// Gets a function that gives where the secrets key comes from.
+    /// <value>The default value is null: the key file in the configured dstack folder, without <c>DSTACK_SECRETS_KEY</c>.</value>
+    /// </summary>
+    public Func<SecretKeySource>? SecretKeys { get; init; }
+
+    /// <summary>Gets where the secrets key comes from.</summary>
+    public SecretKeySource GetSecretKeys() => SecretKeys?.Invoke() ?? new SecretKeySource(LoadSettings().Home, null);
+
     /// <summary>Gets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -60,6 +70,7 @@ internal sealed record CliContext
             OpenStorageAsync = _ => Task.FromResult(OpenStorage(settings.Value)),
             TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
             FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
+            SecretKeys = () => new SecretKeySource(settings.Value.Home, (getVariable ?? Environment.GetEnvironmentVariable)("DSTACK_SECRETS_KEY")),
         };
     }
 

@@ -23,6 +23,8 @@ internal static class DstackCli
         root.Subcommands.Add(new StopCommand(console, context));
         root.Subcommands.Add(new RmCommand(console, context));
         root.Subcommands.Add(new ArtifactsCommand(console, context));
+        root.Subcommands.Add(new TagsCommand(console, context));
+        root.Subcommands.Add(new SecretsCommand(console, context));
         root.Subcommands.Add(new OffersCommand(console, context));
         foreach (var version in root.Options.OfType<VersionOption>())
         {

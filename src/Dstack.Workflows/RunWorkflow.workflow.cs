@@ -56,6 +56,19 @@ public sealed class RunWorkflow
         _attempt = input.Attempt;
         _manifest = new RunManifest { Spec = spec };
         await SetStatusAsync(RunStatus.Submitted);
+        if (spec.Deps.Count > 0 || spec.Secrets.Count > 0 || spec.Tag is not null)
+        {
+            // Before any machine is asked for: a missing dependency or secret fails the run here, naming it.
+            var inputs = await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.ResolveInputsAsync(spec), QuickActivity);
+            if (inputs.Problem is { } problem)
+            {
+                return await FinishAsync(RunStatus.Failed, FailureReason.Config, problem, null);
+            }
+
+            spec = spec with { Deps = inputs.Deps };
+            _manifest = _manifest with { Spec = spec };
+        }
+
 
         var offers = await Workflow.ExecuteLocalActivityAsync(
             (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy)), QuickActivity);

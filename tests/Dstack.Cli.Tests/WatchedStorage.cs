@@ -27,5 +27,7 @@ internal sealed class WatchedStorage(IStorage inner, string watchedPrefix) : ISt
         return inner.ListAsync(prefix, cancellationToken);
     }
 
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
     public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default) => inner.DeletePrefixAsync(prefix, cancellationToken);
 }

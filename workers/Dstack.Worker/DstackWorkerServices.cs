@@ -1,5 +1,6 @@
 using Dstack.Backends.Local;
 using Dstack.Backends.Ssh;
+using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
 using Dstack.Workflows;
 using Dstack.Workflows.Activities;
@@ -17,7 +18,10 @@ public static class DstackWorkerServices
         ArgumentNullException.ThrowIfNull(settings);
         services.AddDstackStorage(settings.Storage);
         services.AddDstackBackends(settings);
-        services.AddSingleton(RunActivitiesOptions.Default);
+        services.AddSingleton(RunActivitiesOptions.Default with
+        {
+            SecretKeys = new SecretKeySource(settings.Home, Environment.GetEnvironmentVariable("DSTACK_SECRETS_KEY")),
+        });
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
             .AddScopedActivities<RunActivities>()

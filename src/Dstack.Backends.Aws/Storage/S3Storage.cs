@@ -209,6 +209,13 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
     }
 
     /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var objectKey = ObjectKey(key);
+        return GuardAsync(key, () => _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken));
+    }
+
+    /// <inheritdoc />
     public Task<Uri> GetDownloadUrlAsync(string key, TimeSpan validFor, CancellationToken cancellationToken = default) =>
         PresignAsync(key, HttpVerb.GET, validFor);
 

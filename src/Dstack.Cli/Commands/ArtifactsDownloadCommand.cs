@@ -3,6 +3,7 @@ using Dstack.Cli.Runs;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
+using Dstack.Core.Tags;
 using Spectre.Console;
 
 namespace Dstack.Cli.Commands;
@@ -10,7 +11,7 @@ namespace Dstack.Cli.Commands;
 /// <summary><c>dstack artifacts download</c>: copies a run's artifacts into a folder, verifying every hash.</summary>
 internal sealed class ArtifactsDownloadCommand : DstackCommand
 {
-    private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose artifacts to download." };
+    private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose artifacts to download, or :TAG for a tag's." };
 
     private static readonly Option<DirectoryInfo> OutputOption = new("--output", "-o")
     {
@@ -33,6 +34,7 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
     /// <exception cref="CommandException">Storage knows no such run.</exception>
     internal static async Task<ArtifactIndex?> ReadIndexAsync(IStorage storage, string run, CancellationToken cancellationToken)
     {
+        run = await ResolveRunAsync(storage, run, cancellationToken);
         var manifest = await new ManifestStore(storage).ReadAsync(run, cancellationToken);
         var index = await new ArtifactStore(storage).ReadIndexAsync(run, StorageLayout.MainJob, cancellationToken);
         if (manifest is null && index is null)
@@ -43,11 +45,26 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
         return index is { Files.Count: > 0 } ? index : null;
     }
 
+    /// <summary>Turns <c>:TAG</c> into the run the tag names; a run name is returned as is.</summary>
+    /// <exception cref="CommandException">The tag does not exist.</exception>
+    internal static async Task<string> ResolveRunAsync(IStorage storage, string runOrTag, CancellationToken cancellationToken)
+    {
+        if (!runOrTag.StartsWith(':'))
+        {
+            return runOrTag;
+        }
+
+        var name = runOrTag[1..];
+        var tag = await new TagStore(storage).ReadAsync(name, cancellationToken)
+            ?? throw new CommandException($"there is no tag '{name}' in {storage.Location}; see `dstack tags list`.");
+        return tag.Run;
+    }
+
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var run = parseResult.GetValue(RunArgument)!; // a required argument
         var target = parseResult.GetValue(OutputOption)?.FullName ?? Directory.GetCurrentDirectory();
         var storage = await _context.OpenStorageAsync(cancellationToken);
+        var run = await ResolveRunAsync(storage, parseResult.GetValue(RunArgument)!, cancellationToken); // a required argument
         var index = await ReadIndexAsync(storage, run, cancellationToken);
         if (index is null)
         {

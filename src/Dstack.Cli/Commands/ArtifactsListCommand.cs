@@ -10,12 +10,12 @@ namespace Dstack.Cli.Commands;
 /// <summary><c>dstack artifacts list</c>: the files a run uploaded, by artifact.</summary>
 internal sealed class ArtifactsListCommand : DstackCommand
 {
-    private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose artifacts to list." };
+    private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose artifacts to list, or :TAG for a tag's." };
 
     private readonly CliContext _context;
 
     public ArtifactsListCommand(IAnsiConsole console, CliContext context)
-        : base("list", "List the artifact files of a run with their sizes.", console)
+        : base("list", "List the artifact files of a run (or :TAG) with their sizes.", console)
     {
         _context = context;
         Arguments.Add(RunArgument);

@@ -8,6 +8,7 @@ using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
+using Dstack.Core.Tags;
 using Dstack.Workflows;
 using Dstack.Workflows.Contracts;
 using Spectre.Console;
@@ -32,7 +33,7 @@ internal sealed class RunCommand : DstackCommand
     };
 
     private static readonly Option<bool> DetachOption = new("--detach", "-d") { Description = "Submit the run and return at once." };
-    private static readonly Option<string?> TagOption = new("--tag", "-t") { Description = "Tag the run's artifacts." };
+    private static readonly Option<string?> TagOption = new("--tag", "-t") { Description = "Tag the run's artifacts (other workflows can then use deps: [{tag: TAG}])." };
     private static readonly Option<string?> GpuOption = new("--gpu") { Description = "Override resources.gpu (e.g. 1, A100, A100:80GB:2)." };
     private static readonly Option<string?> MemoryOption = new("--memory") { Description = "Override resources.memory (e.g. 64GB, 16GB..)." };
     private static readonly Option<string?> CpuOption = new("--cpu") { Description = "Override resources.cpu (e.g. 4, 8..)." };
@@ -115,6 +116,11 @@ internal sealed class RunCommand : DstackCommand
             Cpu = parseResult.GetValue(CpuOption),
             SpotPolicy = parseResult.GetValue(SpotOption) ? "spot" : parseResult.GetValue(OnDemandOption) ? "on-demand" : null,
         };
+
+        if (parseResult.GetValue(TagOption) is { } tag)
+        {
+            TagStore.CheckName(tag); // a bad tag is a usage error, found before anything is submitted
+        }
 
         var snapshot = await snapshotting;
         var client = await connecting ?? await connector.ConnectAsync(settings, startServerIfDown: true, cancellationToken);

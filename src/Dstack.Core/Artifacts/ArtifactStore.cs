@@ -9,25 +9,20 @@ public sealed class ArtifactStore(IStorage storage)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>Uploads every file under <paramref name="root"/> that lies in one of <paramref name="paths"/>.</summary>
-    public async Task<ArtifactIndex> UploadAsync(string run, string job, string root, IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
-    {
-        var files = new List<ArtifactFile>();
-        var rootFull = Path.GetFullPath(root);
-        foreach (var file in Directory.Exists(rootFull) ? Directory.EnumerateFiles(rootFull, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : Enumerable.Empty<string>())
-        {
-            var relative = Path.GetRelativePath(rootFull, file).Replace('\\', '/');
-            await using var stream = File.OpenRead(file);
-            var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-            stream.Position = 0;
-            await storage.PutAsync(StorageLayout.Artifact(run, job, relative), stream, cancellationToken);
-            files.Add(new ArtifactFile(relative, stream.Length, hash));
-        }
+    /// <summary>Files are stored and fetched a few at a time: storage latency (S3) and hashing overlap.</summary>
+    private static readonly int Parallelism = Math.Clamp(Environment.ProcessorCount, 2, 8);
 
-        var index = new ArtifactIndex(paths, files);
-        await WriteIndexAsync(run, job, index, cancellationToken);
-        return index;
-    }
+    /// <summary>Uploads every file under <paramref name="root"/> and records <paramref name="paths"/> as the declared artifact paths.</summary>
+    public Task<ArtifactIndex> UploadAsync(string run, string job, string root, IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
+        UploadFilesAsync(run, job, root, ListFiles(root, ["."]), paths, cancellationToken);
+
+    /// <summary>
+    /// Uploads the files that lie in <paramref name="paths"/> (files or folders relative to <paramref name="root"/>) and
+    /// records the paths as the artifact paths.
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is absolute or leaves <paramref name="root"/>.</exception>
+    public Task<ArtifactIndex> UploadPathsAsync(string run, string job, string root, IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
+        UploadFilesAsync(run, job, root, ListFiles(root, paths), paths, cancellationToken);
 
     /// <summary>Writes the file list of a job whose files are already in storage (uploaded by the instance itself).</summary>
     public async Task WriteIndexAsync(string run, string job, ArtifactIndex index, CancellationToken cancellationToken = default)
@@ -52,55 +47,124 @@ public sealed class ArtifactStore(IStorage storage)
         var index = await ReadIndexAsync(run, job, cancellationToken) ?? ArtifactIndex.Empty;
         var targetFull = Path.GetFullPath(target);
         long done = 0;
-        foreach (var file in index.Files)
-        {
-            var destination = Path.GetFullPath(Path.Combine(targetFull, file.Path));
-            if (!destination.StartsWith(targetFull + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        await Parallel.ForEachAsync(
+            index.Files,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (file, token) =>
             {
-                throw new ArtifactIntegrityException($"artifact '{file.Path}' of run {run} points outside the download folder; refusing it.");
-            }
-
-            await using var source = await storage.OpenReadAsync(StorageLayout.Artifact(run, job, file.Path), cancellationToken)
-                ?? throw new ArtifactIntegrityException($"artifact '{file.Path}' of run {run} is missing from storage.");
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            var partial = destination + ".dstack-partial";
-            using (var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                await using (var output = File.Create(partial))
-                {
-                    var buffer = new byte[81920];
-                    int read;
-                    while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-                    {
-                        hasher.AppendData(buffer, 0, read);
-                        await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                        done += read;
-                        progress?.Report(done);
-                    }
-
-                }
-
-                var written = new FileInfo(partial).Length;
-                if (written != file.Size)
-                {
-                    File.Delete(partial);
-                    throw Tampered(run, file, $"{written} bytes instead of {file.Size}");
-                }
-
-                var hash = Convert.ToHexStringLower(hasher.GetHashAndReset());
-                if (hash != file.Sha256)
-                {
-                    File.Delete(partial);
-                    throw Tampered(run, file, $"sha256 {hash} instead of {file.Sha256}");
-                }
-            }
-
-            File.Move(partial, destination, overwrite: true);
-        }
-
+                await using var source = await storage.OpenReadAsync(StorageLayout.Artifact(run, job, file.Path), token)
+                    ?? throw new ArtifactIntegrityException($"artifact '{file.Path}' of run {run} is missing from storage ({storage.Location}).");
+                await CopyVerifiedAsync(source, targetFull, file, $"run {run}", read => progress?.Report(Interlocked.Add(ref done, read)), token);
+            });
         return index;
     }
 
-    private static ArtifactIntegrityException Tampered(string run, ArtifactFile file, string detail) =>
-        new($"artifact '{file.Path}' of run {run} does not match what was uploaded ({detail}); the stored copy was changed or damaged.");
+    /// <summary>
+    /// Writes <paramref name="source"/> to <paramref name="file"/>'s path under <paramref name="targetFull"/> through a
+    /// temporary file, and keeps it only when its size and sha256 match the record.
+    /// </summary>
+    /// <exception cref="ArtifactIntegrityException">The path leaves the target, or the content does not match.</exception>
+    internal static async Task CopyVerifiedAsync(Stream source, string targetFull, ArtifactFile file, string owner, Action<int>? onRead, CancellationToken cancellationToken)
+    {
+        var destination = Path.GetFullPath(Path.Combine(targetFull, file.Path));
+        if (!destination.StartsWith(targetFull + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArtifactIntegrityException($"artifact '{file.Path}' of {owner} points outside the download folder; refusing it.");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!); // under targetFull, so it has a parent
+        var partial = destination + ".dstack-partial";
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long written = 0;
+        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: true))
+        {
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                // Writing and hashing the same chunk overlap; the buffer is refilled only after both.
+                var write = output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                hasher.AppendData(buffer, 0, read);
+                await write;
+                written += read;
+                onRead?.Invoke(read);
+            }
+        }
+
+        string? problem = null;
+        if (written != file.Size)
+        {
+            problem = $"{written} bytes instead of {file.Size}";
+        }
+        else if (Convert.ToHexStringLower(hasher.GetHashAndReset()) is var hash && hash != file.Sha256)
+        {
+            problem = $"sha256 {hash} instead of {file.Sha256}";
+        }
+
+        if (problem is not null)
+        {
+            File.Delete(partial);
+            throw new ArtifactIntegrityException($"artifact '{file.Path}' of {owner} does not match what was uploaded ({problem}); the stored copy was changed or damaged.");
+        }
+
+        if (file.Executable && !OperatingSystem.IsWindows())
+        {
+            // Environments carried as artifacts (a venv, a conda prefix) need their binaries to stay runnable.
+            File.SetUnixFileMode(partial, File.GetUnixFileMode(partial) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        File.Move(partial, destination, overwrite: true);
+    }
+
+    /// <summary>Lists the regular files in <paramref name="paths"/> under <paramref name="root"/>, relative and slash-separated.</summary>
+    internal static IReadOnlyList<string> ListFiles(string root, IReadOnlyList<string> paths)
+    {
+        var rootFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var files = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var full = Path.GetFullPath(Path.Combine(rootFull, path));
+            if (Path.IsPathRooted(path) || (full != rootFull && !full.StartsWith(rootFull + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+            {
+                throw new ArgumentException($"The artifact path '{path}' must be relative and stay inside {rootFull}.", nameof(paths));
+            }
+
+            if (File.Exists(full))
+            {
+                files.Add(Path.GetRelativePath(rootFull, full).Replace('\\', '/'));
+            }
+            else if (Directory.Exists(full))
+            {
+                foreach (var file in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories))
+                {
+                    files.Add(Path.GetRelativePath(rootFull, file).Replace('\\', '/'));
+                }
+            }
+        }
+
+        return [.. files];
+    }
+
+    private async Task<ArtifactIndex> UploadFilesAsync(string run, string job, string root, IReadOnlyList<string> relativeFiles, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var rootFull = Path.GetFullPath(root);
+        var files = new ArtifactFile[relativeFiles.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, relativeFiles.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                var relative = relativeFiles[i];
+                var path = Path.Combine(rootFull, relative);
+                var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+                var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+                await using var hashing = new HashingReadStream(file);
+                await storage.PutAsync(StorageLayout.Artifact(run, job, relative), hashing, token);
+                files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable);
+            });
+
+        var index = new ArtifactIndex(paths, files);
+        await WriteIndexAsync(run, job, index, cancellationToken);
+        return index;
+    }
 }

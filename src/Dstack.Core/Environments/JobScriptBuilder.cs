@@ -78,6 +78,8 @@ public sealed partial class JobScriptBuilder
             script.Append(CultureInfo.InvariantCulture, $"export {name}={ShellQuoting.Quote(value)}\n");
         }
 
+        AppendSecretMasking(script, spec.Secrets);
+
         var hostWorkingDir = workingDir is null ? codeDirectory : $"{codeDirectory}/{workingDir}";
         script.Append(CultureInfo.InvariantCulture, $"cd {ShellQuoting.Quote(hostWorkingDir)}\n");
 
@@ -101,6 +103,41 @@ public sealed partial class JobScriptBuilder
 
         AppendUserCommands(script, spec);
         return script.ToString();
+    }
+
+    /// <summary>
+    /// Sends the job's output through a filter that writes <c>***</c> for every secret value, so job.log (and the logs in
+    /// storage) never hold one. The values come from the environment the job is started with, by name; the filter works
+    /// line by line and flushes each line. On exit the script waits for the filter, so no output is lost.
+    /// </summary>
+    private static void AppendSecretMasking(StringBuilder script, IReadOnlyList<string> secrets)
+    {
+        if (secrets.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var name in secrets)
+        {
+            if (!VariableNameRegex().IsMatch(name))
+            {
+                throw new EnvironmentException($"'{name}' is not a valid secret name (letters, digits and '_', not starting with a digit).");
+            }
+        }
+
+        const string Program = """
+            BEGIN { n = split(names, k, " "); m = 0; for (i = 1; i <= n; i++) { v = ENVIRON[k[i]]; if (length(v) > 0) s[++m] = v } }
+            { line = $0; for (i = 1; i <= m; i++) { out = ""; while ((p = index(line, s[i])) > 0) { out = out substr(line, 1, p - 1) "***"; line = substr(line, p + length(s[i])) } line = out line } print line; fflush() }
+            """;
+
+        // mawk reads pipes in blocks unless told to be interactive; other awks read what is there.
+        script.Append(CultureInfo.InvariantCulture, $$"""
+            if awk -W version 2>/dev/null | grep -q mawk; then dstack_awk=(awk -W interactive); else dstack_awk=(awk); fi
+            exec > >("${dstack_awk[@]}" -v names={{ShellQuoting.Quote(string.Join(' ', secrets))}} {{ShellQuoting.Quote(Program.ReplaceLineEndings(" "))}}) 2>&1
+            dstack_mask_pid=$!
+            trap 'exec >&- 2>&-; wait "$dstack_mask_pid" 2>/dev/null || true' EXIT
+
+            """);
     }
 
     private static void AppendUserCommands(StringBuilder script, RunSpec spec)
@@ -259,6 +296,7 @@ public sealed partial class JobScriptBuilder
         // "-e NAME" passes the exported value without writing it on the command line again.
         arguments.AddRange(variables.Where(v => v.Name != "DSTACK_REPO_DIR").Select(v => $"-e {v.Name}"));
         arguments.Add($"-e DSTACK_REPO_DIR={ContainerRepoDirectory}");
+        arguments.AddRange(spec.Secrets.Select(name => $"-e {name}"));
         arguments.AddRange(spec.Ports.Select(p => $"-p {p.ToString(CultureInfo.InvariantCulture)}:{p.ToString(CultureInfo.InvariantCulture)}"));
         if (recipe.WantsGpu)
         {

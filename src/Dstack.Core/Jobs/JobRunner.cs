@@ -98,8 +98,28 @@ public sealed partial class JobRunner
     /// </summary>
     /// <returns>True when this call started the job; false when it had been started already.</returns>
     /// <exception cref="JobException">The job is not prepared, or did not appear to start.</exception>
-    public async Task<bool> StartAsync(CancellationToken cancellationToken = default)
+    public Task<bool> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Starts the job unless it was started before, with <paramref name="environment"/> (secrets) exported to it. The
+    /// values travel only in the start script on the shell's standard input: never in <c>job.sh</c>, never on disk.
+    /// </summary>
+    /// <returns>True when this call started the job; false when it had been started already.</returns>
+    /// <exception cref="JobException">The job is not prepared, or did not appear to start.</exception>
+    /// <exception cref="ArgumentException">A variable name is not a valid environment variable name.</exception>
+    public async Task<bool> StartAsync(IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken = default)
     {
+        var exports = new StringBuilder();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            if (!VariableRegex().IsMatch(name))
+            {
+                throw new ArgumentException($"'{name}' is not a valid environment variable name.", nameof(environment));
+            }
+
+            exports.Append(CultureInfo.InvariantCulture, $"export {name}={ShellQuoting.Quote(value)}\n");
+        }
+
         // The job records its own process group ID ($$ right after setsid) before exec'ing job.sh; the wrapper waits for
         // it outside that group and writes the exit code through a temporary file and a rename.
         var wrapper = $"""
@@ -120,6 +140,7 @@ public sealed partial class JobRunner
             started=0
             if mkdir job.lock 2>/dev/null; then
               started=1
+            {exports}
               setsid nohup bash -c {ShellQuoting.Quote(wrapper)} dstack-job < /dev/null > /dev/null 2>&1 &
             fi
             i=0
@@ -253,6 +274,32 @@ public sealed partial class JobRunner
             normalized.Where((_, i) => missing.Contains(i)).ToList());
     }
 
+    /// <summary>Gets the job's working directory on the instance for <paramref name="workingDir"/> (relative to the repository root, or null).</summary>
+    /// <exception cref="ArgumentException"><paramref name="workingDir"/> is absolute or contains <c>..</c>.</exception>
+    public string WorkingDirectory(string? workingDir) =>
+        workingDir is null or "" or "." ? CodeDirectory : $"{CodeDirectory}/{NormalizeRelative(workingDir, nameof(workingDir))}";
+
+    /// <summary>
+    /// Unpacks a .tar.gz (built by dstack from verified files: dependencies' artifacts, a restored checkpoint) into the
+    /// job's working directory, over what is there.
+    /// </summary>
+    public async Task UnpackAsync(Stream archive, string? workingDir, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        var folder = ShellQuoting.Quote(WorkingDirectory(workingDir));
+        var path = JobDirectory + "/unpack.tar.gz";
+        await _shell.UploadAsync(archive, path, cancellationToken).ConfigureAwait(false);
+        await RunCheckedAsync(
+            "placing the input files",
+            $"""
+            set -eu
+            mkdir -p {folder}
+            tar -xzf {ShellQuoting.Quote(path)} -C {folder} --no-same-owner
+            rm -f {ShellQuoting.Quote(path)}
+            """,
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Kills whatever is left of the job's process group and removes the job folder.</summary>
     public async Task CleanupAsync(CancellationToken cancellationToken = default) =>
         await RunCheckedAsync(
@@ -296,6 +343,9 @@ public sealed partial class JobRunner
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]*$")]
     private static partial Regex NameRegex();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex VariableRegex();
 
     [GeneratedRegex(@"^missing (\d+)$", RegexOptions.Multiline)]
     private static partial Regex MissingRegex();

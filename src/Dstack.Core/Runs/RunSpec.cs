@@ -48,6 +48,9 @@ public sealed record RunSpec
 
     public IReadOnlyList<ArtifactRef> Artifacts { get; init; } = [];
 
+    /// <summary>Gets the runs whose artifacts are placed in the job folder before <c>setup</c>; resolved when the run starts.</summary>
+    public IReadOnlyList<DepRef> Deps { get; init; } = [];
+
     public ResourceRequest Resources { get; init; } = ResourceRequest.None;
 
     /// <summary>Gets spot, on-demand or auto.</summary>

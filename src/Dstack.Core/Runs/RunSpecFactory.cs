@@ -50,6 +50,7 @@ public static class RunSpecFactory
             WorkingDir = workflow.WorkingDir?.Render(context),
             Ports = workflow.Ports is null ? [] : workflow.Ports.Numbers.Count > 0 ? workflow.Ports.Numbers : [.. Enumerable.Repeat(0, workflow.Ports.Count)],
             Artifacts = [.. workflow.Artifacts.Select(a => new ArtifactRef(a.Path.Render(context), a.Mount))],
+            Deps = [.. workflow.Deps.Select(d => new DepRef(d.Kind switch { DepKind.Workflow => "workflow", DepKind.Tag => "tag", _ => "run" }, d.Value))],
             Resources = ResourceRequestFactory.Create(resources),
             SpotPolicy = spotPolicy,
             RetryOnEvents = workflow.Retry is null ? [] : [.. workflow.Retry.OnEvents.Select(e => e.ToConfigName())],

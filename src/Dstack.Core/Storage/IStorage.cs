@@ -23,4 +23,10 @@ public interface IStorage
 
     /// <summary>Deletes every object whose key starts with <paramref name="prefix"/>.</summary>
     Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the one object at <paramref name="key"/> (nothing when it does not exist); objects whose keys merely start
+    /// with <paramref name="key"/> stay.
+    /// </summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken = default);
 }

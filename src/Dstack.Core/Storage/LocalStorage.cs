@@ -33,10 +33,11 @@ public sealed class LocalStorage : IStorage
         var temp = Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true);
             await using (stream.ConfigureAwait(false))
             {
-                await content.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                // Large chunks, written unbuffered: artifacts and checkpoints can be gigabytes.
+                await content.CopyToAsync(stream, 1 << 20, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
 
                 // Flush to disk before the rename, so that a crash cannot leave a renamed but empty file.
@@ -96,6 +97,15 @@ public sealed class LocalStorage : IStorage
             RemoveEmptyFolders(folder);
         }
 
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        File.Delete(path);
+        RemoveEmptyFolders(Path.GetDirectoryName(path)!); // a key has a parent under Root
         return Task.CompletedTask;
     }
 

@@ -24,6 +24,12 @@ public static class StorageLayout
     /// <summary>The list of a job's artifact files with sizes and sha256 hashes.</summary>
     public static string ArtifactIndex(string run, string job) => $"runs/{run}/artifacts/{job}/index.json";
 
+    /// <summary>Where <c>mount: true</c> artifacts are synced while the job runs (the checkpoint a next attempt restores).</summary>
+    public static string CheckpointFile(string run, string job, string relativePath) => $"runs/{run}/checkpoint/{job}/files/{relativePath}";
+
+    /// <summary>The checkpoint's file list with sizes, hashes and modification times.</summary>
+    public static string CheckpointIndex(string run, string job) => $"runs/{run}/checkpoint/{job}/index.json";
+
     public static string Tag(string tag) => $"tags/{tag}.json";
 
     /// <summary>The name of the single job of a run (one job per run until multi-node runs exist).</summary>

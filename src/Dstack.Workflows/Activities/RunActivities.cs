@@ -17,7 +17,7 @@ namespace Dstack.Workflows.Activities;
 /// The run workflow's activities: thin, idempotent adapters from the workflow to the backends and storage.
 /// Long ones heartbeat; failures users can act on become typed, non-retryable application failures.
 /// </summary>
-public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
+public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
 {
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
@@ -90,6 +90,7 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
             ?? throw MissingCode(input);
         var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
         await job.PrepareAsync(code, script, CancellationToken);
+        await PlaceInputsAsync(shell, job, input.Spec);
         return new PrepareJobResult(recipe.Key);
     }
 
@@ -109,6 +110,8 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
         long? unreachableSince = null;
         var gracePeriod = Backend(input.Instance.Backend).UnreachableGracePeriod ?? options.UnreachableGracePeriod;
         IInstanceShell? shell = null;
+        MountSync? mounts = null;
+        var lastSync = Stopwatch.GetTimestamp();
 
         // Reconnecting to a machine that does not answer can take longer than the heartbeat timeout; without beats in
         // between, the server would time the attempt out and a new one would start the grace period over.
@@ -124,9 +127,12 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
                     var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
                     if (!started)
                     {
-                        await job.StartAsync(CancellationToken);
+                        await job.StartAsync(await ReadSecretsAsync(input.Spec), CancellationToken);
                         started = true;
                     }
+
+                    mounts ??= CreateMountSync(shell, job, input.Spec);
+                    await SyncMountsAsync(mounts, force: false, () => lastSync, t => lastSync = t);
 
                     var exit = await job.GetExitCodeAsync(CancellationToken);
                     var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
@@ -142,6 +148,7 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
                     // The exit code was read before the output, so everything the job wrote is already stored.
                     if (exit is { } code)
                     {
+                        await SyncMountsAsync(mounts, force: true, () => lastSync, t => lastSync = t);
                         return new ExecuteJobResult(code, offset);
                     }
 
@@ -232,7 +239,16 @@ public sealed class RunActivities(IEnumerable<IBackend> backends, IStorage stora
             }
 
             var files = Path.Combine(folder.FullName, "files");
-            await SafeExtractor.ExtractFileAsync(local, files, CancellationToken);
+            try
+            {
+                await SafeExtractor.ExtractFileAsync(local, files, CancellationToken);
+            }
+            catch (UnsafeArchiveException e)
+            {
+                // The job's output is what it is: retrying cannot make it safe.
+                throw new ApplicationFailureException($"the artifacts were refused: {e.Message}", errorType: FailureReason.Error, nonRetryable: true);
+            }
+
             var index = await new ArtifactStore(storage).UploadAsync(input.Spec.RunName, StorageLayout.MainJob, files, paths, CancellationToken);
             return new UploadArtifactsResult(paths, index.TotalBytes, index.Files.Count);
         }

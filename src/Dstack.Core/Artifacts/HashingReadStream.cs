@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace Dstack.Core.Artifacts;
+
+// VSTHRD002/VSTHRD003: _pending is a Task.Run this stream started itself on the thread pool; it never needs a
+// SynchronizationContext, so waiting for it cannot deadlock.
+#pragma warning disable VSTHRD002, VSTHRD003
+
+/// <summary>
+/// A read-only pass-through that hashes (sha256) and counts what is read, so a file is read once to store and hash it.
+/// Asynchronous reads hash each chunk on the thread pool while the reader writes it and reads the next one (one chunk
+/// in flight at most), so hashing overlaps the I/O instead of adding to it.
+/// </summary>
+internal sealed class HashingReadStream(Stream inner) : Stream
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private Task _pending = Task.CompletedTask;
+
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => inner.Length;
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Gets the sha256 (lowercase hex) of everything read.</summary>
+    public async Task<string> HashHexAsync()
+    {
+        await _pending.ConfigureAwait(false);
+        return Convert.ToHexStringLower(_hash.GetHashAndReset());
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        _pending.GetAwaiter().GetResult(); // keep the chunks in order
+        var read = inner.Read(buffer);
+        _hash.AppendData(buffer[..read]);
+        BytesRead += read;
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (read == 0)
+        {
+            return 0;
+        }
+
+        // The caller reuses its buffer, so the chunk is copied for the hashing task.
+        var chunk = ArrayPool<byte>.Shared.Rent(read);
+        buffer.Span[..read].CopyTo(chunk);
+        await _pending.ConfigureAwait(false);
+        _pending = Task.Run(
+            () =>
+            {
+                _hash.AppendData(chunk, 0, read);
+                ArrayPool<byte>.Shared.Return(chunk);
+            },
+            CancellationToken.None);
+        BytesRead += read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _pending.Wait(); // never dispose the hash under a running task
+            _hash.Dispose();
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
