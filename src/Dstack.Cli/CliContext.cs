@@ -1,3 +1,4 @@
+using Dstack.Cli.DevEnvironments;
 using Dstack.Cli.Temporal;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
@@ -36,6 +37,12 @@ internal sealed record CliContext
     public Func<ResourceRequest, CancellationToken, Task<IReadOnlyList<BackendOffers>>> FindOffersAsync { get; init; } =
         (_, _) => Task.FromResult<IReadOnlyList<BackendOffers>>([]);
 
+    /// <summary>
+    /// Gets a function that builds the configured backends, to reach a run's machine (dev environments, <c>ports</c>).
+    /// <value>The default value has no backends; <see cref="CreateDefault"/> builds the backends the worker would.</value>
+    /// </summary>
+    public Func<InstanceAccess> OpenInstanceAccess { get; init; } = () => new InstanceAccess([], null);
+
     /// <summary>Gets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -60,6 +67,7 @@ internal sealed record CliContext
             OpenStorageAsync = _ => Task.FromResult<IStorage>(OpenStorage(settings.Value)),
             TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
             FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
+            OpenInstanceAccess = () => InstanceAccess.Create(settings.Value),
         };
     }
 
