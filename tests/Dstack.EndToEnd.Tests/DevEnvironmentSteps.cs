@@ -74,6 +74,16 @@ public static partial class DevEnvironmentSteps
         var bytes = await File.ReadAllBytesAsync(shot);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
         Assert.True(bytes.Length > 20_000, $"the screenshot is {bytes.Length} bytes: a blank page?");
+        // The page the browser rendered (the file list is filled in by the notebook's scripts) lists the repository.
+        var dom = await sandbox.RunAsync(
+            "chromium",
+            ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                $"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom", url],
+            sandbox.Home,
+            TimeSpan.FromSeconds(120));
+        Assert.Contains("hello.ipynb", dom.Stdout, StringComparison.Ordinal);
+        Assert.Contains("notebook_list", dom.Stdout, StringComparison.Ordinal);
+
         if (Environment.GetEnvironmentVariable("DSTACK_TEST_SCREENSHOTS") is { Length: > 0 } keep)
         {
             Directory.CreateDirectory(keep);
