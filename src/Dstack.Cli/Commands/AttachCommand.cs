@@ -98,14 +98,8 @@ internal sealed class AttachCommand : DstackCommand
                 return ExitCodes.Ok;
             }
 
-            try
-            {
-                await Task.WhenAny(result, Task.Delay(PollInterval, cancellationToken));
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            // Ctrl+C ends the delay early; the loop condition then detaches.
+            await Task.WhenAny(result, Task.Delay(PollInterval, cancellationToken));
         }
 
         await output.WriteAsync([], flush: true);
