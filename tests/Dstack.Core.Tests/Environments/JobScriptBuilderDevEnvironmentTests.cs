@@ -113,6 +113,46 @@ public sealed class JobScriptBuilderDevEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_NotebookWithAConnectionOpen_KeepsRunningPastIdleDuration()
+    {
+        var code = Code();
+        var spec = Spec("notebook", []) with { IdleDuration = TimeSpan.FromSeconds(2) };
+        using var process = Start(new JobScriptBuilder(_dir.Combine("dstack")).Build(spec, code, 1));
+        var output = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            var file = _dir.Combine(JobEndpoints.FileName);
+            await Eventually(() => File.Exists(file), TimeSpan.FromSeconds(60), "the endpoints file");
+            var endpoints = JobEndpoints.Parse(await File.ReadAllTextAsync(file));
+
+            // An open connection (a browser's websocket, or one forwarded over SSH) is activity: for three times
+            // idle_duration the notebook keeps running.
+            using (var connection = new System.Net.Sockets.TcpClient())
+            {
+                await connection.ConnectAsync(IPAddress.Loopback, endpoints.AppPort!.Value);
+                var held = Stopwatch.StartNew();
+                while (held.Elapsed < TimeSpan.FromSeconds(6))
+                {
+                    Assert.False(process.HasExited, "the notebook stopped while a connection was open");
+                    await Task.Delay(100);
+                }
+            }
+
+            // Closed: idle from now on.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("(idle_duration); stopping it", await output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Build_ToolMissingWithNoEnvironment_FailsSayingWhatToInstall()
     {
         var code = Code();
