@@ -85,6 +85,13 @@ public sealed partial class JobScriptBuilder
         var tool = DevTool(spec.Provider);
         var idle = (long)Math.Ceiling((spec.IdleDuration ?? DefaultIdleDuration).TotalSeconds);
         var dir = ShellQuoting.Quote(directory);
+        script.Append(CultureInfo.InvariantCulture, $"""
+            if ! command -v ss >/dev/null 2>&1; then
+              echo {ShellQuoting.Quote($"dstack: {tool.Name} needs 'ss' (iproute2) on this machine, to find a free port and to see when it is idle. Install iproute2 there.")} >&2
+              exit 127
+            fi
+
+            """);
         script.Append("dstack_free_port\ndstack_app_port=\"$dstack_port\"\n");
         script.Append("dstack_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n')\n");
         script.Append("dstack_app=()\n");
@@ -127,8 +134,8 @@ public sealed partial class JobScriptBuilder
             "code" => $$"""
                 dstack_app_path="/?folder="{{dir}}
                 if [ "${dstack_app[0]}" = openvscode-server ]; then
-                  dstack_token_file="$(mktemp)"
-                  printf '%s' "$dstack_token" > "$dstack_token_file"
+                  dstack_token_file={{ShellQuoting.Quote(jobDirectory + "/app.token")}}
+                  (umask 077; printf '%s' "$dstack_token" > "$dstack_token_file")
                   dstack_app+=(--host 127.0.0.1 --port "$dstack_app_port" --connection-token-file "$dstack_token_file" --default-folder {{dir}})
                   dstack_app_path="/?tkn=$dstack_token&folder="{{dir}}
                 else
