@@ -8,7 +8,7 @@ namespace Dstack.Backends.Local;
 /// This machine as a backend: one free offer, when the machine has what the run asks for. Provisioning and releasing do
 /// nothing, since the machine is always there.
 /// </summary>
-public sealed class LocalBackend : IBackend
+public sealed class LocalBackend : IBackend, IPortForwarding
 {
     /// <summary>The backend's name, region and instance type.</summary>
     public const string LocalName = "local";
@@ -67,4 +67,13 @@ public sealed class LocalBackend : IBackend
     /// <inheritdoc />
     public Task<IInstanceShell> ConnectAsync(Instance instance, CancellationToken cancellationToken = default) =>
         Task.FromResult<IInstanceShell>(new LocalShell(LocalShell.DirectoryFor(_options.DstackHome)));
+
+    /// <inheritdoc />
+    /// <remarks>The machine is this one: its ports are reachable as they are.</remarks>
+    public Task<ForwardedPort> ForwardAsync(Instance instance, int remotePort, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(remotePort);
+        return Task.FromResult(new ForwardedPort(remotePort, remotePort, forward: null));
+    }
 }

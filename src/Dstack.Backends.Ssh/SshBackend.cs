@@ -14,7 +14,7 @@ namespace Dstack.Backends.Ssh;
 /// job on the host is left over from a lost worker and ignored. Blocks share the whole host: its CPUs, memory and GPUs are
 /// not divided between them.
 /// </summary>
-internal sealed class SshBackend : IBackend, IDisposable
+internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
 {
     /// <summary>The backend's name.</summary>
     public const string SshName = "ssh";
@@ -96,6 +96,16 @@ internal sealed class SshBackend : IBackend, IDisposable
     {
         ArgumentNullException.ThrowIfNull(instance);
         return await SshShell.OpenAsync(_pool, Parse(instance).Host, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>SSH local port forwarding over the host's pooled connection; the forward ends with that connection.</remarks>
+    public async Task<ForwardedPort> ForwardAsync(Instance instance, int remotePort, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var connection = await _pool.GetAsync(Parse(instance).Host, cancellationToken).ConfigureAwait(false);
+        var forward = SshPortForward.Start(connection, "127.0.0.1", remotePort);
+        return new ForwardedPort(remotePort, forward.LocalPort, forward);
     }
 
     /// <summary>Closes the connections to the hosts.</summary>

@@ -1,3 +1,4 @@
+using Dstack.Cli.DevEnvironments;
 using Dstack.Cli.Temporal;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
@@ -46,6 +47,12 @@ internal sealed record CliContext
     /// <summary>Gets where the secrets key comes from.</summary>
     public SecretKeySource GetSecretKeys() => SecretKeys?.Invoke() ?? new SecretKeySource(LoadSettings().Home, null);
 
+    /// <summary>
+    /// Gets a function that builds the configured backends, to reach a run's machine (dev environments, <c>ports</c>).
+    /// <value>The default value has no backends; <see cref="CreateDefault"/> builds the backends the worker would.</value>
+    /// </summary>
+    public Func<InstanceAccess> OpenInstanceAccess { get; init; } = () => new InstanceAccess([], null);
+
     /// <summary>Gets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -71,6 +78,7 @@ internal sealed record CliContext
             TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
             FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
             SecretKeys = () => new SecretKeySource(settings.Value.Home, (getVariable ?? Environment.GetEnvironmentVariable)("DSTACK_SECRETS_KEY")),
+            OpenInstanceAccess = () => InstanceAccess.Create(settings.Value),
         };
     }
 

@@ -20,6 +20,7 @@ internal static class DstackCli
         root.Subcommands.Add(new SchemaCommand(console));
         root.Subcommands.Add(new PsCommand(console, context));
         root.Subcommands.Add(new LogsCommand(console, context));
+        root.Subcommands.Add(new AttachCommand(console, context));
         root.Subcommands.Add(new StopCommand(console, context));
         root.Subcommands.Add(new RmCommand(console, context));
         root.Subcommands.Add(new ArtifactsCommand(console, context));

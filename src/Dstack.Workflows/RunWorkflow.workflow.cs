@@ -163,6 +163,10 @@ public sealed class RunWorkflow
         _instance?.Offer.PricePerHour,
         [.. _events.TakeLast(20)]);
 
+    /// <summary>Gets the machine the run holds, or null before it has one; the CLI forwards dev environment ports from it.</summary>
+    [WorkflowQuery("instance")]
+    public Instance? CurrentInstance => _instance;
+
     private async Task<Instance?> ProvisionAsync(RunSpec spec, IReadOnlyList<InstanceOffer> offers)
     {
         for (var i = 0; i < offers.Count; i++)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Dstack.Cli.DevEnvironments;
 using Dstack.Cli.Runs;
 using Dstack.Cli.Temporal;
 using Dstack.Core.Code;
@@ -137,14 +138,20 @@ internal sealed class RunCommand : DstackCommand
             else
             {
                 Console.MarkupLineInterpolated($"Submitted [bold]{spec.RunName}[/]. Follow it with `dstack logs {spec.RunName} -f`.");
+                if (ServesPorts(spec))
+                {
+                    Console.MarkupLineInterpolated($"Open what it serves here with `dstack attach {spec.RunName}`.");
+                }
             }
 
             return ExitCodes.Ok;
         }
 
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
-        return await FollowAsync(handle, storage, spec.RunName, cancellationToken);
+        return await FollowAsync(handle, storage, spec.RunName, ServesPorts(spec), cancellationToken);
     }
+
+    private static bool ServesPorts(RunSpec spec) => spec.Ports.Count > 0 || Core.Environments.JobScriptBuilder.IsDevEnvironment(spec.Provider);
 
 #pragma warning restore VSTHRD003
 
@@ -238,10 +245,11 @@ internal sealed class RunCommand : DstackCommand
     }
 
     /// <summary>Streams the run's log from storage until the workflow ends; Ctrl+C asks whether to stop the run or detach.</summary>
-    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, string runName, CancellationToken cancellationToken)
+    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, string runName, bool servesPorts, CancellationToken cancellationToken)
     {
         var logs = new LogStore(storage);
         var output = new LogWriter(Console.Profile.Out.Writer);
+        await using var ports = servesPorts ? PortSession.Start(_context, handle, runName, output, Console.Profile.Out.Writer) : null;
         var result = handle.GetResultAsync<RunResult>();
         long offset = 0;
         var detached = false;
@@ -259,6 +267,11 @@ internal sealed class RunCommand : DstackCommand
             {
                 await output.WriteAsync([], flush: true);
                 break;
+            }
+
+            if (ports is not null && !cancellationToken.IsCancellationRequested)
+            {
+                await ports.PollAsync(CancellationToken.None);
             }
 
             if (cancellationToken.IsCancellationRequested && !detached)

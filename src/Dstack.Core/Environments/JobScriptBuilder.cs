@@ -67,7 +67,6 @@ public sealed partial class JobScriptBuilder
             variables.Add((name, value));
         }
 
-        variables.AddRange(spec.Ports.Select((port, i) => ($"PORT_{i}", port.ToString(CultureInfo.InvariantCulture))));
 
         var script = new StringBuilder();
         script.Append("#!/usr/bin/env bash\n");
@@ -82,6 +81,10 @@ public sealed partial class JobScriptBuilder
 
         var hostWorkingDir = workingDir is null ? codeDirectory : $"{codeDirectory}/{workingDir}";
         script.Append(CultureInfo.InvariantCulture, $"cd {ShellQuoting.Quote(hostWorkingDir)}\n");
+
+        // The job folder holds code/ (see JobRunner); the ports file goes next to it.
+        var jobDirectory = codeDirectory.TrimEnd('/')[..codeDirectory.TrimEnd('/').LastIndexOf('/')];
+        AppendPorts(script, spec, jobDirectory);
 
         if (docker)
         {
@@ -102,6 +105,11 @@ public sealed partial class JobScriptBuilder
         }
 
         AppendUserCommands(script, spec);
+        if (IsDevEnvironment(spec.Provider))
+        {
+            AppendDevEnvironment(script, spec, hostWorkingDir, jobDirectory);
+        }
+
         return script.ToString();
     }
 
@@ -295,9 +303,10 @@ public sealed partial class JobScriptBuilder
 
         // "-e NAME" passes the exported value without writing it on the command line again.
         arguments.AddRange(variables.Where(v => v.Name != "DSTACK_REPO_DIR").Select(v => $"-e {v.Name}"));
+        arguments.AddRange(spec.Ports.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"-e PORT_{i}")));
         arguments.Add($"-e DSTACK_REPO_DIR={ContainerRepoDirectory}");
         arguments.AddRange(spec.Secrets.Select(name => $"-e {name}"));
-        arguments.AddRange(spec.Ports.Select(p => $"-p {p.ToString(CultureInfo.InvariantCulture)}:{p.ToString(CultureInfo.InvariantCulture)}"));
+        arguments.AddRange(spec.Ports.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"-p \"$PORT_{i}:$PORT_{i}\"")));
         if (recipe.WantsGpu)
         {
             arguments.Add("--gpus all");

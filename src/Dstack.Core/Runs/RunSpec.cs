@@ -64,6 +64,9 @@ public sealed record RunSpec
 
     public TimeSpan? MaxDuration { get; init; }
 
+    /// <summary>Gets how long a dev environment (code, lab, notebook) may go without a connection before it stops, or null for the default.</summary>
+    public TimeSpan? IdleDuration { get; init; }
+
     public IReadOnlyList<string> Backends { get; init; } = [];
 
     public IReadOnlyList<string> Regions { get; init; } = [];

@@ -57,6 +57,7 @@ public static class RunSpecFactory
             RetryDuration = workflow.Retry?.Duration,
             MaxPrice = workflow.MaxPrice,
             MaxDuration = workflow.MaxDuration,
+            IdleDuration = workflow.IdleDuration,
             Backends = [.. workflow.Backends.Select(b => b.ToConfigName())],
             Regions = workflow.Regions,
             Args = context.Args,

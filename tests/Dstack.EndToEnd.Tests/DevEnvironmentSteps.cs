@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Dstack.EndToEnd.Tests;
+
+/// <summary>What the dev environment tests check on a printed URL: the notebook answers with the token only, and a real browser shows it.</summary>
+public static partial class DevEnvironmentSteps
+{
+    public const string DevWorkflows = """
+        workflows:
+          - name: nb
+            provider: notebook
+            setup:
+              - echo "setting up in $PWD"
+          - name: idle
+            provider: notebook
+            idle_duration: 3s
+          - name: lab
+            provider: lab
+          - name: web
+            provider: bash
+            ports: 1
+            commands:
+              - python3 -u -m http.server "$PORT_0" --bind 127.0.0.1
+        """;
+
+    public static readonly IReadOnlyDictionary<string, string> Files = new Dictionary<string, string>
+    {
+        ["hello.ipynb"] = """{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}""",
+        ["served.txt"] = "served by dstack\n",
+    };
+
+    [GeneratedRegex(@"Jupyter Notebook is ready: (http://localhost:(\d+)/\?token=([0-9a-f]+))")]
+    public static partial Regex ReadyRegex();
+
+    [GeneratedRegex(@"RUN ([a-z]+-[a-z]+-[0-9]+)")]
+    public static partial Regex RunRegex();
+
+    /// <summary>The notebook answers at the URL with its token, and refuses (redirects to its login page) without it.</summary>
+    public static async Task AssertNotebookAnswersAsync(string url, int localPort)
+    {
+        using var browser = new HttpClient();
+        var page = await browser.GetStringAsync(new Uri(url));
+        Assert.Contains("<title>Home Page - Select or create a notebook</title>", page, StringComparison.Ordinal);
+
+        using var stranger = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        foreach (var path in new[] { "/tree", "/api/contents", $"/?token=wrong" })
+        {
+            var refused = await stranger.GetAsync(new Uri($"http://localhost:{localPort}{path}"));
+            Assert.True(
+                refused.StatusCode is HttpStatusCode.Found or HttpStatusCode.Forbidden,
+                $"{path} without the token answered {refused.StatusCode}");
+            Assert.DoesNotContain("hello.ipynb", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var token = url[(url.IndexOf("token=", StringComparison.Ordinal) + 6)..];
+        var contents = await browser.GetStringAsync(new Uri($"http://localhost:{localPort}/api/contents?token={token}"));
+        Assert.Contains("\"hello.ipynb\"", contents, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Headless Chromium loads the URL: the page it renders lists the repository (the notebook's scripts fill the list in),
+    /// and its screenshot is a PNG far from blank.
+    /// </summary>
+    /// <remarks>
+    /// Each load is bounded and retried within a deadline: Chromium's virtual time budget can end before the scripts ran
+    /// on a loaded machine, and through the SSH.NET forward a load was seen to stall (one of ~3 runs, a request never
+    /// answered); a retry then loads the page.
+    /// </remarks>
+    public static async Task<string> ScreenshotAsync(DstackSandbox sandbox, string url, string name)
+    {
+        var shot = Path.Combine(sandbox.Home, name + ".png");
+        var dom = string.Empty;
+        var tries = 0;
+        await Deadline.UntilAsync(
+            async () =>
+            {
+                dom = await ChromiumAsync(sandbox, $"{name}-dom-{++tries}", "--dump-dom", url) ?? string.Empty;
+                return dom.Contains("hello.ipynb", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(180),
+            "Chromium to render the notebook's file list");
+        Assert.Contains("notebook_list", dom, StringComparison.Ordinal);
+
+        await Deadline.UntilAsync(
+            async () => await ChromiumAsync(sandbox, $"{name}-shot-{++tries}", "--window-size=1280,800", $"--screenshot={shot}", url) is not null && File.Exists(shot),
+            TimeSpan.FromSeconds(180),
+            "Chromium to take a screenshot");
+        var bytes = await File.ReadAllBytesAsync(shot);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+
+        // A blank 1280x800 page is about 5 kB; what the page shows is checked on its DOM above.
+        Assert.True(bytes.Length > 10_000, $"the screenshot is {bytes.Length} bytes: a blank page?");
+        if (Environment.GetEnvironmentVariable("DSTACK_TEST_SCREENSHOTS") is { Length: > 0 } keep)
+        {
+            Directory.CreateDirectory(keep);
+            File.Copy(shot, Path.Combine(keep, name + ".png"), overwrite: true);
+        }
+
+        return shot;
+    }
+
+    /// <summary>Runs headless Chromium with a fresh profile; returns its standard output, or null when it did not finish in 60 s (it is killed).</summary>
+    private static async Task<string?> ChromiumAsync(DstackSandbox sandbox, string profileName, params string[] args)
+    {
+        var profile = Directory.CreateDirectory(Path.Combine(sandbox.Home, "chromium-" + profileName)).FullName;
+        try
+        {
+            var result = await sandbox.RunAsync(
+                "chromium",
+                ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
+                    $"--user-data-dir={profile}", "--virtual-time-budget=10000", .. args],
+                sandbox.Home,
+                TimeSpan.FromSeconds(60));
+            return result.Stdout;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stops the run with `dstack stop` and waits until the following `dstack run` process has ended.</summary>
+    public static async Task StopAsync(DstackSandbox sandbox, string run, Process? follower)
+    {
+        var stop = await sandbox.DstackAsync("stop", run, "-y");
+        Assert.True(stop.ExitCode == 0, stop.Output);
+        var manifest = await RunSteps.WaitFinishedAsync(sandbox, run, TimeSpan.FromSeconds(60));
+        Assert.Equal("stopped", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+        if (follower is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await follower.WaitForExitAsync(timeout.Token);
+        }
+    }
+
+    /// <summary>The page at <paramref name="url"/> (an http.server of the repository) lists the repository's files.</summary>
+    public static async Task AssertServesRepoAsync(string url)
+    {
+        using var http = new HttpClient();
+        Assert.Contains("served.txt", await http.GetStringAsync(new Uri(url)), StringComparison.Ordinal);
+        Assert.Equal("served by dstack\n", await http.GetStringAsync(new Uri(url.TrimEnd('/') + "/served.txt")));
+    }
+}
