@@ -133,6 +133,9 @@ public sealed class NetworkHosts : IAsyncLifetime
         }
 
         await RemoveNamespaceAsync(host.Namespace);
+
+        // Its subnet may be picked again, and with it the folder name.
+        Directory.Delete(host.Folder, recursive: true);
     }
 
     /// <summary>

@@ -320,7 +320,7 @@ public sealed partial class Ec2Emulator
             _instances.Add(instance);
         }
 
-        Track(BootAsync(instance, publicKey));
+        Track(BootOrFailAsync(instance, publicKey));
         lock (_lock)
         {
             return Reservation("RunInstances", instance);

@@ -37,6 +37,7 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
     private readonly List<Task> _background = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<string> _actions = [];
+    private readonly List<string> _bootFailures = [];
     private WebApplication? _app;
     private int _counter;
 
@@ -183,6 +184,13 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        // EC2's Ubuntu images log in as "ubuntu". Here that is another name for root (uid 0), so the hosts, which share this
+        // machine's users and files, let dstack in as on EC2 without a new account owning files. Its password is "*", not locked ("!"): sshd refuses locked accounts.
+        if ((await Command.TryAsync("id", "-u", "ubuntu")).Code != 0)
+        {
+            await Command.TryAsync("useradd", "-o", "-u", "0", "-g", "0", "-M", "-p", "*", "-d", "/root", "-s", "/bin/bash", "ubuntu");
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -261,6 +269,42 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
         }
     }
 
+    /// <summary>Gets why instances failed to boot (the emulator's own failures, which a test should report).</summary>
+    public IReadOnlyList<string> BootFailures
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _bootFailures];
+            }
+        }
+    }
+
+    private async Task BootOrFailAsync(EmulatedInstance instance, string publicKey)
+    {
+        try
+        {
+            await BootAsync(instance, publicKey);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            lock (_lock)
+            {
+                _bootFailures.Add($"{instance.InstanceId}: {e}");
+                instance.State = "terminated";
+                instance.StateReasonCode = "Server.InternalError";
+                instance.StateReasonMessage = "Server.InternalError: Internal error on launch";
+                instance.EndedAt ??= DateTimeOffset.UtcNow;
+            }
+
+            if (instance.Host is { } host)
+            {
+                await _hosts.RemoveHostAsync(host);
+            }
+        }
+    }
+
     /// <summary>Makes the instance's host and metadata service, then lets it run (unless it was terminated meanwhile).</summary>
     private async Task BootAsync(EmulatedInstance instance, string publicKey)
     {
@@ -270,6 +314,11 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
         }
 
         var host = await _hosts.AddHostAsync();
+        lock (_lock)
+        {
+            instance.Host = host;
+        }
+
         await File.WriteAllTextAsync(Path.Combine(host.Folder, "authorized_keys"), publicKey.Trim() + "\n");
         var metadata = Directory.CreateDirectory(Path.Combine(host.Folder, "metadata")).FullName;
         var meta = Directory.CreateDirectory(Path.Combine(metadata, "latest", "meta-data")).FullName;
@@ -298,7 +347,6 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
         var orphan = false;
         lock (_lock)
         {
-            instance.Host = host;
             instance.MetadataFolder = metadata;
             if (instance.State == "pending")
             {
