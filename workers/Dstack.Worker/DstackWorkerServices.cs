@@ -1,3 +1,4 @@
+using Dstack.Backends.Aws;
 using Dstack.Backends.Local;
 using Dstack.Backends.Ssh;
 using Dstack.Core.Settings;
@@ -22,13 +23,14 @@ public static class DstackWorkerServices
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
             .AddScopedActivities<RunActivities>()
+            .AddScopedActivities<CloudActivities>()
             .AddWorkflow<RunWorkflow>();
         return services;
     }
 
     /// <summary>
     /// Registers one <see cref="Core.Backends.IBackend"/> per configured backend type (<c>backends:</c> in the user config;
-    /// this machine when it lists none). Types this build cannot serve yet (<c>aws</c>) are left out.
+    /// this machine when it lists none).
     /// </summary>
     public static IServiceCollection AddDstackBackends(this IServiceCollection services, DstackSettings settings)
     {
@@ -43,6 +45,14 @@ public static class DstackWorkerServices
         if (hosts.Count > 0)
         {
             services.AddSshBackend(new SshBackendSettings(hosts), settings.Home);
+        }
+
+        // Several aws entries are one backend named "aws": their regions together, the first profile and endpoint.
+        var aws = settings.Backends.OfType<AwsBackendSettings>().ToList();
+        if (aws.Count > 0)
+        {
+            var regions = aws.SelectMany(a => a.Regions).Distinct(StringComparer.Ordinal).ToList();
+            services.AddAwsBackend(new AwsBackendSettings(regions, aws.Select(a => a.Profile).FirstOrDefault(p => p is not null), aws.Select(a => a.Endpoint).FirstOrDefault(e => e is not null)), settings.Home);
         }
 
         return services;
