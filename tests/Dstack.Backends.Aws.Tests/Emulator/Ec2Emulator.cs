@@ -62,7 +62,7 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
     public Uri Endpoint { get; private set; } = null!;
 
     /// <summary>Gets how long a launched instance stays pending before it runs (its host is made in the meantime).</summary>
-    public TimeSpan BootDelay { get; init; } = TimeSpan.Zero;
+    public TimeSpan BootDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>Gets the actions called so far, in order (for tests that check what the client did).</summary>
     public IReadOnlyList<string> Actions
