@@ -148,7 +148,7 @@ public sealed class AwsRunTests(AwsWorld world)
             var name = await SubmitAsync(sandbox, "long");
             await Deadline.UntilAsync(() => Task.FromResult(Emulator.Instances.Any(i => i.Run == name)), TimeSpan.FromSeconds(60), $"{name} to launch an instance");
 
-            var stop = await sandbox.DstackAsync(abort ? ["stop", name, "-x"] : ["stop", name]);
+            var stop = await sandbox.DstackAsync(abort ? ["stop", name, "-x", "-y"] : ["stop", name, "-y"]);
 
             Assert.True(stop.ExitCode == 0, stop.Output);
             var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
