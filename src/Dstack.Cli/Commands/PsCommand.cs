@@ -164,6 +164,11 @@ internal sealed class PsCommand : DstackCommand
         Row("Backend", run.Backend);
         Row("Instance", m?.InstanceType is null ? null : m.Region is null ? m.InstanceType : $"{m.InstanceType} in {m.Region}");
         Row("Price", Price(m?.PricePerHour));
+        if (m is { Attempts.Count: > 0 })
+        {
+            Row("Cost", AttemptsTable.Cost(m));
+        }
+
         Row("Submitted", Time(run.SubmittedAt, now));
         Row("Started", Time(m?.StartedAt, now));
         Row("Finished", Time(m?.FinishedAt, now));
@@ -182,6 +187,10 @@ internal sealed class PsCommand : DstackCommand
         }
 
         Console.Write(grid);
+        if (m is { Attempts.Count: > 0 })
+        {
+            Console.Write(AttemptsTable.Build(m));
+        }
     }
 
     private static string? Artifacts(RunManifest? manifest, ArtifactIndex? index)
