@@ -133,7 +133,10 @@ public sealed partial class RunWorkflow
                 if (watch!.IsCompletedSuccessfully)
                 {
                     _interruption = watch.Result;
-                    await executionScope.CancelAsync();
+                    // Cancel, not CancelAsync: CancelAsync runs the callbacks on the thread pool, outside the workflow's scheduler.
+#pragma warning disable CA1849, VSTHRD103
+                    executionScope.Cancel();
+#pragma warning restore CA1849, VSTHRD103
                     await SettleAsync(execution);
                     return null;
                 }
@@ -153,7 +156,10 @@ public sealed partial class RunWorkflow
 
         if (watch is not null)
         {
-            await watchScope.CancelAsync();
+            // Cancel, not CancelAsync: CancelAsync runs the callbacks on the thread pool, outside the workflow's scheduler.
+#pragma warning disable CA1849, VSTHRD103
+            watchScope.Cancel();
+#pragma warning restore CA1849, VSTHRD103
             await SettleAsync(watch);
         }
 

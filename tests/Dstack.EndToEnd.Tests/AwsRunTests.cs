@@ -66,10 +66,10 @@ public sealed class AwsRunTests(AwsWorld world)
         var first = LiveInstance(name);
         var notice = Stopwatch.StartNew();
         Emulator.Interrupt(first.InstanceId, TimeSpan.FromSeconds(5));
-        await WaitForLogAsync(sandbox, name, "attempt 2 resumed=1");
+        await ExplainAsync(sandbox, name, () => WaitForLogAsync(sandbox, name, "attempt 2 resumed=1"));
         var second = LiveInstance(name);
         Emulator.Interrupt(second.InstanceId, TimeSpan.FromSeconds(5));
-        var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(180));
+        var manifest = await WaitFinishedOrExplainAsync(sandbox, name, TimeSpan.FromSeconds(180));
 
         Assert.True(manifest.GetProperty("status").GetString() == "done", manifest.ToString());
         var logs = (await sandbox.DstackAsync("logs", name)).Stdout;
@@ -158,6 +158,29 @@ public sealed class AwsRunTests(AwsWorld world)
         finally
         {
             Emulator.BootDelay = TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Waits for the run to finish; when it does not, fails with what `dstack ps` and `dstack logs` say.</summary>
+    private async Task<JsonElement> WaitFinishedOrExplainAsync(DstackSandbox sandbox, string run, TimeSpan timeout)
+    {
+        JsonElement manifest = default;
+        await ExplainAsync(sandbox, run, async () => manifest = await WaitFinishedAsync(sandbox, run, timeout));
+        return manifest;
+    }
+
+    private async Task ExplainAsync(DstackSandbox sandbox, string run, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (TimeoutException e)
+        {
+            var ps = await sandbox.DstackAsync("ps", run);
+            var logs = await sandbox.DstackAsync("logs", run);
+            var instances = string.Join("\n", Emulator.Instances.Where(i => i.Run == run).Select(i => $"{i.InstanceId} {i.Region} {i.InstanceType} spot={i.Spot} {i.State} {i.StateReasonCode}"));
+            throw new TimeoutException($"{e.Message}\n{ps.Output}\n{logs.Output}\n{instances}\n{string.Join("\n", Emulator.BootFailures)}", e);
         }
     }
 

@@ -10,18 +10,19 @@ internal static class AttemptsTable
     public static Table Build(RunManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var table = new Table().AddColumns("ATTEMPT", "INSTANCE", "REGION", "MARKET", "PRICE", "BILLED", "COST", "OUTCOME");
+        // No border: the rows fit an 80-column terminal (instance IDs are in the manifest).
+        var table = new Table().Border(TableBorder.None).AddColumns("#", "INSTANCE", "REGION", "MARKET", "PRICE", "BILLED", "COST", "OUTCOME");
         foreach (var a in manifest.Attempts)
         {
             table.AddRow(
                 a.Number.ToString(CultureInfo.InvariantCulture),
-                $"{a.InstanceType} {a.InstanceId}".EscapeMarkup(),
+                a.InstanceType.EscapeMarkup(),
                 a.Region.EscapeMarkup(),
                 a.Spot ? "spot" : "on-demand",
                 a.PricePerHour is { } price ? string.Create(CultureInfo.InvariantCulture, $"${price:0.####}/h") : "unknown",
                 a.EndedAt is null ? "running" : Duration(a.BilledSeconds),
                 Money(a.Cost),
-                (a.Interruption is null ? a.Outcome : $"{a.Outcome}: {a.Interruption}").EscapeMarkup());
+                a.Outcome.EscapeMarkup());
         }
 
         return table;
