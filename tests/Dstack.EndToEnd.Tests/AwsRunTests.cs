@@ -184,6 +184,53 @@ public sealed class AwsRunTests(AwsWorld world)
         }
     }
 
+    [AwsFact]
+    public async Task Offers_A100Spot_CheapestFirstWithOnDemandPriceUnknown()
+    {
+        await using var sandbox = await StartAsync();
+        Emulator.SetSpotPrice("us-east-1", "p4d.24xlarge", 12.5m);
+        Emulator.SetSpotPrice("us-west-2", "p4d.24xlarge", 11.25m);
+
+        var offers = await sandbox.DstackAsync("offers", "--gpu", "A100", "--spot", "--json");
+
+        Assert.True(offers.ExitCode == 0, offers.Output);
+        using var json = JsonDocument.Parse(offers.Stdout);
+        var listed = json.RootElement.GetProperty("offers").EnumerateArray().ToList();
+        Assert.Equal([("us-west-2", 11.25m), ("us-east-1", 12.5m)], listed.Select(o => (o.GetProperty("region").GetString(), o.GetProperty("price_per_hour").GetDecimal())));
+        Assert.All(listed, o => Assert.Equal(JsonValueKind.Null, o.GetProperty("on_demand_price_per_hour").ValueKind));
+        Assert.All(listed, o => Assert.Equal("p4d.24xlarge", o.GetProperty("instance_type").GetString()));
+    }
+
+    [AwsFact]
+    public async Task Ps_TaggedInstanceOfNoLiveRun_ReportedAsLeakedAndTerminatedWithOneCommand()
+    {
+        await using var sandbox = await StartAsync();
+        using var ec2 = new Amazon.EC2.AmazonEC2Client(
+            new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "secret"),
+            new Amazon.EC2.AmazonEC2Config { ServiceURL = Emulator.Endpoint.ToString(), AuthenticationRegion = "us-west-2" });
+        var key = Path.Combine(sandbox.Home, "leak_key");
+        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+        await ec2.ImportKeyPairAsync(new Amazon.EC2.Model.ImportKeyPairRequest { KeyName = "leak", PublicKeyMaterial = await File.ReadAllTextAsync(key + ".pub") });
+        var image = (await ec2.DescribeImagesAsync(new Amazon.EC2.Model.DescribeImagesRequest { Owners = ["099720109477"] })).Images[0].ImageId;
+        var launched = await ec2.RunInstancesAsync(new Amazon.EC2.Model.RunInstancesRequest
+        {
+            ImageId = image, InstanceType = "t3.micro", MinCount = 1, MaxCount = 1, KeyName = "leak",
+            TagSpecifications = [new Amazon.EC2.Model.TagSpecification { ResourceType = Amazon.EC2.ResourceType.Instance, Tags = [new Amazon.EC2.Model.Tag("dstack:run", "ghost-run-1"), new Amazon.EC2.Model.Tag("dstack:owner", "someone")] }],
+        });
+        var id = launched.Reservation.Instances[0].InstanceId;
+
+        var ps = await sandbox.DstackAsync("ps");
+        var terminate = await sandbox.DstackAsync("ps", "--terminate-leaked");
+
+        Assert.True(ps.ExitCode == 0, ps.Output);
+        Assert.Contains(id, ps.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ghost-run-1", ps.Stdout, StringComparison.Ordinal);
+        Assert.Contains("dstack ps --terminate-leaked", ps.Stdout, StringComparison.Ordinal);
+        Assert.True(terminate.ExitCode == 0, terminate.Output);
+        Assert.Contains($"Terminated {id}", terminate.Stdout, StringComparison.Ordinal);
+        await AssertNothingBilledAsync("ghost-run-1");
+    }
+
     private EmulatedInstance LiveInstance(string run) =>
         Emulator.Instances.Single(i => i.Run == run && i.State is "pending" or "running");
 

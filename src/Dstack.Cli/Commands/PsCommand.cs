@@ -28,6 +28,11 @@ internal sealed class PsCommand : DstackCommand
         Description = "Print a JSON array of runs (camelCase fields) instead of a table.",
     };
 
+    private static readonly Option<bool> TerminateLeakedOption = new("--terminate-leaked")
+    {
+        Description = "Terminate the cloud machines tagged by dstack that belong to no unfinished run.",
+    };
+
     private readonly CliContext _context;
 
     public PsCommand(IAnsiConsole console, CliContext context)
@@ -37,6 +42,7 @@ internal sealed class PsCommand : DstackCommand
         Arguments.Add(RunArgument);
         Options.Add(AllOption);
         Options.Add(JsonOption);
+        Options.Add(TerminateLeakedOption);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -84,6 +90,7 @@ internal sealed class PsCommand : DstackCommand
         }
 
         WriteUnavailable(unavailable);
+        await new LeakedMachines(_context, Console).ReportAsync(await catalog.ListAsync(cancellationToken), parseResult.GetValue(TerminateLeakedOption), cancellationToken);
         return ExitCodes.Ok;
     }
 
