@@ -115,7 +115,10 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
     }
 
     /// <summary>Why the emulator cannot run here, or null when it can.</summary>
-    public static string? Unavailable() => NetworkHosts.Unavailable() ?? (File.Exists(Python) ? null : $"needs {Python} (the metadata service)");
+    public static string? Unavailable() =>
+        NetworkHosts.Unavailable()
+        ?? (File.Exists(Python) ? null : $"needs {Python} (the metadata service; .ci/run installs it)")
+        ?? (File.Exists("/usr/bin/curl") ? null : "needs /usr/bin/curl (reads the metadata service; .ci/run installs it)");
 
     public void SetOnDemandPrice(string region, string type, decimal price)
     {
