@@ -25,8 +25,8 @@ public sealed class NetworkHosts : IAsyncLifetime
     {
     }
 
-    /// <summary><paramref name="initialHosts"/> hosts made on start; more come and go with <see cref="AddHostAsync"/>.</summary>
-    public NetworkHosts(int initialHosts) => _initialHosts = initialHosts;
+    /// <summary><paramref name="initialHosts"/> hosts made on start; more come and go with <see cref="AddHostAsync"/>. Internal: xunit wants one public constructor on a fixture.</summary>
+    internal NetworkHosts(int initialHosts) => _initialHosts = initialHosts;
 
     public IReadOnlyList<TestHost> Hosts
     {
