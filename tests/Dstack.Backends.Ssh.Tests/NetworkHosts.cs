@@ -18,6 +18,7 @@ public sealed class NetworkHosts : IAsyncLifetime
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("dstack-ssh-hosts-");
     private readonly List<TestHost> _hosts = [];
     private readonly int _initialHosts;
+    private readonly HashSet<int> _everUsed = [];
 
     /// <summary>Three hosts, made on start.</summary>
     public NetworkHosts()
@@ -108,7 +109,11 @@ public sealed class NetworkHosts : IAsyncLifetime
         using (await TakeLockAsync())
         {
             var used = await Command.RunAsync("ip", "-o", "addr", "show");
-            var n = Enumerable.Range(1, 250).First(n => !used.Contains($" 10.250.{n}.", StringComparison.Ordinal));
+            // A new host gets an address no earlier host of this set had, as a cloud rarely hands a released address out
+            // again at once (a process still talking to the old machine must not reach the new one).
+            var free = Enumerable.Range(1, 250).Where(n => !used.Contains($" 10.250.{n}.", StringComparison.Ordinal)).ToList();
+            var n = free.FirstOrDefault(n => !_everUsed.Contains(n), free[0]);
+            _everUsed.Add(n);
             host = await CreateAsync(n);
             lock (_hosts)
             {

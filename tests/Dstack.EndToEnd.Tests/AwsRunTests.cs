@@ -64,7 +64,6 @@ public sealed class AwsRunTests(AwsWorld world)
 
         await WaitForLogAsync(sandbox, name, "attempt 1 resumed=0");
         var first = LiveInstance(name);
-        var notice = Stopwatch.StartNew();
         Emulator.Interrupt(first.InstanceId, TimeSpan.FromSeconds(5));
         await ExplainAsync(sandbox, name, () => WaitForLogAsync(sandbox, name, "attempt 2 resumed=1"));
         var second = LiveInstance(name);
@@ -80,6 +79,9 @@ public sealed class AwsRunTests(AwsWorld world)
         var attempts = await FinalAttemptsAsync(sandbox, name, 3);
         Assert.Equal(["interruption", "interruption", "done"], attempts.Select(a => a.GetProperty("outcome").GetString()));
         Assert.All(attempts, a => Assert.True(a.GetProperty("spot").GetBoolean()));
+
+        // Seen from the instance's notice, within the 5 s before the instance went away.
+        Assert.All(attempts.Take(2), a => Assert.StartsWith("spot/instance-action", a.GetProperty("interruption").GetString(), StringComparison.Ordinal));
         Assert.All(attempts, a => Assert.True(a.GetProperty("cost").GetDecimal() > 0));
         Assert.Contains("interrupt", (await sandbox.DstackAsync("ps", name)).Stdout, StringComparison.OrdinalIgnoreCase);
         await AssertNothingBilledAsync(name);
