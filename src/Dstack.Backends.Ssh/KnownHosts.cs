@@ -47,6 +47,22 @@ internal sealed class KnownHosts(string file)
         }
     }
 
+    /// <summary>Removes the keys pinned for <paramref name="host"/> (a new machine has its address now).</summary>
+    public void Forget(SshHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        lock (_lock)
+        {
+            if (!System.IO.File.Exists(File))
+            {
+                return;
+            }
+
+            var kept = System.IO.File.ReadAllLines(File).Where(line => line.Split(' ', 2)[0] != host.KnownHostsName).ToList();
+            System.IO.File.WriteAllLines(File, kept);
+        }
+    }
+
     /// <summary>Gets OpenSSH's fingerprint of a key (<c>SHA256:...</c>, base64 without padding).</summary>
     public static string Fingerprint(string base64Key) =>
         "SHA256:" + Convert.ToBase64String(SHA256.HashData(Convert.FromBase64String(base64Key))).TrimEnd('=');

@@ -59,6 +59,15 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         }
     }
 
+    /// <summary>Closes the connection to <paramref name="host"/>, if any: the next call connects afresh.</summary>
+    public void Drop(SshHost host)
+    {
+        if (_slots.TryGetValue(host.Id, out var slot) && Interlocked.Exchange(ref slot.Connection, null) is { } connection)
+        {
+            connection.Dispose();
+        }
+    }
+
     /// <summary>True for the exceptions that mean the connection is gone (or never came), not that an operation failed.</summary>
     public static bool IsConnectionFailure(Exception e) =>
         e is SshConnectionException or SocketException or SshOperationTimeoutException or TimeoutException or ProxyException

@@ -53,6 +53,16 @@ internal sealed record CliContext
     /// </summary>
     public Func<InstanceAccess> OpenInstanceAccess { get; init; } = () => new InstanceAccess([], null);
 
+    /// <summary>
+    /// Gets a function that lists the live machines carrying dstack's tags in every configured cloud backend.
+    /// <value>The default value finds none; <see cref="CreateDefault"/> asks the backends the worker would build.</value>
+    /// </summary>
+    public Func<CancellationToken, Task<IReadOnlyList<TaggedMachine>>> ListCloudMachinesAsync { get; init; } =
+        _ => Task.FromResult<IReadOnlyList<TaggedMachine>>([]);
+
+    /// <summary>Gets a function that terminates one machine found by <see cref="ListCloudMachinesAsync"/>.</summary>
+    public Func<TaggedMachine, CancellationToken, Task> TerminateCloudMachineAsync { get; init; } = (_, _) => Task.CompletedTask;
+
     /// <summary>Gets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -79,7 +89,35 @@ internal sealed record CliContext
             FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
             SecretKeys = () => new SecretKeySource(settings.Value.Home, (getVariable ?? Environment.GetEnvironmentVariable)("DSTACK_SECRETS_KEY")),
             OpenInstanceAccess = () => InstanceAccess.Create(settings.Value),
+            ListCloudMachinesAsync = cancellationToken => ListMachinesAsync(settings.Value, cancellationToken),
+            TerminateCloudMachineAsync = (machine, cancellationToken) => TerminateAsync(settings.Value, machine, cancellationToken),
         };
+    }
+
+    private static async Task<IReadOnlyList<TaggedMachine>> ListMachinesAsync(DstackSettings settings, CancellationToken cancellationToken)
+    {
+        if (!settings.Backends.OfType<AwsBackendSettings>().Any())
+        {
+            return [];
+        }
+
+        var provider = new ServiceCollection().AddDstackBackends(settings).BuildServiceProvider();
+        await using (provider)
+        {
+            var all = await Task.WhenAll(provider.GetServices<IBackend>().OfType<ICloudBackend>().Select(c => c.ListMachinesAsync(cancellationToken)));
+            return [.. all.SelectMany(m => m)];
+        }
+    }
+
+    private static async Task TerminateAsync(DstackSettings settings, TaggedMachine machine, CancellationToken cancellationToken)
+    {
+        var provider = new ServiceCollection().AddDstackBackends(settings).BuildServiceProvider();
+        await using (provider)
+        {
+            var cloud = provider.GetServices<IBackend>().OfType<ICloudBackend>().FirstOrDefault(b => b.Name == machine.Backend)
+                ?? throw new CommandException($"The {machine.Backend} backend is not configured; cannot terminate {machine.InstanceId}.");
+            await cloud.TerminateAsync(machine, cancellationToken);
+        }
     }
 
     /// <summary>Builds the configured backends as the worker's composition root does, and asks each for its offers.</summary>

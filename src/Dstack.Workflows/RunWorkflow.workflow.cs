@@ -13,7 +13,7 @@ namespace Dstack.Workflows;
 /// The run name is the workflow ID. Signals <c>stop</c> and <c>abort</c>; query <c>status</c>.
 /// </summary>
 [Workflow(Name)]
-public sealed class RunWorkflow
+public sealed partial class RunWorkflow
 {
     /// <summary>The workflow type name, as the CLI and the Temporal Web UI see it.</summary>
     public const string Name = "RunWorkflow";
@@ -69,71 +69,16 @@ public sealed class RunWorkflow
             _manifest = _manifest with { Spec = spec };
         }
 
-
         var offers = await Workflow.ExecuteLocalActivityAsync(
-            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy)), QuickActivity);
+            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), QuickActivity);
         if (offers.Offers.Count == 0)
         {
             var why = offers.Rejections.Count > 0 ? string.Join("; ", offers.Rejections) : "no backend is configured";
             return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, $"No offer satisfies the resources asked for ({spec.Resources.Summary}): {why}", null);
         }
 
-        await SetStatusAsync(RunStatus.Provisioning);
-        try
-        {
-            _instance = await ProvisionAsync(spec, offers.Offers);
-            if (_instance is null)
-            {
-                return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, "No backend had capacity for any offer: " + string.Join("; ", _events), null);
-            }
-
-            _manifest = _manifest with
-            {
-                Backend = _instance.Backend,
-                InstanceType = _instance.Offer.InstanceType,
-                Region = _instance.Offer.Region,
-                PricePerHour = _instance.Offer.PricePerHour,
-            };
-            Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Backend.ValueSet(_instance.Backend));
-            try
-            {
-                return await RunJobAsync(spec, _instance);
-            }
-            catch (ActivityFailureException e)
-            {
-                // A step failed for good (retries exhausted or a non-retryable error): the run failed, and its
-                // manifest and the user must say why; the machine is still released below.
-                var cause = e.InnerException?.Message ?? e.Message;
-                return await FinishAsync(RunStatus.Failed, FailureReason.Error, $"{e.ActivityType ?? "a step"} failed: {cause}", null);
-            }
-        }
-        finally
-        {
-            // Whatever happened (done, failed, stopped, cancelled, terminated in code paths that reach here), no machine leaks.
-            if (_instance is { } instance)
-            {
-                using var detached = new CancellationTokenSource();
-                var cleanup = new ActivityOptions
-                {
-                    StartToCloseTimeout = TimeSpan.FromMinutes(5),
-                    CancellationToken = detached.Token,
-                    RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = 20 },
-                };
-                var job = new JobInput(spec, instance, _attempt);
-                try
-                {
-                    await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpJobAsync(job), cleanup);
-                }
-                catch (ActivityFailureException)
-                {
-                    // The machine is released below all the same; a cloud machine takes its leftovers with it.
-                }
-
-                // Releasing is retried without limit: giving up would leak a machine.
-                cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) };
-                await Workflow.ExecuteActivityAsync((RunActivities a) => a.ReleaseAsync(instance), cleanup);
-            }
-        }
+        // Capacity, then the job, once per machine: an interrupted spot machine is replaced (RunWorkflow.Attempts).
+        return await RunAttemptsAsync(spec, offers.Offers);
     }
 
     /// <summary>Stops the job gracefully; its artifacts are still uploaded.</summary>
@@ -161,34 +106,17 @@ public sealed class RunWorkflow
         _instance?.Offer.InstanceType,
         _instance?.Offer.Region,
         _instance?.Offer.PricePerHour,
-        [.. _events.TakeLast(20)]);
+        [.. _events.TakeLast(20)],
+        _manifest?.Attempts);
 
     /// <summary>Gets the machine the run holds, or null before it has one; the CLI forwards dev environment ports from it.</summary>
     [WorkflowQuery("instance")]
     public Instance? CurrentInstance => _instance;
 
-    private async Task<Instance?> ProvisionAsync(RunSpec spec, IReadOnlyList<InstanceOffer> offers)
+    /// <summary>Runs the job on the machine; null when the cloud interrupted the machine (see <see cref="_interruption"/>).</summary>
+    private async Task<RunResult?> RunJobAsync(RunSpec spec, Instance instance)
     {
-        for (var i = 0; i < offers.Count; i++)
-        {
-            var offer = offers[i];
-            try
-            {
-                var token = $"{spec.RunName}-{_attempt}-{i}";
-                return await Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(new ProvisionInput(offer, token)), ShortActivity);
-            }
-            catch (ActivityFailureException e) when (e.InnerException is ApplicationFailureException { ErrorType: FailureReason.NoCapacity } noCapacity)
-            {
-                _events.Add($"{offer.Backend}/{offer.Region}/{offer.InstanceType}: {noCapacity.Message}");
-            }
-        }
-
-        return null;
-    }
-
-    private async Task<RunResult> RunJobAsync(RunSpec spec, Instance instance)
-    {
-        var job = new JobInput(spec, instance, _attempt);
+        var job = new JobInput(spec, instance, _attempt, _logOffset);
         var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), ShortActivity);
         _manifest = _manifest with { EnvironmentHash = prepared.EnvironmentHash, StartedAt = Workflow.UtcNow };
         if (_abortRequested)
@@ -197,18 +125,41 @@ public sealed class RunWorkflow
         }
 
         await SetStatusAsync(RunStatus.Running);
-        var execution = Workflow.ExecuteActivityAsync((RunActivities a) => a.ExecuteJobAsync(job), ExecuteActivity);
+        using var executionScope = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        var executeOptions = (ActivityOptions)ExecuteActivity.Clone();
+        executeOptions.CancellationToken = executionScope.Token;
+        var execution = Workflow.ExecuteActivityAsync((RunActivities a) => a.ExecuteJobAsync(job), executeOptions);
+        using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        var watch = WatchInterruptionAsync(job, watchScope.Token);
         var maxDuration = spec.MaxDuration is { } limit ? Workflow.DelayAsync(limit) : null;
         var timedOut = false;
         while (!execution.IsCompleted)
         {
             var stopWanted = Workflow.WaitConditionAsync(() => (_stopRequested || _abortRequested) && !_stopSent);
-            var winner = maxDuration is null
-                ? await Workflow.WhenAnyAsync(execution, stopWanted)
-                : await Workflow.WhenAnyAsync(execution, stopWanted, maxDuration);
+            var racing = new List<Task> { execution, stopWanted };
+            racing.AddRange(new[] { maxDuration, watch }.OfType<Task>());
+            var winner = await Workflow.WhenAnyAsync(racing);
             if (winner == execution)
             {
                 break;
+            }
+
+            if (winner == watch)
+            {
+                if (watch!.IsCompletedSuccessfully)
+                {
+                    _interruption = watch.Result;
+                    // Cancel, not CancelAsync: CancelAsync runs the callbacks on the thread pool, outside the workflow's scheduler.
+#pragma warning disable CA1849, VSTHRD103
+                    executionScope.Cancel();
+#pragma warning restore CA1849, VSTHRD103
+                    await SettleAsync(execution);
+                    return null;
+                }
+
+                // The watch itself failed for good: the job goes on unwatched rather than failing.
+                watch = null;
+                continue;
             }
 
             timedOut |= winner == maxDuration;
@@ -219,6 +170,15 @@ public sealed class RunWorkflow
             await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force)), ShortActivity);
         }
 
+        if (watch is not null)
+        {
+            // Cancel, not CancelAsync: CancelAsync runs the callbacks on the thread pool, outside the workflow's scheduler.
+#pragma warning disable CA1849, VSTHRD103
+            watchScope.Cancel();
+#pragma warning restore CA1849, VSTHRD103
+            await SettleAsync(watch);
+        }
+
         ExecuteJobResult result;
         try
         {
@@ -226,6 +186,12 @@ public sealed class RunWorkflow
         }
         catch (ActivityFailureException e) when (e.InnerException is ApplicationFailureException { ErrorType: FailureReason.InstanceUnreachable } unreachable)
         {
+            // A spot machine that stopped answering was most likely taken back: the cloud says so.
+            if (await InterruptedAsync(instance))
+            {
+                return null;
+            }
+
             return await FinishAsync(RunStatus.Failed, FailureReason.InstanceUnreachable, unreachable.Message, null);
         }
 

@@ -17,8 +17,28 @@ public sealed class NetworkHosts : IAsyncLifetime
     private static readonly string LockFile = Path.Combine(Path.GetTempPath(), "dstack-test-netns.lock");
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("dstack-ssh-hosts-");
     private readonly List<TestHost> _hosts = [];
+    private readonly int _initialHosts;
+    private readonly HashSet<int> _everUsed = [];
 
-    public IReadOnlyList<TestHost> Hosts => _hosts;
+    /// <summary>Three hosts, made on start.</summary>
+    public NetworkHosts()
+        : this(3)
+    {
+    }
+
+    /// <summary><paramref name="initialHosts"/> hosts made on start; more come and go with <see cref="AddHostAsync"/>. Internal: xunit wants one public constructor on a fixture.</summary>
+    internal NetworkHosts(int initialHosts) => _initialHosts = initialHosts;
+
+    public IReadOnlyList<TestHost> Hosts
+    {
+        get
+        {
+            lock (_hosts)
+            {
+                return [.. _hosts];
+            }
+        }
+    }
 
     /// <summary>Gets the private key every host accepts (for root).</summary>
     public string UserKey => Path.Combine(_root.FullName, "user_key");
@@ -69,17 +89,58 @@ public sealed class NetworkHosts : IAsyncLifetime
         using (await TakeLockAsync())
         {
             var used = await Command.RunAsync("ip", "-o", "addr", "show");
-            var subnets = Enumerable.Range(1, 250).Where(n => !used.Contains($" 10.250.{n}.", StringComparison.Ordinal)).Take(3).ToList();
+            var subnets = Enumerable.Range(1, 250).Where(n => !used.Contains($" 10.250.{n}.", StringComparison.Ordinal)).Take(_initialHosts).ToList();
             foreach (var n in subnets)
             {
                 _hosts.Add(await CreateAsync(n));
             }
         }
 
-        foreach (var host in _hosts)
+        foreach (var host in Hosts)
         {
             await StartSshdAsync(host);
         }
+    }
+
+    /// <summary>Makes one more host (a machine that a test cloud launched), listening when this returns.</summary>
+    public async Task<TestHost> AddHostAsync()
+    {
+        TestHost host;
+        using (await TakeLockAsync())
+        {
+            var used = await Command.RunAsync("ip", "-o", "addr", "show");
+            // A new host gets an address no earlier host of this set had, as a cloud rarely hands a released address out
+            // again at once (a process still talking to the old machine must not reach the new one).
+            var free = Enumerable.Range(1, 250).Where(n => !used.Contains($" 10.250.{n}.", StringComparison.Ordinal)).ToList();
+            var n = free.FirstOrDefault(n => !_everUsed.Contains(n), free[0]);
+            _everUsed.Add(n);
+            host = await CreateAsync(n);
+            lock (_hosts)
+            {
+                _hosts.Add(host);
+            }
+        }
+
+        await StartSshdAsync(host);
+        return host;
+    }
+
+    /// <summary>Removes a host made by <see cref="AddHostAsync"/>: its processes die, its address goes away, as a terminated machine's would.</summary>
+    public async Task RemoveHostAsync(TestHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        lock (_hosts)
+        {
+            if (!_hosts.Remove(host))
+            {
+                return;
+            }
+        }
+
+        await RemoveNamespaceAsync(host.Namespace);
+
+        // Its subnet may be picked again, and with it the folder name.
+        Directory.Delete(host.Folder, recursive: true);
     }
 
     /// <summary>
@@ -124,7 +185,7 @@ public sealed class NetworkHosts : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var host in _hosts)
+        foreach (var host in Hosts)
         {
             await RemoveNamespaceAsync(host.Namespace);
         }

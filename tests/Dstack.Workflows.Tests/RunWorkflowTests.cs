@@ -37,8 +37,13 @@ public sealed class RunWorkflowTests : IAsyncLifetime
             fake.Calls.Select(c => c.StartsWith("Provision", StringComparison.Ordinal) ? "Provision" : c));
         Assert.Equal(
             [RunStatus.Submitted, RunStatus.Provisioning, RunStatus.Running, RunStatus.Uploading, RunStatus.Done],
-            fake.Manifests.Select(m => m.Status));
+            fake.Manifests.Select(m => m.Status).Distinct());
         Assert.Equal("local", fake.Manifests.Last().Backend);
+
+        // The manifest's last write closes the attempt: its machine, when and how it ended.
+        var attempt = Assert.Single(fake.Manifests.Last().Attempts);
+        Assert.Equal(("local", "done"), (attempt.Backend, attempt.Outcome));
+        Assert.NotNull(attempt.EndedAt);
     }
 
     [Fact]
@@ -60,7 +65,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         var result = await RunAsync(fake, Spec());
         Assert.Equal(RunStatus.Done, result.Status);
         var provisions = fake.Calls.Where(c => c.StartsWith("Provision", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["Provision aws run-1-1-0", "Provision local run-1-1-1"], provisions);
+        Assert.Equal(["Provision aws run-1-1-1-0", "Provision local run-1-1-1-1"], provisions);
         Assert.Contains("Release local-1", fake.Calls);
     }
 

@@ -1,3 +1,4 @@
+using Dstack.Backends.Aws;
 using Dstack.Backends.Local;
 using Dstack.Backends.Ssh;
 using Dstack.Core.Secrets;
@@ -25,13 +26,14 @@ public static class DstackWorkerServices
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
             .AddScopedActivities<RunActivities>()
+            .AddScopedActivities<CloudActivities>()
             .AddWorkflow<RunWorkflow>();
         return services;
     }
 
     /// <summary>
     /// Registers one <see cref="Core.Backends.IBackend"/> per configured backend type (<c>backends:</c> in the user config;
-    /// this machine when it lists none). Types this build cannot serve yet (<c>aws</c>) are left out.
+    /// this machine when it lists none).
     /// </summary>
     public static IServiceCollection AddDstackBackends(this IServiceCollection services, DstackSettings settings)
     {
@@ -46,6 +48,14 @@ public static class DstackWorkerServices
         if (ssh.Count > 0)
         {
             services.AddSshBackend(new SshBackendSettings([.. ssh.SelectMany(b => b.Hosts)], ssh.Max(b => b.GracePeriod)), settings.Home);
+        }
+
+        // Several aws entries are one backend named "aws": their regions together, the first profile and endpoint.
+        var aws = settings.Backends.OfType<AwsBackendSettings>().ToList();
+        if (aws.Count > 0)
+        {
+            var regions = aws.SelectMany(a => a.Regions).Distinct(StringComparer.Ordinal).ToList();
+            services.AddAwsBackend(new AwsBackendSettings(regions, aws.Select(a => a.Profile).FirstOrDefault(p => p is not null), aws.Select(a => a.Endpoint).FirstOrDefault(e => e is not null)), settings.Home);
         }
 
         return services;

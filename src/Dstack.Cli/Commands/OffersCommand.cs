@@ -15,6 +15,32 @@ internal sealed class OffersCommand : DstackCommand
         Description = "Print the offers and notes as JSON (for scripts).",
     };
 
+    private static readonly Option<string?> GpuOption = new("--gpu")
+    {
+        Description = "Only machines with this GPU (A100, H100, T4...).",
+    };
+
+    private static readonly Option<bool> SpotOption = new("--spot")
+    {
+        Description = "Only spot (interruptible) offers.",
+    };
+
+    private static readonly Option<bool> OnDemandOption = new("--on-demand")
+    {
+        Description = "Only on-demand offers.",
+    };
+
+    private static readonly Option<string[]> RegionOption = new("--region")
+    {
+        Description = "Only cloud offers in this region (repeatable).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static readonly Option<decimal?> MaxPriceOption = new("--max-price")
+    {
+        Description = "Only offers at most this price per hour (USD); offers with an unknown price are left out.",
+    };
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly CliContext _context;
@@ -24,16 +50,37 @@ internal sealed class OffersCommand : DstackCommand
     {
         _context = context;
         Options.Add(JsonOption);
+        Options.Add(GpuOption);
+        Options.Add(SpotOption);
+        Options.Add(OnDemandOption);
+        Options.Add(RegionOption);
+        Options.Add(MaxPriceOption);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var backends = await _context.FindOffersAsync(ResourceRequest.None, cancellationToken);
+        var gpu = parseResult.GetValue(GpuOption);
+        var request = gpu is null ? ResourceRequest.None : new ResourceRequest { GpuNames = [gpu], Summary = $"gpu: {gpu}" };
+        var backends = await _context.FindOffersAsync(request, cancellationToken);
+        var all = backends.SelectMany(b => b.Search.Offers).ToList();
+        var onDemand = all.Where(o => !o.Spot).GroupBy(o => (o.Backend, o.Region, o.InstanceType)).ToDictionary(g => g.Key, g => g.First().PricePerHour);
+        var spot = parseResult.GetValue(SpotOption);
+        var onDemandOnly = parseResult.GetValue(OnDemandOption);
+        var regions = parseResult.GetValue(RegionOption) ?? [];
+        var maxPrice = parseResult.GetValue(MaxPriceOption);
+
+        // Cheapest first; an unknown price after every known one.
+        var offers = all
+            .Where(o => (!spot || o.Spot) && (!onDemandOnly || !o.Spot))
+            .Where(o => regions.Length == 0 || o.Backend is "local" or "ssh" || regions.Contains(o.Region, StringComparer.Ordinal))
+            .Where(o => maxPrice is not { } max || o.PricePerHour is { } p && p <= max)
+            .OrderBy(o => o.PricePerHour is null).ThenBy(o => o.PricePerHour)
+            .ToList();
         if (parseResult.GetValue(JsonOption))
         {
             var document = new
             {
-                Offers = backends.SelectMany(b => b.Search.Offers).OrderBy(o => o.PricePerHour ?? 0).Select(o => new
+                Offers = offers.Select(o => new
                 {
                     o.Backend,
                     o.Region,
@@ -44,6 +91,7 @@ internal sealed class OffersCommand : DstackCommand
                     o.Resources.DiskBytes,
                     o.Spot,
                     o.PricePerHour,
+                    OnDemandPricePerHour = onDemand.GetValueOrDefault((o.Backend, o.Region, o.InstanceType)),
                     o.Availability,
                 }),
                 Notes = backends.SelectMany(b => b.Search.Rejections),
@@ -52,8 +100,8 @@ internal sealed class OffersCommand : DstackCommand
             await Console.Profile.Out.Writer.WriteLineAsync(JsonSerializer.Serialize(document, Json));
             return ExitCodes.Ok;
         }
-        var table = new Table().AddColumns("BACKEND", "REGION", "INSTANCE", "RESOURCES", "SPOT", "PRICE", "AVAILABILITY");
-        foreach (var offer in backends.SelectMany(b => b.Search.Offers).OrderBy(o => o.PricePerHour ?? 0))
+        var table = new Table().AddColumns("BACKEND", "REGION", "INSTANCE", "RESOURCES", "SPOT", "PRICE", "ON-DEMAND", "AVAILABILITY");
+        foreach (var offer in offers)
         {
             table.AddRow(
                 new Text(offer.Backend),
@@ -61,7 +109,8 @@ internal sealed class OffersCommand : DstackCommand
                 new Text(offer.InstanceType),
                 new Text(ResourceMatcher.Describe(offer.Resources)),
                 new Text(offer.Spot ? "yes" : "no"),
-                new Text(offer.PricePerHour is { } price ? "$" + price.ToString("0.####", CultureInfo.InvariantCulture) : "-"),
+                new Text(Money(offer.PricePerHour)),
+                new Text(Money(onDemand.GetValueOrDefault((offer.Backend, offer.Region, offer.InstanceType)))),
                 new Text(offer.Availability));
         }
 
@@ -78,4 +127,6 @@ internal sealed class OffersCommand : DstackCommand
 
         return ExitCodes.Ok;
     }
+
+    private static string Money(decimal? price) => price is { } p ? "$" + p.ToString("0.####", CultureInfo.InvariantCulture) : "unknown";
 }

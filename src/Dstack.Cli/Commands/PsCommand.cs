@@ -28,6 +28,11 @@ internal sealed class PsCommand : DstackCommand
         Description = "Print a JSON array of runs (camelCase fields) instead of a table.",
     };
 
+    private static readonly Option<bool> TerminateLeakedOption = new("--terminate-leaked")
+    {
+        Description = "Terminate the cloud machines tagged by dstack that belong to no unfinished run.",
+    };
+
     private readonly CliContext _context;
 
     public PsCommand(IAnsiConsole console, CliContext context)
@@ -37,6 +42,7 @@ internal sealed class PsCommand : DstackCommand
         Arguments.Add(RunArgument);
         Options.Add(AllOption);
         Options.Add(JsonOption);
+        Options.Add(TerminateLeakedOption);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -84,6 +90,7 @@ internal sealed class PsCommand : DstackCommand
         }
 
         WriteUnavailable(unavailable);
+        await new LeakedMachines(_context, Console).ReportAsync(await catalog.ListAsync(cancellationToken), parseResult.GetValue(TerminateLeakedOption), cancellationToken);
         return ExitCodes.Ok;
     }
 
@@ -164,6 +171,11 @@ internal sealed class PsCommand : DstackCommand
         Row("Backend", run.Backend);
         Row("Instance", m?.InstanceType is null ? null : m.Region is null ? m.InstanceType : $"{m.InstanceType} in {m.Region}");
         Row("Price", Price(m?.PricePerHour));
+        if (m is { Attempts.Count: > 0 })
+        {
+            Row("Cost", AttemptsTable.Cost(m));
+        }
+
         Row("Submitted", Time(run.SubmittedAt, now));
         Row("Started", Time(m?.StartedAt, now));
         Row("Finished", Time(m?.FinishedAt, now));
@@ -182,6 +194,10 @@ internal sealed class PsCommand : DstackCommand
         }
 
         Console.Write(grid);
+        if (m is { Attempts.Count: > 0 })
+        {
+            Console.Write(AttemptsTable.Build(m));
+        }
     }
 
     private static string? Artifacts(RunManifest? manifest, ArtifactIndex? index)

@@ -39,7 +39,7 @@ public sealed partial class JobScriptBuilder
     /// <summary>Builds the script.</summary>
     /// <param name="spec">The run.</param>
     /// <param name="codeDirectory">The repository root on the instance (the job's <c>code/</c> folder).</param>
-    /// <param name="attempt">The attempt number, exported as <c>DSTACK_ATTEMPT</c>.</param>
+    /// <param name="attempt">The attempt number, exported as <c>DSTACK_ATTEMPT</c> (and <c>DSTACK_RESUMED=1</c> after the first).</param>
     /// <exception cref="EnvironmentException">A variable name is invalid, or a path leaves the repository.</exception>
     public string Build(RunSpec spec, string codeDirectory, int attempt)
     {
@@ -57,6 +57,13 @@ public sealed partial class JobScriptBuilder
             ("DSTACK_REPO_DIR", codeDirectory),
             ("DSTACK_ATTEMPT", attempt.ToString(CultureInfo.InvariantCulture)),
         };
+
+        // A later attempt resumes an interrupted one: the script reloads its checkpoint when this is set.
+        if (attempt > 1)
+        {
+            variables.Add(("DSTACK_RESUMED", "1"));
+        }
+
         foreach (var (name, value) in spec.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             if (!VariableNameRegex().IsMatch(name))

@@ -33,6 +33,15 @@ public sealed record RunManifest
 
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>Gets the machines the run used, in order (several after interruptions).</summary>
+    public IReadOnlyList<RunAttempt> Attempts { get; init; } = [];
+
+    /// <summary>Gets the cost of all attempts, or null when a price is unknown or nothing ran.</summary>
+    public decimal? TotalCost => Attempts.Count > 0 && Attempts.All(a => a.Cost is not null) ? Attempts.Sum(a => a.Cost!.Value) : null;
+
+    /// <summary>Gets what the same machine time would have cost on demand, or null when unknown.</summary>
+    public decimal? OnDemandCost => Attempts.Count > 0 && Attempts.All(a => a.OnDemandCost is not null) ? Attempts.Sum(a => a.OnDemandCost!.Value) : null;
+
     /// <summary>Gets the artifact paths that were uploaded.</summary>
     public IReadOnlyList<string> Artifacts { get; init; } = [];
 }

@@ -40,7 +40,8 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
             var search = await backend.GetOffersAsync(input.Resources, CancellationToken);
             rejections.AddRange(search.Rejections);
             offers.AddRange(search.Offers.Where(o =>
-                (input.MaxPrice is not { } max || (o.PricePerHour ?? 0) <= max) &&
+                (input.MaxPrice is not { } max || (o.PricePerHour is { } price && price <= max)) &&
+                (input.Regions is not { Count: > 0 } regions || backend is not ICloudBackend || regions.Contains(o.Region, StringComparer.Ordinal)) &&
                 input.SpotPolicy switch { "spot" => o.Spot, "on-demand" => !o.Spot, _ => true }));
         }
 
@@ -49,7 +50,8 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
             rejections.Add($"none of the backends the workflow allows ({string.Join(", ", input.Backends)}) is configured; configured: {string.Join(", ", backends.Select(b => b.Name))}");
         }
 
-        return new FindOffersResult([.. offers.OrderBy(o => o.PricePerHour ?? 0)], rejections);
+        // Cheapest first; an unknown price ranks after every known one (it is never taken for free).
+        return new FindOffersResult([.. offers.OrderBy(o => o.PricePerHour is null).ThenBy(o => o.PricePerHour)], rejections);
     }
 
     [Activity]
@@ -57,7 +59,10 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     {
         try
         {
-            return await Backend(input.Offer.Backend).ProvisionAsync(input.Offer, input.ClientToken, CancellationToken);
+            var backend = Backend(input.Offer.Backend);
+            return backend is ICloudBackend cloud && input.RunName is { } run
+                ? await cloud.ProvisionAsync(input.Offer, input.ClientToken, run, CancellationToken)
+                : await backend.ProvisionAsync(input.Offer, input.ClientToken, CancellationToken);
         }
         catch (NoCapacityException e)
         {
@@ -139,7 +144,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                     unreachableSince = null;
                     if (output.Length > 0)
                     {
-                        await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, offset, output, CancellationToken);
+                        await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, input.LogOffset + offset, output, CancellationToken);
                         offset += output.Length;
                         context.Heartbeat(offset);
                         continue;

@@ -10,4 +10,5 @@ public sealed record RunProgress(
     string? InstanceType,
     string? Region,
     decimal? PricePerHour,
-    IReadOnlyList<string> Events);
+    IReadOnlyList<string> Events,
+    IReadOnlyList<RunAttempt>? Attempts = null);
