@@ -1,5 +1,5 @@
 // Log throughput over SSH: a job on a host prints 100 MB; dstack follows its output by offset (the execute activity's
-// loop: SFTP reads of up to 1 MiB) into a local file. Beside it, `ssh host cat` of the same log, the plain-OpenSSH floor.
+// loop: SFTP reads of up to 4 MiB, the exit code read only when the output runs dry) into a local file. Beside it, `ssh host cat` of the same log, the plain-OpenSSH floor.
 //
 //   dotnet run -c Release --project benchmarks/SshBenchmark -- HOST KEY [MB]
 //
@@ -25,6 +25,7 @@ var key = Path.GetFullPath(args[1]);
 var megabytes = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100;
 var home = Directory.CreateTempSubdirectory("dstack-ssh-bench-").FullName;
 var remoteDir = "/tmp/dstack-ssh-bench-host";
+const int Chunk = 4 * 1024 * 1024; // as the execute activity reads
 
 await using var provider = new ServiceCollection()
     .AddSshBackend(new SshBackendSettings([new SshHostSettings(address, 22, user, key, remoteDir)]), home)
@@ -54,10 +55,10 @@ await job.StartAsync();
 long offset = 0;
 await using (var file = File.Create(local))
 {
+    var exited = false;
     while (true)
     {
-        var exit = await job.GetExitCodeAsync();
-        var chunk = await job.ReadOutputAsync(offset, 1024 * 1024);
+        var chunk = await job.ReadOutputAsync(offset, Chunk);
         if (chunk.Length > 0)
         {
             await file.WriteAsync(chunk);
@@ -65,12 +66,17 @@ await using (var file = File.Create(local))
             continue;
         }
 
-        if (exit is not null)
+        if (exited)
         {
             break;
         }
 
-        await Task.Delay(20);
+        // The exit code is read only when the output has run dry, and then the output once more.
+        exited = await job.GetExitCodeAsync() is not null;
+        if (!exited)
+        {
+            await Task.Delay(20);
+        }
     }
 }
 
@@ -84,7 +90,7 @@ if (offset != total)
 // 2. Reading the finished log again from offset 0 (no job competing for the CPU).
 watch.Restart();
 offset = 0;
-while ((await job.ReadOutputAsync(offset, 1024 * 1024)) is { Length: > 0 } again)
+while ((await job.ReadOutputAsync(offset, Chunk)) is { Length: > 0 } again)
 {
     offset += again.Length;
 }
@@ -115,7 +121,7 @@ Directory.Delete(home, recursive: true);
 
 static string Rate(long bytes, TimeSpan time) => (bytes / 1024.0 / 1024 / time.TotalSeconds).ToString("0", CultureInfo.InvariantCulture) + " MB/s";
 Console.WriteLine($"job printing {megabytes} MB, followed by offset: {follow.TotalSeconds:0.00} s ({Rate(total, follow)})");
-Console.WriteLine($"finished log read again by offset (SFTP, 1 MiB reads): {reread.TotalSeconds:0.00} s ({Rate(total, reread)})");
+Console.WriteLine($"finished log read again by offset (SFTP, 4 MiB reads): {reread.TotalSeconds:0.00} s ({Rate(total, reread)})");
 Console.WriteLine($"ssh host cat of the same log ({catBytes} bytes): {cat.TotalSeconds:0.00} s ({Rate(catBytes, cat)})");
 return 0;
 

@@ -18,6 +18,9 @@ namespace Dstack.Core.Jobs;
 /// </remarks>
 public sealed partial class JobRunner
 {
+    /// <summary>The first read of the output asks for this much (less than the large-object heap's threshold).</summary>
+    private const int FirstReadBytes = 64 * 1024;
+
     /// <summary>How long a graceful stop waits after SIGTERM before it sends SIGKILL, unless told otherwise.</summary>
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(10);
 
@@ -161,9 +164,11 @@ public sealed partial class JobRunner
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        var buffer = new byte[maxBytes];
+
+        // Followers poll often, mostly finding nothing new: the buffer starts small and grows only while output keeps coming.
+        var buffer = new byte[Math.Min(maxBytes, FirstReadBytes)];
         var total = 0;
-        while (total < maxBytes)
+        while (true)
         {
             var read = await _shell.ReadAsync(LogPath, offset + total, buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
             if (read == 0)
@@ -172,6 +177,15 @@ public sealed partial class JobRunner
             }
 
             total += read;
+            if (total == buffer.Length)
+            {
+                if (buffer.Length == maxBytes)
+                {
+                    break;
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(maxBytes, buffer.Length * 4L));
+            }
         }
 
         return buffer.AsMemory(0, total);

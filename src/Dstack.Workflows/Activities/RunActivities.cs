@@ -22,7 +22,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
-    private const int OutputChunkBytes = 1024 * 1024;
+    private const int OutputChunkBytes = 4 * 1024 * 1024;
 
     /// <summary>Creates the activities with <see cref="RunActivitiesOptions.Default"/>.</summary>
     public RunActivities(IEnumerable<IBackend> backends, IStorage storage)
@@ -117,6 +117,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         IInstanceShell? shell = null;
         MountSync? mounts = null;
         var lastSync = Stopwatch.GetTimestamp();
+        int? exitCode = null;
 
         // Reconnecting to a machine that does not answer can take longer than the heartbeat timeout; without beats in
         // between, the server would time the attempt out and a new one would start the grace period over.
@@ -139,7 +140,6 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                     mounts ??= CreateMountSync(shell, job, input.Spec);
                     await SyncMountsAsync(mounts, force: false, () => lastSync, t => lastSync = t);
 
-                    var exit = await job.GetExitCodeAsync(CancellationToken);
                     var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
                     unreachableSince = null;
                     if (output.Length > 0)
@@ -150,15 +150,20 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                         continue;
                     }
 
-                    // The exit code was read before the output, so everything the job wrote is already stored.
-                    if (exit is { } code)
+                    // The exit code is read only when the output runs dry (no round trip per chunk while it flows), and
+                    // the output is read once more after it: everything the job wrote before exiting is then stored.
+                    if (exitCode is { } code)
                     {
                         await SyncMountsAsync(mounts, force: true, () => lastSync, t => lastSync = t);
                         return new ExecuteJobResult(code, offset);
                     }
 
-                    context.Heartbeat(offset);
-                    await Task.Delay(OutputPollInterval, CancellationToken);
+                    exitCode = await job.GetExitCodeAsync(CancellationToken);
+                    if (exitCode is null)
+                    {
+                        context.Heartbeat(offset);
+                        await Task.Delay(OutputPollInterval, CancellationToken);
+                    }
                 }
                 catch (InstanceUnreachableException e)
                 {
