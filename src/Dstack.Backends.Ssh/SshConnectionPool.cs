@@ -170,12 +170,30 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         }
     }
 
-    private ConnectionInfo Info(SshHost host, PrivateKeyFile key) =>
-        new(host.Address, host.Port, host.User, new PrivateKeyAuthenticationMethod(host.User, key))
+    private ConnectionInfo Info(SshHost host, PrivateKeyFile key)
+    {
+        var info = new ConnectionInfo(host.Address, host.Port, host.User, new PrivateKeyAuthenticationMethod(host.User, key))
         {
             Timeout = Options.ConnectTimeout,
             RetryAttempts = 1,
         };
+        PreferHardwareCiphers(info.Encryptions);
+        return info;
+    }
+
+    /// <summary>
+    /// Puts AES-GCM first: the machine's AES instructions decrypt it several times faster than SSH.NET's managed
+    /// ChaCha20-Poly1305, which OpenSSH servers would otherwise pick first, and logs and artifacts are bulk data.
+    /// </summary>
+    private static void PreferHardwareCiphers(IDictionary<string, CipherInfo> ciphers)
+    {
+        var ordered = ciphers.OrderBy(c => c.Key.StartsWith("aes", StringComparison.Ordinal) && c.Key.EndsWith("-gcm@openssh.com", StringComparison.Ordinal) ? 0 : 1).ToList();
+        ciphers.Clear();
+        foreach (var (name, cipher) in ordered)
+        {
+            ciphers.Add(name, cipher);
+        }
+    }
 
     private sealed class Slot : IDisposable
     {
