@@ -167,7 +167,7 @@ public sealed partial class RunWorkflow
             _stopSent = true;
             var force = _abortRequested || timedOut;
             _events.Add(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : "stop requested");
-            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force)), ShortActivity);
+            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force, _attempt)), ShortActivity);
         }
 
         if (watch is not null)
