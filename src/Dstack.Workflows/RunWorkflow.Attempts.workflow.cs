@@ -33,6 +33,13 @@ public sealed partial class RunWorkflow
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 5 },
     };
 
+    // A spot notice leaves two minutes at most (seconds in the emulator's tests); the machine may already be gone.
+    private static readonly ActivityOptions LastSyncActivity = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromSeconds(45),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumAttempts = 2 },
+    };
+
     private static readonly ActivityOptions WatchActivity = new()
     {
         StartToCloseTimeout = TimeSpan.FromDays(30),
@@ -114,13 +121,27 @@ public sealed partial class RunWorkflow
     }
 
     /// <summary>
-    /// The hook between noticing an interruption and releasing the machine: the place for a last sync of <c>mount: true</c>
-    /// artifacts (a checkpoint) while the machine still answers. Nothing to do yet.
+    /// Between noticing an interruption and releasing the machine: a last sync of the <c>mount: true</c> artifacts (the
+    /// checkpoint) while the machine still answers. Short, and never fatal: the run goes on to its next attempt with
+    /// whatever the periodic syncs saved.
     /// </summary>
-    private static Task BeforeReleaseOnInterruptionAsync(RunSpec spec, Instance instance, InterruptionNotice notice)
+    private async Task BeforeReleaseOnInterruptionAsync(RunSpec spec, Instance instance, InterruptionNotice notice)
     {
-        _ = (spec, instance, notice);
-        return Task.CompletedTask;
+        if (!spec.Artifacts.Any(a => a.Mount))
+        {
+            return;
+        }
+
+        var job = new JobInput(spec, instance, _attempt);
+        try
+        {
+            var synced = await Workflow.ExecuteActivityAsync((RunActivities a) => a.SyncMountsBeforeReleaseAsync(job), LastSyncActivity);
+            _events.Add($"checkpoint synced before the {notice.Source} interruption ({synced} files changed)");
+        }
+        catch (ActivityFailureException e)
+        {
+            _events.Add($"checkpoint not synced before the interruption: {e.InnerException?.Message ?? e.Message}");
+        }
     }
 
     /// <summary>Whether the run waits for capacity (within <c>retry.duration</c>) instead of failing with <c>no-capacity</c>.</summary>
