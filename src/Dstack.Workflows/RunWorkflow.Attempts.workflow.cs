@@ -33,6 +33,13 @@ public sealed partial class RunWorkflow
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 5 },
     };
 
+    // A spot notice leaves two minutes at most (seconds in the emulator's tests); the machine may already be gone.
+    private static readonly ActivityOptions LastSyncActivity = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromSeconds(45),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumAttempts = 2 },
+    };
+
     private static readonly ActivityOptions WatchActivity = new()
     {
         StartToCloseTimeout = TimeSpan.FromDays(30),
@@ -44,22 +51,19 @@ public sealed partial class RunWorkflow
     private readonly List<string> _capacityErrors = [];
     private readonly Dictionary<string, decimal?> _onDemandPrices = [];
     private ProvisionInput? _provisioning;
+    private FindOffersResult? _offers;
     private InterruptionNotice? _interruption;
     private long _logOffset;
 
-    private async Task<RunResult> RunAttemptsAsync(RunSpec spec, IReadOnlyList<InstanceOffer> offers)
+    private async Task<RunResult> RunAttemptsAsync(RunSpec spec, FindOffersResult offers)
     {
-        foreach (var offer in offers.Where(o => !o.Spot))
-        {
-            _onDemandPrices[OfferKey(offer)] = offer.PricePerHour;
-        }
-
+        _offers = offers;
         try
         {
             while (true)
             {
                 await SetStatusAsync(RunStatus.Provisioning);
-                var (instance, early) = await AcquireAsync(spec, offers);
+                var (instance, early) = await AcquireAsync(spec);
                 if (instance is null)
                 {
                     return early!;
@@ -117,24 +121,60 @@ public sealed partial class RunWorkflow
     }
 
     /// <summary>
-    /// The hook between noticing an interruption and releasing the machine: the place for a last sync of <c>mount: true</c>
-    /// artifacts (a checkpoint) while the machine still answers. Nothing to do yet.
+    /// Between noticing an interruption and releasing the machine: a last sync of the <c>mount: true</c> artifacts (the
+    /// checkpoint) while the machine still answers. Short, and never fatal: the run goes on to its next attempt with
+    /// whatever the periodic syncs saved.
     /// </summary>
-    private static Task BeforeReleaseOnInterruptionAsync(RunSpec spec, Instance instance, InterruptionNotice notice)
+    private async Task BeforeReleaseOnInterruptionAsync(RunSpec spec, Instance instance, InterruptionNotice notice)
     {
-        _ = (spec, instance, notice);
-        return Task.CompletedTask;
+        if (!spec.Artifacts.Any(a => a.Mount))
+        {
+            return;
+        }
+
+        var job = new JobInput(spec, instance, _attempt);
+        try
+        {
+            var synced = await Workflow.ExecuteActivityAsync((RunActivities a) => a.SyncMountsBeforeReleaseAsync(job), LastSyncActivity);
+            _events.Add($"checkpoint synced before the {notice.Source} interruption ({synced} files changed)");
+        }
+        catch (ActivityFailureException e)
+        {
+            _events.Add($"checkpoint not synced before the interruption: {e.InnerException?.Message ?? e.Message}");
+        }
     }
 
-    /// <summary>Provisions the first offer with capacity, backing off between rounds within <c>retry.duration</c>.</summary>
-    private async Task<(Instance? Instance, RunResult? Early)> AcquireAsync(RunSpec spec, IReadOnlyList<InstanceOffer> offers)
+    /// <summary>Whether the run waits for capacity (within <c>retry.duration</c>) instead of failing with <c>no-capacity</c>.</summary>
+    private static bool RetriesNoCapacity(RunSpec spec) =>
+        spec.RetryDuration is not null && (spec.RetryOnEvents.Count == 0 || spec.RetryOnEvents.Contains(FailureReason.NoCapacity, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Provisions the first offer with capacity, backing off between rounds within <c>retry.duration</c>. Every round but
+    /// the run's very first searches the offers again: busy hosts free up, spot prices move, an empty list fills.
+    /// </summary>
+    private async Task<(Instance? Instance, RunResult? Early)> AcquireAsync(RunSpec spec)
     {
-        var retry = spec.RetryDuration is { } duration && (spec.RetryOnEvents.Count == 0 || spec.RetryOnEvents.Contains(FailureReason.NoCapacity, StringComparer.Ordinal));
+        var retry = RetriesNoCapacity(spec);
         var deadline = retry ? Workflow.UtcNow + spec.RetryDuration!.Value : Workflow.UtcNow;
         var backoff = FirstBackoff;
         for (var round = 1; ; round++)
         {
-            var candidates = Candidates(spec, offers);
+            var search = _offers ?? await Workflow.ExecuteLocalActivityAsync(
+                (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), QuickActivity);
+            _offers = null;
+            foreach (var offer in search.Offers.Where(o => !o.Spot))
+            {
+                _onDemandPrices[OfferKey(offer)] = offer.PricePerHour;
+            }
+
+            if (search.Offers.Count == 0)
+            {
+                var why = search.Rejections.Count > 0 ? string.Join("; ", search.Rejections) : "no backend is configured";
+                _capacityErrors.Add($"no offer: {why}");
+                _events.Add($"no offer available: {why}");
+            }
+
+            var candidates = Candidates(spec, search.Offers);
             for (var i = 0; i < candidates.Count; i++)
             {
                 if (_stopRequested || _abortRequested)

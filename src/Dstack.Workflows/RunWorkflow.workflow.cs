@@ -71,14 +71,15 @@ public sealed partial class RunWorkflow
 
         var offers = await Workflow.ExecuteLocalActivityAsync(
             (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), QuickActivity);
-        if (offers.Offers.Count == 0)
+        if (offers.Offers.Count == 0 && !RetriesNoCapacity(spec))
         {
             var why = offers.Rejections.Count > 0 ? string.Join("; ", offers.Rejections) : "no backend is configured";
             return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, $"No offer satisfies the resources asked for ({spec.Resources.Summary}): {why}", null);
         }
 
-        // Capacity, then the job, once per machine: an interrupted spot machine is replaced (RunWorkflow.Attempts).
-        return await RunAttemptsAsync(spec, offers.Offers);
+        // Capacity, then the job, once per machine: an interrupted spot machine is replaced (RunWorkflow.Attempts). With a
+        // no-capacity retry policy, no offer now (every host busy) is waited out like a launch without capacity.
+        return await RunAttemptsAsync(spec, offers);
     }
 
     /// <summary>Stops the job gracefully; its artifacts are still uploaded.</summary>
@@ -167,7 +168,7 @@ public sealed partial class RunWorkflow
             _stopSent = true;
             var force = _abortRequested || timedOut;
             _events.Add(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : "stop requested");
-            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force)), ShortActivity);
+            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force, _attempt)), ShortActivity);
         }
 
         if (watch is not null)

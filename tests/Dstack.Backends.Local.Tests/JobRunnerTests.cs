@@ -55,6 +55,24 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NextAttempt_SameMachine_StaleRunnerOfTheLastAttemptSeesNothingOfIt()
+    {
+        // After an interruption the cancelled execute activity of attempt 1 may poll once more, and the new machine may
+        // answer at the same address: its runner must not read (nor stop) attempt 2's job.
+        var next = await _home.PrepareAsync(TestHome.Spec("spot-1", "echo attempt $DSTACK_ATTEMPT"), attempt: 2);
+        await next.StartAsync();
+        Assert.Equal(0, await TestHome.ExitCodeAsync(next));
+        var stale = new JobRunner(_home.Shell, "spot-1", "main", 1);
+
+        Assert.NotEqual(next.JobDirectory, stale.JobDirectory);
+        Assert.Equal(0, (await stale.ReadOutputAsync(0, 1024)).Length);
+        Assert.Null(await stale.GetExitCodeAsync());
+        await stale.StopAsync(force: true);
+        Assert.Equal("attempt 2\n", await _home.LogAsync(next));
+        Assert.Equal(new JobRunner(_home.Shell, "spot-1", "main").JobDirectory, stale.JobDirectory);
+    }
+
+    [Fact]
     public async Task StartAsync_ConcurrentAndRepeated_StartsOnce()
     {
         var spec = TestHome.Spec("once-1", "echo started >> ../starts.txt");

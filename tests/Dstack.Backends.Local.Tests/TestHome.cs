@@ -50,10 +50,10 @@ public sealed class TestHome
     }
 
     /// <summary>Prepares the job of <paramref name="spec"/> with a small code tree.</summary>
-    public async Task<JobRunner> PrepareAsync(RunSpec spec, IReadOnlyDictionary<string, string>? files = null, Dstack.Core.Instances.IInstanceShell? shell = null)
+    public async Task<JobRunner> PrepareAsync(RunSpec spec, IReadOnlyDictionary<string, string>? files = null, Dstack.Core.Instances.IInstanceShell? shell = null, int attempt = 1)
     {
-        var runner = new JobRunner(shell ?? Shell, spec.RunName, "main");
-        var script = new JobScriptBuilder(Shell.DstackDirectory).Build(spec, runner.CodeDirectory, 1);
+        var runner = new JobRunner(shell ?? Shell, spec.RunName, "main", attempt);
+        var script = new JobScriptBuilder(Shell.DstackDirectory).Build(spec, runner.CodeDirectory, attempt);
         using var code = await CodeArchiveAsync(files ?? new Dictionary<string, string> { ["README.md"] = "hello\n" });
         await runner.PrepareAsync(code, script);
         return runner;

@@ -26,6 +26,17 @@ public sealed class AwsRunTests(AwsWorld world)
               cpu: 1..2
               memory: ..4GB
               interruptible: true
+          - name: checkpointed
+            provider: bash
+            commands:
+              - 'if [ "${DSTACK_RESUMED:-0}" = 1 ]; then echo "restored: $(cat ckpt/state.txt)"; else mkdir -p ckpt && echo "step 42" > ckpt/state.txt && echo "checkpoint written" && sleep 300; fi'
+            artifacts:
+              - path: ./ckpt
+                mount: true
+            resources:
+              cpu: 1..2
+              memory: ..4GB
+              interruptible: true
           - name: auto
             provider: bash
             commands:
@@ -84,6 +95,26 @@ public sealed class AwsRunTests(AwsWorld world)
         Assert.All(attempts.Take(2), a => Assert.StartsWith("spot/instance-action", a.GetProperty("interruption").GetString(), StringComparison.Ordinal));
         Assert.All(attempts, a => Assert.True(a.GetProperty("cost").GetDecimal() > 0));
         Assert.Contains("interrupt", (await sandbox.DstackAsync("ps", name)).Stdout, StringComparison.OrdinalIgnoreCase);
+        await AssertNothingBilledAsync(name);
+    }
+
+    [AwsFact]
+    public async Task Run_SpotInterruptedAfterCheckpoint_LastSyncOnNoticeAndNextAttemptRestoresIt()
+    {
+        // Periodic syncs are pushed past the test's end: only the last sync, on the notice, can save the checkpoint.
+        await using var sandbox = await StartAsync(new Dictionary<string, string> { ["DSTACK_MOUNT_SYNC_INTERVAL"] = "600" });
+        var name = await SubmitAsync(sandbox, "checkpointed");
+
+        await WaitForLogAsync(sandbox, name, "checkpoint written");
+        Emulator.Interrupt(LiveInstance(name).InstanceId, TimeSpan.FromSeconds(30));
+        var manifest = await WaitFinishedOrExplainAsync(sandbox, name, TimeSpan.FromSeconds(180));
+
+        Assert.True(manifest.GetProperty("status").GetString() == "done", manifest.ToString());
+        Assert.Contains("restored: step 42", (await sandbox.DstackAsync("logs", name)).Stdout, StringComparison.Ordinal);
+        var attempts = await FinalAttemptsAsync(sandbox, name, 2);
+        Assert.Equal(["interruption", "done"], attempts.Select(a => a.GetProperty("outcome").GetString()));
+        var checkpoint = Path.Combine(sandbox.Home, "storage", "runs", name, "checkpoint", "main", "files", "ckpt", "state.txt");
+        Assert.Equal("step 42\n", await File.ReadAllTextAsync(checkpoint));
         await AssertNothingBilledAsync(name);
     }
 
@@ -263,9 +294,14 @@ public sealed class AwsRunTests(AwsWorld world)
         Assert.Empty(Emulator.BootFailures);
     }
 
-    private async Task<DstackSandbox> StartAsync()
+    private async Task<DstackSandbox> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
         var sandbox = new DstackSandbox();
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            sandbox.Environment[key] = value;
+        }
+
         sandbox.Environment["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE";
         sandbox.Environment["AWS_SECRET_ACCESS_KEY"] = "secret";
         await File.WriteAllTextAsync(Path.Combine(sandbox.Home, "config.yml"), $"""

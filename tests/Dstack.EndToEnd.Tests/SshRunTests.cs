@@ -27,6 +27,18 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
             commands:
               - echo "on $(hostname -I | tr -d ' ')"
               - sleep 3
+          - name: hold
+            provider: bash
+            commands:
+              - echo "holding the host"
+              - 'while [ ! -e release ]; do sleep 0.2; done'
+          - name: waiter
+            provider: bash
+            commands:
+              - echo "got the host"
+            retry:
+              on_events: [no-capacity]
+              duration: 2m
           - name: lines
             provider: bash
             commands:
@@ -73,6 +85,37 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Output));
         var places = runs.Select(r => OnRegex().Match(r.Stdout).Groups[1].Value).ToHashSet();
         Assert.Equal([hosts.Hosts[1].Address, hosts.Hosts[2].Address], places.Order());
+    }
+
+    [SshFact]
+    public async Task Run_OnlyHostBusyWithNoCapacityRetry_WaitsForItAndCompletes()
+    {
+        var host = hosts.Hosts[0];
+        await using var sandbox = await StartAsync(host);
+        var holder = await SubmitAsync(sandbox, "hold");
+        await WaitForLogAsync(sandbox, holder, "holding the host");
+
+        // The only host is busy: no offer at all. With a no-capacity retry policy the run waits instead of failing.
+        var waiter = await SubmitAsync(sandbox, "waiter");
+        var manifestPath = Path.Combine(sandbox.Home, "storage", "runs", waiter, "manifest.json");
+        await Deadline.UntilAsync(
+            async () => File.Exists(manifestPath) && (await File.ReadAllTextAsync(manifestPath)).Contains("\"provisioning\"", StringComparison.OrdinalIgnoreCase),
+            TimeSpan.FromSeconds(60),
+            $"run {waiter} to look for capacity");
+        await File.WriteAllTextAsync(Path.Combine(host.DstackDirectory, "jobs", holder, "main", "code", "release"), string.Empty);
+
+        var held = await WaitFinishedAsync(sandbox, holder, TimeSpan.FromSeconds(60));
+        var waited = await WaitFinishedAsync(sandbox, waiter, TimeSpan.FromSeconds(120));
+        Assert.True(held.GetProperty("status").GetString()?.ToLowerInvariant() == "done", held.ToString());
+        Assert.True(waited.GetProperty("status").GetString()?.ToLowerInvariant() == "done", waited.ToString());
+        Assert.Contains("got the host", (await sandbox.DstackAsync("logs", waiter)).Stdout, StringComparison.Ordinal);
+
+        // The waiter got the host only after the holder had finished with it, on its first and only attempt.
+        var attempt = Assert.Single(waited.GetProperty("attempts").EnumerateArray());
+        Assert.True(
+            attempt.GetProperty("startedAt").GetDateTimeOffset() > held.GetProperty("finishedAt").GetDateTimeOffset(),
+            $"{waiter} started at {attempt.GetProperty("startedAt")}, {holder} finished at {held.GetProperty("finishedAt")}");
+        Assert.Contains(host.Address, attempt.GetProperty("instanceType").GetString(), StringComparison.Ordinal);
     }
 
     [SshFact]

@@ -21,6 +21,9 @@ public sealed class FakeRunActivities
 
     public IReadOnlyList<InstanceOffer> Offers { get; set; } = [Offer("local")];
 
+    /// <summary>Gets the offer lists the first searches find, one per search; past them, <see cref="Offers"/>.</summary>
+    public ConcurrentQueue<IReadOnlyList<InstanceOffer>> FirstSearches { get; } = new();
+
     public HashSet<string> NoCapacityBackends { get; } = [];
 
     /// <summary>Gets or sets the exit code of a job that ends by itself; null keeps it running until stopped.</summary>
@@ -42,7 +45,8 @@ public sealed class FakeRunActivities
     public FindOffersResult FindOffers(FindOffersInput input)
     {
         Calls.Enqueue("FindOffers");
-        return new FindOffersResult(Offers, Offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : []);
+        var offers = FirstSearches.TryDequeue(out var first) ? first : Offers;
+        return new FindOffersResult(offers, offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : []);
     }
 
     [Activity("Provision")]

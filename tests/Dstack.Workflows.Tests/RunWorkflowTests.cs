@@ -58,6 +58,29 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_NoOffersYetWithNoCapacityRetry_SearchesAgainAndRuns()
+    {
+        // Every host busy at submission: the run waits and searches again rather than failing at once.
+        var fake = new FakeRunActivities();
+        fake.FirstSearches.Enqueue([]);
+        var spec = Spec() with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromMinutes(1) };
+        var result = await RunAsync(fake, spec);
+        Assert.Equal(RunStatus.Done, result.Status);
+        Assert.Equal(["FindOffers", "FindOffers", "Provision local run-1-1-2-0"], fake.Calls.Take(3));
+    }
+
+    [Fact]
+    public async Task Run_NoOffersWithRetryDurationOver_FailsNoCapacityNamingWhy()
+    {
+        var fake = new FakeRunActivities { Offers = [] };
+        var spec = Spec() with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromSeconds(6) };
+        var result = await RunAsync(fake, spec);
+        Assert.Equal((RunStatus.Failed, FailureReason.NoCapacity), (result.Status, result.Reason));
+        Assert.Contains("remote backend is needed", result.Message, StringComparison.Ordinal);
+        Assert.Equal(["FindOffers", "FindOffers", "FindOffers"], fake.Calls);
+    }
+
+    [Fact]
     public async Task Run_FirstOfferHasNoCapacity_ProvisionsNextWithItsOwnClientToken()
     {
         var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1), FakeRunActivities.Offer("local", 2)] };

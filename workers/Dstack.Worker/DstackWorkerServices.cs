@@ -22,6 +22,7 @@ public static class DstackWorkerServices
         services.AddSingleton(RunActivitiesOptions.Default with
         {
             SecretKeys = new SecretKeySource(settings.Home, Environment.GetEnvironmentVariable("DSTACK_SECRETS_KEY")),
+            MountSyncInterval = MountSyncInterval() ?? RunActivitiesOptions.Default.MountSyncInterval,
         });
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
@@ -59,5 +60,23 @@ public static class DstackWorkerServices
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// <c>DSTACK_MOUNT_SYNC_INTERVAL</c> (seconds): how often running jobs sync their <c>mount: true</c> artifacts; null
+    /// when unset.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The value is not a positive number of seconds.</exception>
+    private static TimeSpan? MountSyncInterval()
+    {
+        var value = Environment.GetEnvironmentVariable("DSTACK_MOUNT_SYNC_INTERVAL");
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new InvalidOperationException($"DSTACK_MOUNT_SYNC_INTERVAL is '{value}': expected a positive number of seconds (e.g. 3); unset it for the default.");
     }
 }

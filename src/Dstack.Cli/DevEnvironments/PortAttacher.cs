@@ -3,6 +3,7 @@ using Dstack.Core.Backends;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 using Dstack.Core.Storage;
+using Dstack.Workflows.Contracts;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 
@@ -16,6 +17,7 @@ namespace Dstack.Cli.DevEnvironments;
 internal sealed class PortAttacher(WorkflowHandle handle, string runName, InstanceAccess access)
 {
     private Instance? _instance;
+    private int _attempt = 1;
 
     /// <summary>Tries once; returns null while the run has no machine or its job has not recorded its ports yet.</summary>
     /// <exception cref="CommandException">The run's backend is not configured here or cannot forward ports.</exception>
@@ -23,7 +25,13 @@ internal sealed class PortAttacher(WorkflowHandle handle, string runName, Instan
     {
         try
         {
-            _instance ??= await handle.QueryAsync<Instance?>("instance", [], new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } });
+            if (_instance is null)
+            {
+                // The attempt names the job folder on the machine (each attempt has its own).
+                var options = new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } };
+                _attempt = (await handle.QueryAsync<RunProgress>("status", [], options)).Attempt;
+                _instance = await handle.QueryAsync<Instance?>("instance", [], options);
+            }
         }
         catch (WorkflowQueryFailedException)
         {
@@ -50,7 +58,7 @@ internal sealed class PortAttacher(WorkflowHandle handle, string runName, Instan
         try
         {
             await using var shell = await backend.ConnectAsync(instance, cancellationToken);
-            var text = await ReadSmallFileAsync(shell, $"{new JobRunner(shell, runName, StorageLayout.MainJob).JobDirectory}/{JobEndpoints.FileName}", cancellationToken);
+            var text = await ReadSmallFileAsync(shell, $"{new JobRunner(shell, runName, StorageLayout.MainJob, _attempt).JobDirectory}/{JobEndpoints.FileName}", cancellationToken);
             if (text.Length == 0)
             {
                 return null;

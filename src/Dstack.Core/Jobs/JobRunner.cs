@@ -7,7 +7,7 @@ namespace Dstack.Core.Jobs;
 
 /// <summary>
 /// The job protocol, the same for every backend, over an <see cref="IInstanceShell"/>. A job lives in
-/// <c>&lt;DstackDirectory&gt;/jobs/&lt;run&gt;/&lt;job&gt;/</c>: <c>code/</c>, <c>job.sh</c>, <c>job.log</c> (stdout and stderr),
+/// <c>&lt;DstackDirectory&gt;/jobs/&lt;run&gt;/&lt;job&gt;/</c> (<c>&lt;job&gt;-&lt;attempt&gt;/</c> from the second attempt on): <c>code/</c>, <c>job.sh</c>, <c>job.log</c> (stdout and stderr),
 /// <c>job.pid</c> (the job's process group), <c>job.exit</c> (its exit code, written atomically when it ends).
 /// </summary>
 /// <remarks>
@@ -29,14 +29,29 @@ public sealed partial class JobRunner
     /// <summary>Creates a runner for job <paramref name="job"/> of run <paramref name="run"/> on the instance of <paramref name="shell"/>.</summary>
     /// <exception cref="ArgumentException">A name holds characters other than letters, digits, '.', '_' and '-'.</exception>
     public JobRunner(IInstanceShell shell, string run, string job)
+        : this(shell, run, job, 1)
+    {
+    }
+
+    /// <summary>
+    /// Creates a runner for attempt <paramref name="attempt"/> of job <paramref name="job"/> of run <paramref name="run"/>.
+    /// Every attempt has a folder of its own: an activity of an earlier attempt that has not noticed its cancellation yet
+    /// must never read (or stop) the next attempt's job, even on a machine at the same address.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name holds characters other than letters, digits, '.', '_' and '-'.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="attempt"/> is below 1.</exception>
+    public JobRunner(IInstanceShell shell, string run, string job, int attempt)
     {
         ArgumentNullException.ThrowIfNull(shell);
         CheckName(run, nameof(run));
         CheckName(job, nameof(job));
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempt, 1);
         _shell = shell;
         Run = run;
         Job = job;
-        JobDirectory = $"{shell.DstackDirectory.TrimEnd('/')}/jobs/{run}/{job}";
+        Attempt = attempt;
+        var folder = attempt == 1 ? job : string.Create(CultureInfo.InvariantCulture, $"{job}-{attempt}");
+        JobDirectory = $"{shell.DstackDirectory.TrimEnd('/')}/jobs/{run}/{folder}";
     }
 
     /// <summary>Gets the run's name.</summary>
@@ -44,6 +59,9 @@ public sealed partial class JobRunner
 
     /// <summary>Gets the job's name.</summary>
     public string Job { get; }
+
+    /// <summary>Gets the attempt (1 for the first machine, one more after each interruption).</summary>
+    public int Attempt { get; }
 
     /// <summary>Gets the job folder on the instance.</summary>
     public string JobDirectory { get; }

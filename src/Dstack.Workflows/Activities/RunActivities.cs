@@ -77,7 +77,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     public async Task<PrepareJobResult> PrepareJobAsync(JobInput input)
     {
         await using var shell = await ConnectAsync(input.Instance);
-        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
         var recipe = EnvironmentRecipe.FromSpec(input.Spec);
         if (storage is IPresigningStorage direct)
         {
@@ -130,7 +130,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                 try
                 {
                     shell ??= await ConnectAsync(input.Instance);
-                    var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+                    var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
                     if (!started)
                     {
                         await job.StartAsync(await ReadSecretsAsync(input.Spec), CancellationToken);
@@ -196,7 +196,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     public async Task StopJobAsync(StopJobInput input)
     {
         await using var shell = await ConnectAsync(input.Instance);
-        await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob).StopAsync(input.Force, cancellationToken: CancellationToken);
+        await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt).StopAsync(input.Force, cancellationToken: CancellationToken);
     }
 
     /// <summary>Leaves nothing of the job on the machine: kills it if it still runs (a run that ended abnormally), removes its folder.</summary>
@@ -206,7 +206,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         try
         {
             await using var shell = await ConnectAsync(input.Instance);
-            var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+            var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
             if (await job.IsRunningAsync(CancellationToken))
             {
                 await job.StopAsync(force: true, cancellationToken: CancellationToken);
@@ -231,7 +231,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         }
 
         await using var shell = await ConnectAsync(input.Instance);
-        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob);
+        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
         if (storage is IPresigningStorage direct)
         {
             var uploaded = await DirectTransfers.UploadArtifactsAsync(job, direct, paths, input.Spec.WorkingDir, CancellationToken);
