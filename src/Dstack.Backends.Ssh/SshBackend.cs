@@ -137,7 +137,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             }
 
             var availability = host.Blocks == 1 ? "available" : $"available ({host.Blocks - claims.Length} of {host.Blocks} blocks free)";
-            return (new InstanceOffer(SshName, host.Id, host.Id, machine, 0m, Spot: false, availability), null);
+            return (new InstanceOffer(SshName, host.Id, host.Id, machine, 0m, Spot: false, availability, host.Labels), null);
         }
         catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
         {

@@ -9,7 +9,8 @@ namespace Dstack.Backends.Ssh;
 /// <param name="IdentityFile">The private key file (absolute).</param>
 /// <param name="DstackDirectory">The folder on the host for jobs, as configured (<c>~</c> not yet expanded).</param>
 /// <param name="Blocks">How many jobs the host may run at once.</param>
-internal sealed record SshHost(string Address, int Port, string User, string IdentityFile, string DstackDirectory, int Blocks = 1)
+/// <param name="Labels">The user's labels for the host, or null.</param>
+internal sealed record SshHost(string Address, int Port, string User, string IdentityFile, string DstackDirectory, int Blocks = 1, IReadOnlyList<string>? Labels = null)
 {
     /// <summary>Gets the host as users know it and as offers and instances name it: <c>user@host:port</c>.</summary>
     public string Id => $"{User}@{Address}:{Port}";
@@ -23,7 +24,8 @@ internal sealed record SshHost(string Address, int Port, string User, string Ide
         settings.User ?? Environment.UserName,
         settings.IdentityFile ?? options.DefaultIdentityFile,
         settings.DstackDirectory ?? SshHostSettings.DefaultDstackDirectory,
-        settings.Blocks);
+        settings.Blocks,
+        settings.Labels);
 
     public override string ToString() => Id;
 }

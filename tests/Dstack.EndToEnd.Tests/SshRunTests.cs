@@ -272,10 +272,22 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
     }
 
     [SshFact]
-    public async Task Offers_TwoSshHosts_ListsBothWithTheirResources()
+    public async Task Offers_TwoSshHosts_ListsBothWithTheirResourcesAndLabels()
     {
         await using var sandbox = new DstackSandbox();
         await WriteConfigAsync(sandbox, [hosts.Hosts[1], hosts.Hosts[2]], null);
+        var config = Path.Combine(sandbox.Home, "config.yml");
+        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(config)).Replace(
+            $"    dstack_dir: {hosts.Hosts[1].DstackDirectory}\n", $"    dstack_dir: {hosts.Hosts[1].DstackDirectory}\n        labels: [a100, fast]\n", StringComparison.Ordinal));
+
+        var labelled = await sandbox.DstackAsync("offers", "--label", "a100", "--json");
+        Assert.True(labelled.ExitCode == 0, labelled.Output);
+        using (var only = JsonDocument.Parse(labelled.Stdout))
+        {
+            var offer = Assert.Single(only.RootElement.GetProperty("offers").EnumerateArray());
+            Assert.Equal($"root@{hosts.Hosts[1].Address}:22", offer.GetProperty("instance_type").GetString());
+            Assert.Equal(["a100", "fast"], offer.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+        }
 
         var offers = await sandbox.DstackAsync("offers", "--json");
 

@@ -41,6 +41,12 @@ internal sealed class OffersCommand : DstackCommand
         Description = "Only offers at most this price per hour (USD); offers with an unknown price are left out.",
     };
 
+    private static readonly Option<string[]> LabelOption = new("--label")
+    {
+        Description = "Only machines with this label (an SSH host's labels in the config; repeatable: all of them).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly CliContext _context;
@@ -55,6 +61,7 @@ internal sealed class OffersCommand : DstackCommand
         Options.Add(OnDemandOption);
         Options.Add(RegionOption);
         Options.Add(MaxPriceOption);
+        Options.Add(LabelOption);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -68,12 +75,14 @@ internal sealed class OffersCommand : DstackCommand
         var onDemandOnly = parseResult.GetValue(OnDemandOption);
         var regions = parseResult.GetValue(RegionOption) ?? [];
         var maxPrice = parseResult.GetValue(MaxPriceOption);
+        var labels = parseResult.GetValue(LabelOption) ?? [];
 
         // Cheapest first; an unknown price after every known one.
         var offers = all
             .Where(o => (!spot || o.Spot) && (!onDemandOnly || !o.Spot))
             .Where(o => regions.Length == 0 || o.Backend is "local" or "ssh" || regions.Contains(o.Region, StringComparer.Ordinal))
             .Where(o => maxPrice is not { } max || o.PricePerHour is { } p && p <= max)
+            .Where(o => labels.All(l => o.Labels?.Contains(l, StringComparer.Ordinal) == true))
             .OrderBy(o => o.PricePerHour is null).ThenBy(o => o.PricePerHour)
             .ToList();
         if (parseResult.GetValue(JsonOption))
@@ -93,6 +102,7 @@ internal sealed class OffersCommand : DstackCommand
                     o.PricePerHour,
                     OnDemandPricePerHour = onDemand.GetValueOrDefault((o.Backend, o.Region, o.InstanceType)),
                     o.Availability,
+                    Labels = o.Labels ?? [],
                 }),
                 Notes = backends.SelectMany(b => b.Search.Rejections),
             };
@@ -100,18 +110,32 @@ internal sealed class OffersCommand : DstackCommand
             await Console.Profile.Out.Writer.WriteLineAsync(JsonSerializer.Serialize(document, Json));
             return ExitCodes.Ok;
         }
+        var labelled = offers.Any(o => o.Labels is { Count: > 0 });
         var table = new Table().AddColumns("BACKEND", "REGION", "INSTANCE", "RESOURCES", "SPOT", "PRICE", "ON-DEMAND", "AVAILABILITY");
+        if (labelled)
+        {
+            table.AddColumn("LABELS");
+        }
+
         foreach (var offer in offers)
         {
-            table.AddRow(
-                new Text(offer.Backend),
-                new Text(offer.Region),
-                new Text(offer.InstanceType),
-                new Text(ResourceMatcher.Describe(offer.Resources)),
-                new Text(offer.Spot ? "yes" : "no"),
-                new Text(Money(offer.PricePerHour)),
-                new Text(Money(onDemand.GetValueOrDefault((offer.Backend, offer.Region, offer.InstanceType)))),
-                new Text(offer.Availability));
+            var cells = new List<Text>
+            {
+                new(offer.Backend),
+                new(offer.Region),
+                new(offer.InstanceType),
+                new(ResourceMatcher.Describe(offer.Resources)),
+                new(offer.Spot ? "yes" : "no"),
+                new(Money(offer.PricePerHour)),
+                new(Money(onDemand.GetValueOrDefault((offer.Backend, offer.Region, offer.InstanceType)))),
+                new(offer.Availability),
+            };
+            if (labelled)
+            {
+                cells.Add(new Text(string.Join(", ", offer.Labels ?? [])));
+            }
+
+            table.AddRow(cells);
         }
 
         Console.Write(table);

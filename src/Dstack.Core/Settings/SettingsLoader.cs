@@ -20,7 +20,7 @@ public sealed partial class SettingsLoader
     private static readonly string[] S3OnlyKeys = ["bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
     private static readonly string[] SshKeys = ["type", "hosts", "grace_period"];
-    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir", "blocks"];
+    private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir", "blocks", "labels"];
     private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint"];
 
     private readonly Func<string, string?> _getVariable;
@@ -326,6 +326,7 @@ public sealed partial class SettingsLoader
                 reader.Error(Reader.Child(item, "blocks")!, $"{hostPath}.blocks", $"expected how many jobs the host may run at once, a number from 1 to 1024, found '{blocksText}'");
             }
 
+            var labels = reader.StringList(item, hostPath, "labels");
             var identity = reader.String(item, hostPath, "identity_file");
             // dstack_dir is a path on the host, so '~' stays for the host to expand (its user's home, not ours).
             hosts.Add(new SshHostSettings(
@@ -334,7 +335,8 @@ public sealed partial class SettingsLoader
                 reader.String(item, hostPath, "user"),
                 identity is null ? null : Path.GetFullPath(ExpandHome(identity, userHome)),
                 reader.String(item, hostPath, "dstack_dir"),
-                blocks));
+                blocks,
+                labels.Count == 0 ? null : labels));
         }
 
         return hosts;

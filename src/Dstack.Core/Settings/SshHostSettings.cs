@@ -10,7 +10,8 @@ namespace Dstack.Core.Settings;
 /// <value>The default value is <c>~/.dstack/instance</c>.</value>
 /// </param>
 /// <param name="Blocks">How many jobs the host may run at once (<c>blocks</c>); they share all of its resources. <value>The default value is 1.</value></param>
-public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null, string? DstackDirectory = null, int Blocks = 1)
+/// <param name="Labels">The user's names for the host (<c>labels</c>), shown with its offers and usable to filter them, or null.</param>
+public sealed record SshHostSettings(string Host, int Port = 22, string? User = null, string? IdentityFile = null, string? DstackDirectory = null, int Blocks = 1, IReadOnlyList<string>? Labels = null)
 {
     /// <summary>The folder on the host used when <c>dstack_dir</c> is not set.</summary>
     public const string DefaultDstackDirectory = "~/.dstack/instance";

@@ -112,12 +112,15 @@ public sealed class SettingsLoaderTests : IDisposable
                 hosts:
                   - host: 10.0.0.5
                     blocks: 4
+                    labels: [a100, fast]
             """);
 
         var ssh = Assert.IsType<SshBackendSettings>(Assert.Single(Loader().Load().Backends));
 
         Assert.Equal(TimeSpan.FromMinutes(2), ssh.GracePeriod);
-        Assert.Equal(new SshHostSettings("10.0.0.5", Blocks: 4), Assert.Single(ssh.Hosts));
+        var host = Assert.Single(ssh.Hosts);
+        Assert.Equal(new SshHostSettings("10.0.0.5", Blocks: 4, Labels: host.Labels), host);
+        Assert.Equal(["a100", "fast"], host.Labels!);
     }
 
     [Fact]
