@@ -36,6 +36,7 @@ public static class AwsBackendServiceCollectionExtensions
         {
             Profile = settings.Profile,
             Endpoint = settings.Endpoint is { } endpoint ? new Uri(endpoint) : null,
+            SshUser = settings.SshUser ?? "ubuntu",
         };
     }
 

@@ -37,6 +37,6 @@ public sealed record SshBackendOptions(string DstackHome, IReadOnlyList<SshHostS
     /// <summary>Gets the file of pinned host keys: <c>$DSTACK_HOME/known_hosts</c>.</summary>
     public string KnownHostsFile => Path.Combine(DstackHome, "known_hosts");
 
-    /// <summary>Gets the key used for hosts without <c>identity_file</c>: <c>$DSTACK_HOME/ssh/id_ed25519</c>.</summary>
-    public string DefaultIdentityFile => Path.Combine(DstackHome, "ssh", "id_ed25519");
+    /// <summary>Gets the key used for hosts without <c>identity_file</c>: dstack's own, <c>$DSTACK_HOME/ssh/id_rsa</c> (see <see cref="SshKeys"/>).</summary>
+    public string DefaultIdentityFile => Path.Combine(DstackHome, "ssh", "id_rsa");
 }

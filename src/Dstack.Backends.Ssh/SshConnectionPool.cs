@@ -91,7 +91,7 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         {
             if (ownKey)
             {
-                await DstackKeyPair.EnsureAsync(host.IdentityFile, cancellationToken).ConfigureAwait(false);
+                SshKeys.EnsureKeyPair(host.IdentityFile);
             }
 
             key = new PrivateKeyFile(host.IdentityFile);
@@ -103,10 +103,6 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         catch (SshException e)
         {
             throw new SshHostRefusedException($"The key file {host.IdentityFile} for {host.Id} is not a usable private key: {e.Message}", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new SshHostRefusedException($"No key for {host.Id}: {e.Message}", e);
         }
 
         SshClient? ssh = null;
@@ -138,7 +134,7 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
             {
                 throw new SshHostRefusedException(
                     $"{host.Id} refused dstack's own key {host.IdentityFile} ({e.Message}). Add its public key to ~/.ssh/authorized_keys of "
-                    + $"{host.User} on the host: {await DstackKeyPair.ReadPublicKeyAsync(host.IdentityFile, cancellationToken).ConfigureAwait(false)} "
+                    + $"{host.User} on the host: {SshKeys.EnsureKeyPair(host.IdentityFile)} "
                     + "(or set identity_file for the host in the config).",
                     e);
             }

@@ -8,19 +8,19 @@ public static class SshKeys
 {
     /// <summary>
     /// Returns the OpenSSH public key (<c>ssh-rsa AAAA... dstack</c>) of the private key at <paramref name="privateKeyFile"/>,
-    /// making an RSA 3072 pair first when there is none (private key mode 0600, public key next to it with <c>.pub</c>).
+    /// making an RSA 3072 key first when there is none (mode 0600), and writes the public key next to it (<c>.pub</c>).
     /// </summary>
     public static string EnsureKeyPair(string privateKeyFile)
     {
         ArgumentException.ThrowIfNullOrEmpty(privateKeyFile);
-        var publicKeyFile = privateKeyFile + ".pub";
-        if (File.Exists(privateKeyFile) && File.Exists(publicKeyFile))
+        if (!File.Exists(privateKeyFile))
         {
-            return File.ReadAllText(publicKeyFile).Trim();
+            Create(privateKeyFile);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(privateKeyFile))!);
-        using var rsa = RSA.Create(3072);
+        // The public key is always derived from the private one, so a pair can never be mismatched, whoever wrote which.
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(privateKeyFile));
         var parameters = rsa.ExportParameters(includePrivateParameters: false);
         var blob = new MemoryStream();
         WriteString(blob, Encoding.ASCII.GetBytes("ssh-rsa"));
@@ -28,7 +28,25 @@ public static class SshKeys
         WriteString(blob, MpInt(parameters.Modulus!));
         var publicKey = $"ssh-rsa {Convert.ToBase64String(blob.ToArray())} dstack";
 
-        // Written to a temporary file and renamed, so that two workers starting at once never see half a key.
+        var publicKeyFile = privateKeyFile + ".pub";
+        if (!File.Exists(publicKeyFile) || File.ReadAllText(publicKeyFile).Trim() != publicKey)
+        {
+            var temp = $"{publicKeyFile}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(temp, publicKey + "\n");
+            File.Move(temp, publicKeyFile, overwrite: true);
+        }
+
+        return publicKey;
+    }
+
+    /// <summary>
+    /// Writes a new private key under a temporary name and moves it into place unless one appeared meanwhile: two workers
+    /// starting at once end up with one key.
+    /// </summary>
+    private static void Create(string privateKeyFile)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(privateKeyFile))!);
+        using var rsa = RSA.Create(3072);
         var temp = $"{privateKeyFile}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -36,16 +54,24 @@ public static class SshKeys
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var writer = new StreamWriter(temp, Encoding.ASCII, options))
+        try
         {
-            writer.Write(rsa.ExportRSAPrivateKeyPem());
-            writer.Write('\n');
-        }
+            using (var writer = new StreamWriter(temp, Encoding.ASCII, options))
+            {
+                writer.Write(rsa.ExportRSAPrivateKeyPem());
+                writer.Write('\n');
+            }
 
-        File.WriteAllText(publicKeyFile + ".tmp", publicKey + "\n");
-        File.Move(publicKeyFile + ".tmp", publicKeyFile, overwrite: true);
-        File.Move(temp, privateKeyFile, overwrite: true);
-        return publicKey;
+            File.Move(temp, privateKeyFile, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(privateKeyFile))
+        {
+            // Another process made the key first; its key is the one.
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static void WriteString(Stream stream, byte[] value)

@@ -15,6 +15,7 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
         new AwsBackendOptions(Directory.CreateDirectory(Path.Combine(fixture.Folder.FullName, name)).FullName, ["us-east-1", "us-west-2"], "tester")
         {
             Endpoint = fixture.Emulator.Endpoint,
+            SshUser = "root",
             BootPollInterval = TimeSpan.FromMilliseconds(100),
             BootTimeout = TimeSpan.FromSeconds(60),
         },

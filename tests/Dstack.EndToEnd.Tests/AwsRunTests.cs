@@ -309,6 +309,7 @@ public sealed class AwsRunTests(AwsWorld world)
               - type: aws
                 regions: [us-east-1, us-west-2]
                 endpoint: {Emulator.Endpoint}
+                ssh_user: root
 
             """);
         await sandbox.InitRepoAsync(Workflows);

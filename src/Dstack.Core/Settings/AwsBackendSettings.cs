@@ -4,4 +4,5 @@ namespace Dstack.Core.Settings;
 /// <param name="Regions">The regions allowed (empty: the profile's region).</param>
 /// <param name="Profile">The AWS profile, or null for the default chain.</param>
 /// <param name="Endpoint">An EC2-compatible endpoint (the tests' emulator), or null.</param>
-public sealed record AwsBackendSettings(IReadOnlyList<string> Regions, string? Profile = null, string? Endpoint = null) : BackendSettings("aws");
+/// <param name="SshUser">The user dstack logs in as on its instances (<c>ssh_user</c>), or null for the image's (<c>ubuntu</c>).</param>
+public sealed record AwsBackendSettings(IReadOnlyList<string> Regions, string? Profile = null, string? Endpoint = null, string? SshUser = null) : BackendSettings("aws");

@@ -21,7 +21,7 @@ public sealed partial class SettingsLoader
     private static readonly string[] LocalKeys = ["type"];
     private static readonly string[] SshKeys = ["type", "hosts", "grace_period"];
     private static readonly string[] SshHostKeys = ["host", "port", "user", "identity_file", "dstack_dir", "blocks", "labels"];
-    private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint"];
+    private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint", "ssh_user"];
 
     private readonly Func<string, string?> _getVariable;
 
@@ -273,7 +273,8 @@ public sealed partial class SettingsLoader
                     backends.Add(new AwsBackendSettings(
                         reader.StringList(item, path, "regions"),
                         reader.String(item, path, "profile"),
-                        reader.String(item, path, "endpoint")));
+                        reader.String(item, path, "endpoint"),
+                        reader.String(item, path, "ssh_user")));
                     break;
                 case null:
                     reader.Error(item, $"{path}.type", "expected a backend type (local, ssh or aws), found none");

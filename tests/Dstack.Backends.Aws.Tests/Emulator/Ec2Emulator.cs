@@ -187,13 +187,8 @@ public sealed partial class Ec2Emulator : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        // EC2's Ubuntu images log in as "ubuntu". Here that is another name for root (uid 0), so the hosts, which share this
-        // machine's users and files, let dstack in as on EC2 without a new account owning files. Its password is "*", not locked ("!"): sshd refuses locked accounts.
-        if ((await Command.TryAsync("id", "-u", "ubuntu")).Code != 0)
-        {
-            await Command.TryAsync("useradd", "-o", "-u", "0", "-g", "0", "-M", "-p", "*", "-d", "/root", "-s", "/bin/bash", "ubuntu");
-        }
-
+        // EC2's Ubuntu images log in as "ubuntu"; the hosts here share this machine's users, so tests log in as root
+        // (the aws backend's ssh_user) rather than add an account to the machine.
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));

@@ -47,7 +47,7 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
         Assert.Equal(id, second.Reservation.Instances.Single().InstanceId);
         var running = await WaitForStateAsync(fixture.Emulator, ec2, id, "running");
         var ssh = await Command.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-            $"ubuntu@{running.PublicIpAddress}", $"curl -s http://{Ec2Emulator.MetadataAddress}/latest/meta-data/instance-id");
+            $"root@{running.PublicIpAddress}", $"curl -s http://{Ec2Emulator.MetadataAddress}/latest/meta-data/instance-id");
         Assert.Equal(id, ssh.Trim());
         var tagged = await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { Filters = [new Filter("tag:dstack:run", ["run-1"]), new Filter("instance-state-name", ["pending", "running"])] });
         Assert.Equal(id, tagged.Reservations.SelectMany(r => r.Instances).Single().InstanceId);
@@ -118,12 +118,12 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
         var running = await WaitForStateAsync(fixture.Emulator, ec2, id, "running");
         var url = $"http://{Ec2Emulator.MetadataAddress}/latest/meta-data/spot/instance-action";
         var before = await Command.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-            $"ubuntu@{running.PublicIpAddress}", $"curl -s -o /dev/null -w '%{{http_code}}' {url}");
+            $"root@{running.PublicIpAddress}", $"curl -s -o /dev/null -w '%{{http_code}}' {url}");
 
         fixture.Emulator.Interrupt(id, TimeSpan.FromSeconds(3));
 
         var notice = await Command.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-            $"ubuntu@{running.PublicIpAddress}", $"curl -sf {url}");
+            $"root@{running.PublicIpAddress}", $"curl -sf {url}");
         var ended = await WaitForStateAsync(fixture.Emulator, ec2, id, "terminated");
         Assert.Equal("404", before.Trim());
         Assert.Contains("\"action\": \"terminate\"", notice, StringComparison.Ordinal);
