@@ -41,7 +41,7 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
         await AssertNotebookAnswersAsync(attached.Groups[1].Value, int.Parse(attached.Groups[2].Value, CultureInfo.InvariantCulture));
 
         await StopAsync(sandbox, run, process);
-        await Deadline.UntilAsync(() => !Directory.Exists(Path.Combine(host.DstackDirectory, "claim")), TimeSpan.FromSeconds(30), "the host's claim to go");
+        await Deadline.UntilAsync(() => !Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")).Any(), TimeSpan.FromSeconds(30), "the host's claim to go");
         Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", run)));
     }
 
@@ -56,8 +56,11 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
 
         Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
         Assert.Contains("(idle_duration); stopping it", (await sandbox.DstackAsync("logs", run)).Stdout, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "claim")));
-        Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", run)));
+        // The manifest says done before the machine is cleaned up and released.
+        await Deadline.UntilAsync(
+            () => !Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")).Any() && !Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", run)),
+            TimeSpan.FromSeconds(30),
+            "the host's claim and the job folder to go");
     }
 
     [SshFact]
