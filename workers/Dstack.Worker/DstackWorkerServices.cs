@@ -56,7 +56,13 @@ public static class DstackWorkerServices
         if (aws.Count > 0)
         {
             var regions = aws.SelectMany(a => a.Regions).Distinct(StringComparer.Ordinal).ToList();
-            services.AddAwsBackend(new AwsBackendSettings(regions, aws.Select(a => a.Profile).FirstOrDefault(p => p is not null), aws.Select(a => a.Endpoint).FirstOrDefault(e => e is not null)), settings.Home);
+            services.AddAwsBackend(
+                new AwsBackendSettings(
+                    regions,
+                    aws.Select(a => a.Profile).FirstOrDefault(p => p is not null),
+                    aws.Select(a => a.Endpoint).FirstOrDefault(e => e is not null),
+                    aws.Select(a => a.SshUser).FirstOrDefault(u => u is not null)),
+                settings.Home);
         }
 
         return services;
