@@ -96,6 +96,11 @@ while ((await job.ReadOutputAsync(offset, Chunk)) is { Length: > 0 } again)
 }
 
 var reread = watch.Elapsed;
+if (offset != total)
+{
+    Console.Error.WriteLine($"read back {offset} bytes, expected {total}");
+    return 1;
+}
 
 // 3. OpenSSH: `ssh host cat job.log`, output discarded.
 watch.Restart();

@@ -266,7 +266,7 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
     {
         var all = await Task.WhenAll(_options.Regions.Select(async region =>
         {
-            var found = await DescribeAsync(Client(region), [new Filter("tag-key", [RunTag]), new Filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], cancellationToken).ConfigureAwait(false);
+            var found = await DescribeAsync(Client(region), [new Filter("tag-key", [RunTag]), new Filter($"tag:{OwnerTag}", [_options.Owner]), new Filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], cancellationToken).ConfigureAwait(false);
             return found.Select(i => new TaggedMachine(
                 AwsName,
                 region,

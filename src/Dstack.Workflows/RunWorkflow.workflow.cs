@@ -129,6 +129,9 @@ public sealed partial class RunWorkflow
         using var executionScope = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
         var executeOptions = (ActivityOptions)ExecuteActivity.Clone();
         executeOptions.CancellationToken = executionScope.Token;
+
+        // A cancelled attempt must have stopped writing the log before the next attempt reads where the log ends.
+        executeOptions.CancellationType = ActivityCancellationType.WaitCancellationCompleted;
         var execution = Workflow.ExecuteActivityAsync((RunActivities a) => a.ExecuteJobAsync(job), executeOptions);
         using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
         var watch = WatchInterruptionAsync(job, watchScope.Token);

@@ -64,17 +64,7 @@ internal sealed class AttachCommand : DstackCommand
         var output = new LogWriter(Console.Profile.Out.Writer);
 
         // Only what the run writes from now on: the rest is in `dstack logs`.
-        long offset = 0;
-        while (true)
-        {
-            var (data, next) = await logs.ReadAsync(run, StorageLayout.MainJob, offset, cancellationToken);
-            if (data.Length == 0)
-            {
-                break;
-            }
-
-            offset = next;
-        }
+        var offset = await logs.EndOffsetAsync(run, StorageLayout.MainJob, cancellationToken);
 
         var result = handle.GetResultAsync<RunResult>();
         await using var ports = PortSession.Start(_context, handle, run, output, Console.Profile.Out.Writer);

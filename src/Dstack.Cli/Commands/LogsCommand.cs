@@ -73,19 +73,11 @@ internal sealed class LogsCommand : DstackCommand
 
     private DateTimeOffset ParseSince(string text)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(text, "^([0-9]+)([smhdw])$");
-        if (match.Success)
+        if (Dstack.Core.Configuration.DurationText.TryParse(text, out var period))
         {
-            var amount = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            var period = match.Groups[2].Value switch
-            {
-                "s" => TimeSpan.FromSeconds(amount),
-                "m" => TimeSpan.FromMinutes(amount),
-                "h" => TimeSpan.FromHours(amount),
-                "d" => TimeSpan.FromDays(amount),
-                _ => TimeSpan.FromDays(7 * amount),
-            };
-            return _context.Time.GetUtcNow() - period;
+            // A period longer than the calendar goes back to its start: everything.
+            var now = _context.Time.GetUtcNow();
+            return period < now - DateTimeOffset.MinValue ? now - period : DateTimeOffset.MinValue;
         }
 
         return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)

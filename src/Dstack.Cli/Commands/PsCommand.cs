@@ -68,11 +68,8 @@ internal sealed class PsCommand : DstackCommand
             return ExitCodes.Ok;
         }
 
-        var runs = await catalog.ListAsync(cancellationToken);
-        if (!parseResult.GetValue(AllOption))
-        {
-            runs = Recent(runs);
-        }
+        var all = await catalog.ListAsync(cancellationToken);
+        var runs = parseResult.GetValue(AllOption) ? all : Recent(all);
 
         if (json)
         {
@@ -90,7 +87,7 @@ internal sealed class PsCommand : DstackCommand
         }
 
         WriteUnavailable(unavailable);
-        await new LeakedMachines(_context, Console).ReportAsync(await catalog.ListAsync(cancellationToken), parseResult.GetValue(TerminateLeakedOption), cancellationToken);
+        await new LeakedMachines(_context, Console).ReportAsync(all, parseResult.GetValue(TerminateLeakedOption), cancellationToken);
         return ExitCodes.Ok;
     }
 

@@ -44,10 +44,24 @@ internal sealed class LeakedMachines(CliContext context, IAnsiConsole console)
             return;
         }
 
+        var failures = new List<string>();
         foreach (var m in leaked)
         {
-            await context.TerminateCloudMachineAsync(m, cancellationToken);
-            console.MarkupLineInterpolated($"Terminated {m.InstanceId} ({m.Region}).");
+            // One refusal (permissions, a throttled API) must not leave the other machines running.
+            try
+            {
+                await context.TerminateCloudMachineAsync(m, cancellationToken);
+                console.MarkupLineInterpolated($"Terminated {m.InstanceId} ({m.Region}).");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add($"{m.InstanceId} ({m.Region}): {e.Message}");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new CommandException($"could not terminate {string.Join("; ", failures)}. Terminate them in the cloud's console, or run `dstack ps --terminate-leaked` again.");
         }
     }
 }

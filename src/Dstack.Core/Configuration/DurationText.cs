@@ -5,7 +5,7 @@ using Dstack.Core.Configuration.Parsing;
 namespace Dstack.Core.Configuration;
 
 /// <summary>Durations as users write them in dstack's files: <c>90s</c>, <c>30m</c>, <c>2h</c>, <c>1d</c>, <c>1w</c>, or a number of seconds.</summary>
-internal static partial class DurationText
+public static partial class DurationText
 {
     /// <summary>Reads a positive duration; false when <paramref name="text"/> is not one or is too long for a <see cref="TimeSpan"/>.</summary>
     public static bool TryParse(string text, out TimeSpan duration)

@@ -87,6 +87,10 @@ public sealed class LogStore
         return (output.ToArray(), position);
     }
 
+    /// <summary>Gets the offset where the stored log of the job ends (0 when nothing is stored), from the chunk listing alone.</summary>
+    public Task<long> EndOffsetAsync(string run, string job, CancellationToken cancellationToken = default) =>
+        FindOffsetSinceAsync(run, job, DateTimeOffset.MaxValue, cancellationToken);
+
     /// <summary>
     /// Finds where the output written at or after <paramref name="since"/> begins. Output has no per-line timestamps;
     /// each chunk's write time stands for its bytes, so the answer is exact to a chunk (what the worker stored in one

@@ -67,7 +67,7 @@ public sealed class CloudActivities(IEnumerable<IBackend> backends, IStorage sto
     /// <summary>Gets how many bytes of the run's main log are stored (where the next attempt's output goes).</summary>
     [Activity]
     public Task<long> LogEndAsync(string run) =>
-        new LogStore(storage).FindOffsetSinceAsync(run, StorageLayout.MainJob, DateTimeOffset.MaxValue, ActivityExecutionContext.Current.CancellationToken);
+        new LogStore(storage).EndOffsetAsync(run, StorageLayout.MainJob, ActivityExecutionContext.Current.CancellationToken);
 
     /// <summary>Lists the machines carrying dstack's tags in every cloud backend of this worker.</summary>
     [Activity]

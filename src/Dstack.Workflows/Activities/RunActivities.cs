@@ -79,22 +79,25 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         await using var shell = await ConnectAsync(input.Instance);
         var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
         var recipe = EnvironmentRecipe.FromSpec(input.Spec);
+        var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
+        var codeKey = StorageLayout.Code(input.Spec.CodeHash);
         if (storage is IPresigningStorage direct)
         {
-            var codeKey = StorageLayout.Code(input.Spec.CodeHash);
+            // The machine fetches the code from storage itself; the worker is not in the data path.
             if (!await storage.ExistsAsync(codeKey, CancellationToken))
             {
                 throw MissingCode(input);
             }
 
-            await DirectTransfers.PrepareAsync(job, direct, codeKey, new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt), CancellationToken);
-            return new PrepareJobResult(recipe.Key);
+            await DirectTransfers.PrepareAsync(job, direct, codeKey, script, CancellationToken);
+        }
+        else
+        {
+            await using var code = await storage.OpenReadAsync(codeKey, CancellationToken) ?? throw MissingCode(input);
+            await job.PrepareAsync(code, script, CancellationToken);
         }
 
-        await using var code = await storage.OpenReadAsync(StorageLayout.Code(input.Spec.CodeHash), CancellationToken)
-            ?? throw MissingCode(input);
-        var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
-        await job.PrepareAsync(code, script, CancellationToken);
+        // Dependencies and the last checkpoint, whichever way the code came.
         await PlaceInputsAsync(shell, job, input.Spec);
         return new PrepareJobResult(recipe.Key);
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
@@ -36,26 +35,16 @@ internal sealed partial class DurationShape(bool allowOff) : Shape<TimeSpan?>
                 return true;
             }
 
+            if (DurationText.TryParse(text, out var duration))
+            {
+                value = duration;
+                return true;
+            }
+
             if (DurationRegex().IsMatch(text))
             {
-                try
-                {
-                    var amount = long.Parse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture);
-                    value = text[^1] switch
-                    {
-                        's' => TimeSpan.FromSeconds(amount),
-                        'm' => TimeSpan.FromMinutes(amount),
-                        'h' => TimeSpan.FromHours(amount),
-                        'd' => TimeSpan.FromDays(amount),
-                        _ => TimeSpan.FromDays(checked(7 * amount)),
-                    };
-                    return true;
-                }
-                catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
-                {
-                    reader.Error(node, path, $"expected a duration shorter than {TimeSpan.MaxValue.Days} days, found {NodeReader.Describe(node)}");
-                    return false;
-                }
+                reader.Error(node, path, $"expected a duration shorter than {TimeSpan.MaxValue.Days} days, found {NodeReader.Describe(node)}");
+                return false;
             }
         }
 
