@@ -135,6 +135,7 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
         var search = await new SshBackend(stranger.Options, stranger.Pool).GetOffersAsync(ResourceRequest.None);
 
         Assert.Empty(search.Offers);
+        Assert.Equal(hosts.Hosts.Count, search.Rejections.Count);
         Assert.All(search.Rejections, r => Assert.Contains("refused the key", r, StringComparison.Ordinal));
     }
 

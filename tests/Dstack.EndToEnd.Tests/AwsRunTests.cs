@@ -245,23 +245,37 @@ public sealed class AwsRunTests(AwsWorld world)
         await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         await ec2.ImportKeyPairAsync(new Amazon.EC2.Model.ImportKeyPairRequest { KeyName = "leak", PublicKeyMaterial = await File.ReadAllTextAsync(key + ".pub") });
         var image = (await ec2.DescribeImagesAsync(new Amazon.EC2.Model.DescribeImagesRequest { Owners = ["099720109477"] })).Images[0].ImageId;
-        var launched = await ec2.RunInstancesAsync(new Amazon.EC2.Model.RunInstancesRequest
+        async Task<string> LaunchAsync(string run, string owner) => (await ec2.RunInstancesAsync(new Amazon.EC2.Model.RunInstancesRequest
         {
             ImageId = image, InstanceType = "t3.micro", MinCount = 1, MaxCount = 1, KeyName = "leak",
-            TagSpecifications = [new Amazon.EC2.Model.TagSpecification { ResourceType = Amazon.EC2.ResourceType.Instance, Tags = [new Amazon.EC2.Model.Tag("dstack:run", "ghost-run-1"), new Amazon.EC2.Model.Tag("dstack:owner", "someone")] }],
-        });
-        var id = launched.Reservation.Instances[0].InstanceId;
+            TagSpecifications = [new Amazon.EC2.Model.TagSpecification { ResourceType = Amazon.EC2.ResourceType.Instance, Tags = [new Amazon.EC2.Model.Tag("dstack:run", run), new Amazon.EC2.Model.Tag("dstack:owner", owner)] }],
+        })).Reservation.Instances[0].InstanceId;
+        var id = await LaunchAsync("ghost-run-1", Environment.UserName);
 
-        var ps = await sandbox.DstackAsync("ps");
-        var terminate = await sandbox.DstackAsync("ps", "--terminate-leaked");
+        // Another dstack user's machine in the same account is theirs to judge, never listed or terminated here.
+        var others = await LaunchAsync("others-run-1", "someone-else");
+        try
+        {
+            var ps = await sandbox.DstackAsync("ps");
+            var terminate = await sandbox.DstackAsync("ps", "--terminate-leaked");
 
-        Assert.True(ps.ExitCode == 0, ps.Output);
-        Assert.Contains(id, ps.Stdout, StringComparison.Ordinal);
-        Assert.Contains("ghost-run-1", ps.Stdout, StringComparison.Ordinal);
-        Assert.Contains("dstack ps --terminate-leaked", ps.Stdout, StringComparison.Ordinal);
-        Assert.True(terminate.ExitCode == 0, terminate.Output);
-        Assert.Contains($"Terminated {id}", terminate.Stdout, StringComparison.Ordinal);
-        await AssertNothingBilledAsync("ghost-run-1");
+            Assert.True(ps.ExitCode == 0, ps.Output);
+            Assert.Contains(id, ps.Stdout, StringComparison.Ordinal);
+            Assert.Contains("ghost-run-1", ps.Stdout, StringComparison.Ordinal);
+            Assert.Contains("dstack ps --terminate-leaked", ps.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(others, ps.Stdout, StringComparison.Ordinal);
+            Assert.True(terminate.ExitCode == 0, terminate.Output);
+            Assert.Contains($"Terminated {id}", terminate.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(others, terminate.Stdout, StringComparison.Ordinal);
+            Assert.Contains(Emulator.Instances, i => i.Run == "others-run-1" && i.State is "pending" or "running");
+            await AssertNothingBilledAsync("ghost-run-1");
+        }
+        finally
+        {
+            await ec2.TerminateInstancesAsync(new Amazon.EC2.Model.TerminateInstancesRequest { InstanceIds = [others] });
+        }
+
+        await AssertNothingBilledAsync("others-run-1");
     }
 
     private EmulatedInstance LiveInstance(string run) =>

@@ -42,6 +42,15 @@ public static partial class RunSteps
         return manifest;
     }
 
+    /// <summary>Asserts that the run's stored log has "line 1" to "line <paramref name="count"/>", each exactly once and in order.</summary>
+    public static async Task AssertEveryLineOnceAsync(DstackSandbox sandbox, string run, int count)
+    {
+        var logs = await sandbox.DstackAsync("logs", run);
+        Assert.True(logs.ExitCode == 0, logs.Output);
+        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(1, count).Select(i => $"line {i}"), lines);
+    }
+
     public static string RunName(string output) => RunNameRegex().Match(output) is { Success: true } match
         ? match.Groups[1].Value
         : throw new Xunit.Sdk.XunitException($"no run name in: {output}");

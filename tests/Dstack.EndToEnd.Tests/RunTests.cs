@@ -179,9 +179,7 @@ public sealed partial class RunTests
         var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
         Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
 
-        var logs = await sandbox.DstackAsync("logs", name);
-        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(Enumerable.Range(1, 400).Select(i => $"line {i}"), lines);
+        await AssertEveryLineOnceAsync(sandbox, name, 400);
     }
 
     [Fact]

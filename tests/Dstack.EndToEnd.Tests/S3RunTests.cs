@@ -26,6 +26,12 @@ public sealed class S3RunTests
               - sha256sum output/deep/random.bin
             artifacts:
               - path: ./output
+          - name: consume
+            provider: bash
+            deps:
+              - workflow: hello
+            commands:
+              - sha256sum output/deep/random.bin
         """;
 
     [S3Fact]
@@ -65,6 +71,11 @@ public sealed class S3RunTests
         var random = await File.ReadAllBytesAsync(Path.Combine(download, "output", "deep", "random.bin"));
         Assert.Equal(3000000, random.Length);
         Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(random)) + "  output/deep/random.bin", run.Stdout, StringComparison.Ordinal);
+
+        // A dependency's artifacts reach the job folder with S3 storage too (the code comes by presigned URL there).
+        var consume = await sandbox.DstackAsync("run", "consume");
+        Assert.True(consume.ExitCode == 0, consume.Output);
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(random)) + "  output/deep/random.bin", consume.Stdout, StringComparison.Ordinal);
 
         var ps = await sandbox.DstackAsync("ps", "-a", "--json");
         Assert.True(ps.ExitCode == 0, ps.Output);

@@ -77,10 +77,7 @@ public sealed class ServerRestartTests
         foreach (var name in names)
         {
             Assert.Equal(["started"], await File.ReadAllLinesAsync(Path.Combine(marks, name)));
-            var logs = await sandbox.DstackAsync("logs", name);
-            Assert.True(logs.ExitCode == 0, logs.Output);
-            var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
-            Assert.Equal(Enumerable.Range(1, Lines).Select(i => $"line {i}"), lines);
+            await RunSteps.AssertEveryLineOnceAsync(sandbox, name, Lines);
         }
     }
 

@@ -140,9 +140,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
         var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
         Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
-        var logs = await sandbox.DstackAsync("logs", name);
-        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(Enumerable.Range(1, 150).Select(i => $"line {i}"), lines);
+        await AssertEveryLineOnceAsync(sandbox, name, 150);
     }
 
     [SshFact]
@@ -244,9 +242,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
         var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
         Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
-        var logs = await sandbox.DstackAsync("logs", name);
-        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(Enumerable.Range(1, 150).Select(i => $"line {i}"), lines);
+        await AssertEveryLineOnceAsync(sandbox, name, 150);
     }
 
     [SshFact]
@@ -266,9 +262,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
         var manifest = await WaitFinishedAsync(sandbox, name, TimeSpan.FromSeconds(90));
         Assert.Equal("done", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
-        var logs = await sandbox.DstackAsync("logs", name);
-        var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(Enumerable.Range(1, 150).Select(i => $"line {i}"), lines);
+        await AssertEveryLineOnceAsync(sandbox, name, 150);
     }
 
     [SshFact]

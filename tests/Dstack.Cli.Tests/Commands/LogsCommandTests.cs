@@ -37,6 +37,7 @@ public sealed class LogsCommandTests
         var (lastHour, recent) = await home.RunAsync("logs", "calm-cat-2", "--since", "1h");
         var (threeHours, all) = await home.RunAsync("logs", "calm-cat-2", "--since", "3h");
         var (badExit, bad) = await home.RunAsync("logs", "calm-cat-2", "--since", "yesterday-ish");
+        var (hugeExit, huge) = await home.RunAsync("logs", "calm-cat-2", "--since", "99999999999w");
 
         Assert.Equal(ExitCodes.Ok, lastHour);
         Assert.Equal("new line\n", recent);
@@ -44,6 +45,8 @@ public sealed class LogsCommandTests
         Assert.Equal("old line\nnew line\n", all);
         Assert.Equal(ExitCodes.RunFailure, badExit);
         Assert.Contains("--since yesterday-ish: expected a period like 30s", bad, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.RunFailure, hugeExit);
+        Assert.Contains("--since 99999999999w: expected a period", huge, StringComparison.Ordinal);
     }
 
     [Fact]
