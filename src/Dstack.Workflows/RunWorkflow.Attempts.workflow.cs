@@ -55,7 +55,7 @@ public sealed partial class RunWorkflow
     private InterruptionNotice? _interruption;
     private long _logOffset;
 
-    private async Task<RunResult> RunAttemptsAsync(RunSpec spec, FindOffersResult offers)
+    private async Task<RunResult> RunAttemptsAsync(RunSpec spec, FindOffersResult? offers)
     {
         _offers = offers;
         try
@@ -95,8 +95,9 @@ public sealed partial class RunWorkflow
 
                 var notice = _interruption!;
                 _interruption = null;
+                _progressed = true;
                 await EndAttemptAsync(FailureReason.Interruption, notice.Message);
-                _events.Add($"interrupted ({notice.Source}): {notice.Message}");
+                Note($"interrupted ({notice.Source}): {notice.Message}");
                 if ((spec.RetryOnEvents.Count > 0 && !spec.RetryOnEvents.Contains(FailureReason.Interruption, StringComparer.Ordinal)) || _attempt >= MaxAttempts)
                 {
                     return await FinishAsync(RunStatus.Failed, FailureReason.Interruption, $"The {instance.Offer.Region} {instance.Offer.InstanceType} spot instance was interrupted: {notice.Message}", null);
@@ -136,11 +137,11 @@ public sealed partial class RunWorkflow
         try
         {
             var synced = await Workflow.ExecuteActivityAsync((RunActivities a) => a.SyncMountsBeforeReleaseAsync(job), LastSyncActivity);
-            _events.Add($"checkpoint synced before the {notice.Source} interruption ({synced} files changed)");
+            Note($"checkpoint synced before the {notice.Source} interruption ({synced} files changed)");
         }
         catch (ActivityFailureException e)
         {
-            _events.Add($"checkpoint not synced before the interruption: {e.InnerException?.Message ?? e.Message}");
+            Note($"checkpoint not synced before the interruption: {e.InnerException?.Message ?? e.Message}");
         }
     }
 
@@ -155,10 +156,26 @@ public sealed partial class RunWorkflow
     private async Task<(Instance? Instance, RunResult? Early)> AcquireAsync(RunSpec spec)
     {
         var retry = RetriesNoCapacity(spec);
-        var deadline = retry ? Workflow.UtcNow + spec.RetryDuration!.Value : Workflow.UtcNow;
-        var backoff = FirstBackoff;
-        for (var round = 1; ; round++)
+        if (!_resumeAcquire)
         {
+            _round = 1;
+            _retryDeadline = retry ? Workflow.UtcNow + spec.RetryDuration!.Value : Workflow.UtcNow;
+            _backoff = FirstBackoff;
+        }
+
+        _resumeAcquire = false;
+        for (; ; _round++)
+        {
+            if (_stopRequested || _abortRequested)
+            {
+                return (null, await StoppedBeforeStartAsync());
+            }
+
+            if (ShouldContinueAsNew)
+            {
+                throw ContinueAsNew(spec);
+            }
+
             var search = _offers ?? await Workflow.ExecuteLocalActivityAsync(
                 (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), QuickActivity);
             _offers = null;
@@ -171,7 +188,7 @@ public sealed partial class RunWorkflow
             {
                 var why = search.Rejections.Count > 0 ? string.Join("; ", search.Rejections) : "no backend is configured";
                 _capacityErrors.Add($"no offer: {why}");
-                _events.Add($"no offer available: {why}");
+                Note($"no offer available: {why}");
             }
 
             var candidates = Candidates(spec, search.Offers);
@@ -183,7 +200,7 @@ public sealed partial class RunWorkflow
                 }
 
                 var offer = candidates[i];
-                var input = new ProvisionInput(offer, string.Create(CultureInfo.InvariantCulture, $"{spec.RunName}-{_attempt}-{round}-{i}"), spec.RunName);
+                var input = new ProvisionInput(offer, string.Create(CultureInfo.InvariantCulture, $"{spec.RunName}-{_attempt}-{_round}-{i}"), spec.RunName);
                 _provisioning = input;
                 try
                 {
@@ -196,11 +213,11 @@ public sealed partial class RunWorkflow
                     _provisioning = null;
                     var cause = e.InnerException is ApplicationFailureException { ErrorType: FailureReason.NoCapacity } noCapacity ? noCapacity.Message : $"error: {e.InnerException?.Message ?? e.Message}";
                     _capacityErrors.Add($"{offer.Backend}/{offer.Region}/{offer.InstanceType}{(offer.Spot ? " (spot)" : string.Empty)}: {cause}");
-                    _events.Add($"no capacity: {offer.Region} {offer.InstanceType}{(offer.Spot ? " spot" : string.Empty)}");
+                    Note($"no capacity: {offer.Region} {offer.InstanceType}{(offer.Spot ? " spot" : string.Empty)}");
                 }
             }
 
-            var left = deadline - Workflow.UtcNow;
+            var left = _retryDeadline - Workflow.UtcNow;
             if (left <= TimeSpan.Zero)
             {
                 var tried = string.Join("; ", _capacityErrors.TakeLast(10));
@@ -210,10 +227,11 @@ public sealed partial class RunWorkflow
                 return (null, await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, message, null));
             }
 
-            var wait = backoff < left ? backoff : left;
-            _events.Add($"no capacity anywhere; trying again in {wait.TotalSeconds:0} s");
+            var wait = _backoff < left ? _backoff : left;
+            Note($"no capacity anywhere; trying again in {wait.TotalSeconds:0} s");
             await Workflow.WaitConditionAsync(() => _stopRequested || _abortRequested, wait);
-            backoff = backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
+            _backoff = _backoff * 2 < MaxBackoff ? _backoff * 2 : MaxBackoff;
+            _progressed = true;
         }
     }
 

@@ -54,6 +54,13 @@ public sealed partial class RunWorkflow
     {
         var spec = input.Spec;
         _attempt = input.Attempt;
+        if (input.Continuation is { } carried)
+        {
+            // A continued run: its inputs were resolved and its status written before; the capacity search goes on.
+            Restore(carried);
+            return await RunAttemptsAsync(carried.Manifest.Spec, null);
+        }
+
         _manifest = new RunManifest { Spec = spec };
         await SetStatusAsync(RunStatus.Submitted);
         if (spec.Deps.Count > 0 || spec.Secrets.Count > 0 || spec.Tag is not null)
@@ -107,7 +114,7 @@ public sealed partial class RunWorkflow
         _instance?.Offer.InstanceType,
         _instance?.Offer.Region,
         _instance?.Offer.PricePerHour,
-        [.. _events.TakeLast(20)],
+        [.. _events],
         _manifest?.Attempts);
 
     /// <summary>Gets the machine the run holds, or null before it has one; the CLI forwards dev environment ports from it.</summary>
@@ -170,7 +177,7 @@ public sealed partial class RunWorkflow
             maxDuration = null;
             _stopSent = true;
             var force = _abortRequested || timedOut;
-            _events.Add(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : "stop requested");
+            Note(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : "stop requested");
             await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force, _attempt)), ShortActivity);
         }
 
@@ -230,7 +237,7 @@ public sealed partial class RunWorkflow
     private async Task SetStatusAsync(RunStatus status)
     {
         _manifest = _manifest with { Status = status };
-        _events.Add(status.ToDisplayName());
+        Note(status.ToDisplayName());
         Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Status.ValueSet(status.ToDisplayName()));
         var manifest = _manifest;
         await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), QuickActivity);

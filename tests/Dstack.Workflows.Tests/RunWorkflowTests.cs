@@ -1,6 +1,7 @@
 using Dstack.Core.Runs;
 using Dstack.TemporalServer.Hosting;
 using Dstack.Workflows.Contracts;
+using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
@@ -15,13 +16,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
-        {
-            foreach (var key in DstackSearchAttributes.All)
-            {
-                o.SearchAttributes[key.Name] = key.ValueType;
-            }
-        });
+        _server = await StartServerAsync(suggestContinueAsNewAfterEvents: null);
         _client = await TemporalClient.ConnectAsync(new(_server.Address));
     }
 
@@ -188,6 +183,52 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         Assert.Equal("local-type", progress.InstanceType);
     }
 
+    [Fact]
+    public async Task Run_LongWaitForCapacity_ContinuesAsNewCarryingItsState()
+    {
+        // A server that suggests continue-as-new early, as real Temporal does at 4,096 events.
+        await using var server = await StartServerAsync(suggestContinueAsNewAfterEvents: 10);
+        var client = await TemporalClient.ConnectAsync(new(server.Address));
+        var fake = new FakeRunActivities();
+        fake.FirstSearches.Enqueue([]);
+        var spec = Spec() with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromMinutes(1) };
+        (string Id, string? RunId) started = (string.Empty, null);
+        var result = await RunAsync(fake, spec, handle =>
+        {
+            started = (handle.Id, handle.FirstExecutionRunId);
+            return Task.CompletedTask;
+        }, client);
+
+        Assert.Equal(RunStatus.Done, result.Status);
+
+        // The second round ran in the continued execution, and its client token did not start over at round 1.
+        Assert.Equal(["FindOffers", "FindOffers", "Provision local run-1-1-2-0"], fake.Calls.Take(3));
+        var first = await client.GetWorkflowHandle(started.Id, started.RunId).DescribeAsync();
+        Assert.Equal(WorkflowExecutionStatus.ContinuedAsNew, first.Status);
+        var last = await client.GetWorkflowHandle(started.Id).DescribeAsync();
+        Assert.NotEqual(started.RunId, last.RunId);
+        Assert.Equal(WorkflowExecutionStatus.Completed, last.Status);
+
+        // The manifest went on from where it was: submitted once, its status never going back, one attempt.
+        var statuses = fake.Manifests.Select(m => m.Status).ToList();
+        Assert.Equal([RunStatus.Submitted, RunStatus.Provisioning, RunStatus.Running, RunStatus.Done], statuses.Where((s, i) => i == 0 || s != statuses[i - 1]));
+        Assert.Single(fake.Manifests.Last().Attempts);
+    }
+
+    private static Task<EmbeddedTemporalServer> StartServerAsync(int? suggestContinueAsNewAfterEvents) =>
+        EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
+        {
+            foreach (var key in DstackSearchAttributes.All)
+            {
+                o.SearchAttributes[key.Name] = key.ValueType;
+            }
+
+            if (suggestContinueAsNewAfterEvents is { } events)
+            {
+                o.SuggestContinueAsNewAfterEvents = events;
+            }
+        });
+
     private static RunSpec Spec() => new()
     {
         RunName = "run-1",
@@ -200,13 +241,14 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         SubmittedAt = DateTimeOffset.UnixEpoch,
     };
 
-    private async Task<RunResult> RunAsync(FakeRunActivities fake, RunSpec spec, Func<WorkflowHandle<RunWorkflow, RunResult>, Task>? whileRunning = null)
+    private async Task<RunResult> RunAsync(FakeRunActivities fake, RunSpec spec, Func<WorkflowHandle<RunWorkflow, RunResult>, Task>? whileRunning = null, TemporalClient? client = null)
     {
+        client ??= _client;
         var queue = $"tq-{Guid.NewGuid()}";
-        using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(fake));
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(fake));
         return await worker.ExecuteAsync(async () =>
         {
-            var handle = await _client.StartWorkflowAsync(
+            var handle = await client.StartWorkflowAsync(
                 (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, 1)),
                 new WorkflowOptions($"{spec.RunName}-{Guid.NewGuid()}", queue));
             if (whileRunning is not null)

@@ -93,6 +93,7 @@ internal sealed partial class WorkflowRun
             Identity = poller.Identity,
             RequestId = Guid.NewGuid().ToString(),
             HistorySizeBytes = _historySizeBytes,
+            SuggestContinueAsNew = History.Count + 1 >= Engine.Options.SuggestContinueAsNewAfterEvents || _historySizeBytes >= Engine.Options.SuggestContinueAsNewAfterBytes,
         };
         Write(started);
         Wft = WftPhase.Started;

@@ -31,4 +31,18 @@ public sealed class TemporalServerOptions
     /// <summary>Gets or sets the largest payload accepted.</summary>
     /// <value>The default value is 2 MiB, real Temporal's.</value>
     public int BlobSizeLimit { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the history length (events) from which a workflow task tells the workflow to continue as new, as real
+    /// Temporal's <c>limit.historyCount.suggestContinueAsNew</c>.
+    /// </summary>
+    /// <value>The default value is 4,096 events, real Temporal's.</value>
+    public int SuggestContinueAsNewAfterEvents { get; set; } = 4 * 1024;
+
+    /// <summary>
+    /// Gets or sets the history size from which a workflow task tells the workflow to continue as new, as real Temporal's
+    /// <c>limit.historySize.suggestContinueAsNew</c>.
+    /// </summary>
+    /// <value>The default value is 4 MiB, real Temporal's.</value>
+    public long SuggestContinueAsNewAfterBytes { get; set; } = 4 * 1024 * 1024;
 }

@@ -1,3 +1,4 @@
+using Dstack.TemporalServer.Hosting;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Common;
@@ -85,6 +86,31 @@ public sealed class ContinueAsNewTests(ServerFixture server)
         Assert.Equal("carried", latest.TypedSearchAttributes.Get(Keyword));
     }
 
+    [Fact]
+    public async Task SuggestContinueAsNew_ShortHistory_NotSuggested()
+    {
+        using var worker = new TemporalWorker(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<LongHistoryWorkflow>());
+        var (suggested, length) = await worker.ExecuteAsync(() => server.Client.ExecuteWorkflowAsync(
+            (LongHistoryWorkflow wf) => wf.RunAsync(3), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue)));
+        Assert.False(suggested);
+        Assert.True(length > 3, $"history length {length}");
+    }
+
+    [Fact]
+    public async Task SuggestContinueAsNew_HistoryPastTheLimit_SuggestedFromThere()
+    {
+        // Real Temporal's limit.historyCount.suggestContinueAsNew, lowered as dynamic config would.
+        await using var embedded = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o => o.SuggestContinueAsNewAfterEvents = 30);
+        var client = await TemporalClient.ConnectAsync(new(embedded.Address));
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(_queue).AddWorkflow<LongHistoryWorkflow>());
+        var (suggested, length) = await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync(
+            (LongHistoryWorkflow wf) => wf.RunAsync(100), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue)));
+        Assert.True(suggested);
+
+        // Each timer adds 5 events (started, fired, and a workflow task), so the suggestion comes within one timer of 30.
+        Assert.InRange(length, 30, 36);
+    }
+
     private TemporalWorker NewWorker() =>
         new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<CountingWorkflow>());
 
@@ -102,4 +128,22 @@ public sealed class ContinueAsNewTests(ServerFixture server)
             return Task.FromResult($"run {run} of {runs}");
         }
     }
+
+    /// <summary>Waits on short timers until the server suggests continue-as-new or the timers run out.</summary>
+    [Workflow]
+    public sealed class LongHistoryWorkflow
+    {
+        [WorkflowRun]
+        public async Task<HistoryInfo> RunAsync(int timers)
+        {
+            for (var i = 0; i < timers && !Workflow.ContinueAsNewSuggested; i++)
+            {
+                await Workflow.DelayAsync(TimeSpan.FromMilliseconds(1));
+            }
+
+            return new HistoryInfo(Workflow.ContinueAsNewSuggested, Workflow.CurrentHistoryLength);
+        }
+    }
+
+    public sealed record HistoryInfo(bool Suggested, int Length);
 }

@@ -1,0 +1,74 @@
+using Dstack.Core.Runs;
+using Dstack.Workflows.Contracts;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace Dstack.Workflows;
+
+/// <summary>
+/// Continue-as-new: a run waiting long for capacity (or interrupted many times) would grow its history without bound, so
+/// when Temporal suggests it (4,096 events or 4 MiB by default), the run goes on in a new execution of the same workflow
+/// ID with its state carried over. It happens only at the top of a capacity round, when no machine is held or being
+/// launched, and never before this execution has made progress, so a continued run cannot loop.
+/// </summary>
+public sealed partial class RunWorkflow
+{
+    /// <summary>How many recent events the <c>status</c> query keeps (and a continued run carries).</summary>
+    private const int EventsKept = 20;
+
+    private bool _progressed;
+    private bool _resumeAcquire;
+    private int _round;
+    private DateTime _retryDeadline;
+    private TimeSpan _backoff;
+
+    private bool ShouldContinueAsNew => _progressed && _provisioning is null && _instance is null && Workflow.ContinueAsNewSuggested;
+
+    private void Restore(RunContinuation carried)
+    {
+        _manifest = carried.Manifest;
+        _round = carried.Round;
+        _retryDeadline = carried.RetryDeadline;
+        _backoff = carried.Backoff;
+        _blockedRegions.UnionWith(carried.BlockedRegions);
+        _capacityErrors.AddRange(carried.CapacityErrors);
+        foreach (var (key, price) in carried.OnDemandPrices)
+        {
+            _onDemandPrices[key] = price;
+        }
+
+        _logOffset = carried.LogOffset;
+        _events.AddRange(carried.Events);
+        _stopRequested |= carried.StopRequested;
+        _abortRequested |= carried.AbortRequested;
+        _resumeAcquire = true;
+        Note($"continued as new at capacity round {carried.Round}");
+    }
+
+    private ContinueAsNewException ContinueAsNew(RunSpec spec)
+    {
+        var carried = new RunContinuation(
+            _manifest,
+            _round,
+            _retryDeadline,
+            _backoff,
+            [.. _blockedRegions],
+            [.. _capacityErrors.TakeLast(10)],
+            new Dictionary<string, decimal?>(_onDemandPrices, StringComparer.Ordinal),
+            _logOffset,
+            [.. _events],
+            _stopRequested,
+            _abortRequested);
+        return Workflow.CreateContinueAsNewException((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, _attempt, carried)));
+    }
+
+    /// <summary>Records an event for the <c>status</c> query, keeping the last few.</summary>
+    private void Note(string text)
+    {
+        _events.Add(text);
+        if (_events.Count > EventsKept)
+        {
+            _events.RemoveRange(0, _events.Count - EventsKept);
+        }
+    }
+}
