@@ -66,14 +66,17 @@ internal sealed class RunCommand : DstackCommand
     {
         var repo = parseResult.GetValue(RepoOption)?.FullName ?? Directory.GetCurrentDirectory();
         var name = parseResult.GetValue(WorkflowArgument)!;
+        Timing.Mark("execute");
         var settings = _context.LoadSettings();
+        Timing.Mark("settings");
 
         // Connecting and snapshotting the code overlap with reading the workflows; the embedded server is only
         // started (below) once the configuration is known to be good.
         var connector = new TemporalConnector(Console);
         var connecting = TryConnectAsync(connector, settings, cancellationToken);
         var storage = await _context.OpenStorageAsync(cancellationToken);
-        var snapshotting = SnapshotAsync(storage, repo, cancellationToken);
+        Timing.Mark("storage");
+        var snapshotting = Task.Run(() => SnapshotAsync(storage, repo, cancellationToken), CancellationToken.None);
 
         // The first serialization of a run spec builds System.Text.Json's metadata for a dozen types, a visible part of
         // a short command; done now on another core, submitting later finds it ready.
@@ -103,6 +106,7 @@ internal sealed class RunCommand : DstackCommand
         CancellationToken cancellationToken)
     {
         var workflows = WorkflowLoader.Load(repo);
+        Timing.Mark("workflows loaded");
         var workflow = workflows.FirstOrDefault(w => w.Name == name)
             ?? throw new RunSpecException($"no workflow '{name}' in {repo}/.dstack; the workflows there are: {string.Join(", ", workflows.Select(w => w.Name))}.");
         if (parseResult.GetValue(SpotOption) && parseResult.GetValue(OnDemandOption))
@@ -124,8 +128,9 @@ internal sealed class RunCommand : DstackCommand
         }
 
         var snapshot = await snapshotting;
-        var client = await connecting ?? await connector.ConnectAsync(settings, startServerIfDown: true, cancellationToken);
-        await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
+        Timing.Mark("snapshot");
+        var client = await connecting ?? await ConnectAndRegisterAsync(connector, settings, startServerIfDown: true, cancellationToken);
+        Timing.Mark("connected");
         var args = parseResult.GetValue(ArgsArgument) ?? [];
         var (handle, spec) = await SubmitAsync(client, settings, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
 
@@ -147,6 +152,7 @@ internal sealed class RunCommand : DstackCommand
             return ExitCodes.Ok;
         }
 
+        Timing.Mark("submitted");
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
         return await FollowAsync(handle, storage, spec.RunName, ServesPorts(spec), cancellationToken);
     }
@@ -197,12 +203,20 @@ internal sealed class RunCommand : DstackCommand
     {
         try
         {
-            return await connector.ConnectAsync(settings, startServerIfDown: false, cancellationToken);
+            return await ConnectAndRegisterAsync(connector, settings, startServerIfDown: false, cancellationToken);
         }
         catch (TemporalUnavailableException)
         {
             return null;
         }
+    }
+
+    /// <summary>Connects, then makes sure dstack's search attributes exist; overlapped with reading the workflows.</summary>
+    private static async Task<ITemporalClient> ConnectAndRegisterAsync(TemporalConnector connector, DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
+    {
+        var client = await connector.ConnectAsync(settings, startServerIfDown, cancellationToken);
+        await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
+        return client;
     }
 
     private static async Task<(WorkflowHandle Handle, RunSpec Spec)> SubmitAsync(
@@ -258,6 +272,7 @@ internal sealed class RunCommand : DstackCommand
             var (data, next) = await logs.ReadAsync(runName, StorageLayout.MainJob, offset, CancellationToken.None);
             if (data.Length > 0)
             {
+                Timing.Mark("first log bytes");
                 await output.WriteAsync(data, flush: false);
                 offset = next;
                 continue;
