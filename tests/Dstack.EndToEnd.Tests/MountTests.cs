@@ -49,4 +49,28 @@ public sealed class MountTests
         var list = await sandbox.DstackAsync("artifacts", "list", name);
         Assert.Contains("checkpoints/epoch-2.txt", list.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Mount_NoPeriodicSyncDue_StopStillSyncsTheLastFiles()
+    {
+        // No periodic sync falls due during the test: only the sync on stop can bring epoch-2.txt to storage.
+        await using var sandbox = new DstackSandbox();
+        sandbox.Environment["DSTACK_MOUNT_SYNC_INTERVAL"] = "3600";
+        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.StartDstackServerAsync();
+        var name = await SubmitAsync(sandbox, "train");
+        var checkpoint = Path.Combine(sandbox.Home, "storage", "runs", name, "checkpoint", "main", "files", "checkpoints");
+        var job = Path.Combine(sandbox.Home, "instance", "jobs", name, "main", "code", "checkpoints");
+        await Deadline.UntilAsync(() => File.Exists(Path.Combine(job, "epoch-1.txt")), TimeSpan.FromSeconds(60), "epoch-1.txt in the job folder");
+        await File.WriteAllTextAsync(Path.Combine(job, "go-on"), "go\n");
+        await Deadline.UntilAsync(() => File.Exists(Path.Combine(job, "epoch-2.txt")), TimeSpan.FromSeconds(30), "epoch-2.txt in the job folder");
+        Assert.False(File.Exists(Path.Combine(checkpoint, "epoch-2.txt")), "synced before the stop");
+
+        var stop = await sandbox.DstackAsync("stop", name, "-y");
+        Assert.True(stop.ExitCode == 0, stop.Output);
+        var manifest = await WaitFinishedAsync(sandbox, name);
+        Assert.Equal("stopped", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+        Assert.Equal("epoch 1\n", await File.ReadAllTextAsync(Path.Combine(checkpoint, "epoch-1.txt")));
+        Assert.Equal("epoch 2\n", await File.ReadAllTextAsync(Path.Combine(checkpoint, "epoch-2.txt")));
+    }
 }
