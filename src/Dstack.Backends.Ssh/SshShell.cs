@@ -81,16 +81,38 @@ internal sealed class SshShell : IInstanceShell
         await RunCheckedAsync($"mkdir -p {ShellQuoting.Quote(folder)}", cancellationToken).ConfigureAwait(false);
 
         // Through a temporary file and a rename, so that the host never sees a partial file.
-        await GuardAsync(
-            $"uploading {path}",
-            _pool.Options.CommandTimeout,
-            async (connection, token) =>
-            {
-                await connection.Sftp.UploadFileAsync(content, temp, token).ConfigureAwait(false);
-                return true;
-            },
-            cancellationToken).ConfigureAwait(false);
-        await RunCheckedAsync($"mv -f {ShellQuoting.Quote(temp)} {ShellQuoting.Quote(path)}", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await GuardAsync(
+                $"uploading {path}",
+                _pool.Options.CommandTimeout,
+                async (connection, token) =>
+                {
+                    await connection.Sftp.UploadFileAsync(content, temp, token).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            await RunCheckedAsync($"mv -f {ShellQuoting.Quote(temp)} {ShellQuoting.Quote(path)}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await RemoveQuietlyAsync(temp).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a leftover of a failed step if the host still answers; the original failure is what the caller reports.</summary>
+    private async Task RemoveQuietlyAsync(string path)
+    {
+        using var timeout = new CancellationTokenSource(_pool.Options.OperationTimeout);
+        try
+        {
+            await RunAsync($"rm -f {ShellQuoting.Quote(path)}", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InstanceUnreachableException or OperationCanceledException or SshException or IOException)
+        {
+            // The host is gone or busy; the job folder's clean-up (or the machine's release) takes the file with it.
+        }
     }
 
     /// <inheritdoc />

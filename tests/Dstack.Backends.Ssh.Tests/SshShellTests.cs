@@ -52,6 +52,19 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task UploadAsync_SourceFailsMidway_NoPartialOrTemporaryFileLeft()
+    {
+        var shell = await _session.ShellAsync(1);
+        var path = shell.DstackDirectory + "/files/broken/data.bin";
+
+        await Assert.ThrowsAnyAsync<Exception>(() => shell.UploadAsync(new FailingStream(1024 * 1024), path));
+
+        var folder = Path.GetDirectoryName(path)!;
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }));
+    }
+
+    [SshFact]
     public async Task ReadAsync_AtOffset_ReadsFromThereAndZeroWhenMissing()
     {
         var shell = await _session.ShellAsync(0);
@@ -141,5 +154,44 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
         var lines = Encoding.UTF8.GetString((await job.ReadOutputAsync(0, 1024 * 1024)).Span).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Range(1, 40).Select(i => $"line {i}"), lines);
         await job.CleanupAsync();
+    }
+
+    /// <summary>A source that gives <c>length</c> bytes and then fails, as a disk error or a cancelled producer would.</summary>
+    private sealed class FailingStream(int length) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= length)
+            {
+                throw new IOException("the source failed");
+            }
+
+            var n = Math.Min(count, length - _position);
+            Array.Clear(buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
