@@ -200,6 +200,23 @@ public sealed class NetworkHosts : IAsyncLifetime
         var inner = string.Create(CultureInfo.InvariantCulture, $"dsti{n}");
         var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, $"h{n}")).FullName;
         var host = new TestHost(name, $"10.250.{n}.2", outer, inner, folder, Path.Combine(folder, "dstack"));
+        try
+        {
+            await SetUpAsync(host, n);
+            return host;
+        }
+        catch
+        {
+            // Half made: nothing holds it yet, so nothing else would take it down (the veth pair may not have moved in yet).
+            await RemoveNamespaceAsync(name);
+            await Command.TryAsync("ip", "link", "del", outer);
+            throw;
+        }
+    }
+
+    private async Task SetUpAsync(TestHost host, int n)
+    {
+        var (name, outer, inner, folder) = (host.Namespace, host.OuterLink, host.InnerLink, host.Folder);
         await Command.RunAsync("ip", "netns", "add", name);
         await Command.RunAsync("ip", "link", "add", outer, "type", "veth", "peer", "name", inner);
         await Command.RunAsync("ip", "link", "set", inner, "netns", name);
@@ -229,7 +246,6 @@ public sealed class NetworkHosts : IAsyncLifetime
             SetEnv HOME={Path.Combine(folder, "home")}
 
             """);
-        return host;
     }
 
     private static async Task StartSshdAsync(TestHost host)
