@@ -166,14 +166,18 @@ public sealed partial class RunWorkflow
         _resumeAcquire = false;
         for (; ; _round++)
         {
-            if (_stopRequested || _abortRequested)
+            // Runs started before this check existed replay without it (Workflow.Patched is false in their histories).
+            if (Workflow.Patched(ContinueAsNewPatch))
             {
-                return (null, await StoppedBeforeStartAsync());
-            }
+                if (_stopRequested || _abortRequested)
+                {
+                    return (null, await StoppedBeforeStartAsync());
+                }
 
-            if (ShouldContinueAsNew)
-            {
-                throw ContinueAsNew(spec);
+                if (ShouldContinueAsNew)
+                {
+                    throw ContinueAsNew(spec);
+                }
             }
 
             var search = _offers ?? await Workflow.ExecuteLocalActivityAsync(

@@ -16,6 +16,9 @@ public sealed partial class RunWorkflow
     /// <summary>How many recent events the <c>status</c> query keeps (and a continued run carries).</summary>
     private const int EventsKept = 20;
 
+    /// <summary>The patch that added continue-as-new and the stop check at the top of each capacity round.</summary>
+    private const string ContinueAsNewPatch = "continue-as-new";
+
     private bool _progressed;
     private bool _resumeAcquire;
     private int _round;
