@@ -41,7 +41,7 @@ public static class AwsBackendServiceCollectionExtensions
     }
 
     internal static Ec2Backend Create(AwsBackendOptions options, TimeProvider? time = null) =>
-        new(options, Ec2Catalog.Load(), region => CreateClient(options, region), time ?? TimeProvider.System);
+        new(options, Ec2Catalog.Load(options.DstackHome), region => CreateClient(options, region), time ?? TimeProvider.System);
 
     internal static AmazonEC2Client CreateClient(AwsBackendOptions options, string region)
     {
