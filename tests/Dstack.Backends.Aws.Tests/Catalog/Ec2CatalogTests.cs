@@ -102,4 +102,21 @@ public sealed class Ec2CatalogTests : IDisposable
         Assert.Contains($"127.0.0.1:{port}/offers/v1.0/aws/AmazonEC2/current/us-east-1/index.json", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Ec2Catalog.RefreshedPath(_home.FullName)));
     }
+
+    [Fact]
+    public async Task Current_RefreshWrittenAfterFirstUse_ReloadedWithTheNewPrices()
+    {
+        var source = new Ec2CatalogSource(_home.FullName);
+        var before = source.Current;
+        var refreshed = before.WithPrices(
+            ["us-east-1"], new Dictionary<string, IReadOnlyDictionary<string, decimal>> { ["us-east-1"] = new Dictionary<string, decimal> { ["t3.micro"] = 0.0111m } }, "refreshed", "2026-11-28");
+
+        await refreshed.WriteAsync(Ec2Catalog.RefreshedPath(_home.FullName), ["us-east-1"], CancellationToken.None);
+        var after = source.Current;
+
+        Assert.False(before.Types.Single(t => t.Name == "t3.micro").OnDemandPrices.ContainsKey("us-east-1"));
+        Assert.Equal("refreshed", after.Source);
+        Assert.Equal(0.0111m, after.Types.Single(t => t.Name == "t3.micro").OnDemandPrices["us-east-1"]);
+        Assert.Same(after, source.Current);
+    }
 }
