@@ -13,6 +13,8 @@ namespace Dstack.Backends.Aws.Catalog;
 /// </summary>
 internal static class Ec2PriceList
 {
+    private static readonly JsonSerializerOptions Options = new();
+
     /// <summary>The path of a region's offer file under the price list's address.</summary>
     public static string RegionPath(string region) => $"offers/v1.0/aws/AmazonEC2/current/{region}/index.json";
 
@@ -54,8 +56,6 @@ internal static class Ec2PriceList
 
         return (prices, file.PublicationDate);
     }
-
-    private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = false };
 
     private sealed record OfferFile(
         [property: JsonPropertyName("publicationDate")] string? PublicationDate,
