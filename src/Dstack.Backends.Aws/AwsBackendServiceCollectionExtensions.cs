@@ -40,8 +40,11 @@ public static class AwsBackendServiceCollectionExtensions
         };
     }
 
-    internal static Ec2Backend Create(AwsBackendOptions options, TimeProvider? time = null) =>
-        new(options, Ec2Catalog.Load(), region => CreateClient(options, region), time ?? TimeProvider.System);
+    internal static Ec2Backend Create(AwsBackendOptions options, TimeProvider? time = null)
+    {
+        var catalog = new Ec2CatalogSource(options.DstackHome);
+        return new(options, () => catalog.Current, region => CreateClient(options, region), time ?? TimeProvider.System);
+    }
 
     internal static AmazonEC2Client CreateClient(AwsBackendOptions options, string region)
     {

@@ -33,7 +33,7 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
     private const string GpuImages = "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 24.04) *";
 
     private readonly AwsBackendOptions _options;
-    private readonly Ec2Catalog _catalog;
+    private readonly Func<Ec2Catalog> _catalog;
     private readonly Func<string, IAmazonEC2> _clientFactory;
     private readonly ConcurrentDictionary<string, IAmazonEC2> _clients = new(StringComparer.Ordinal);
     private readonly SshShellFactory _shells;
@@ -46,6 +46,12 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
     private string? _workerCidr;
 
     public Ec2Backend(AwsBackendOptions options, Ec2Catalog catalog, Func<string, IAmazonEC2> clientFactory, TimeProvider time)
+        : this(options, () => catalog, clientFactory, time)
+    {
+    }
+
+    /// <summary>Creates the backend with the catalog <paramref name="catalog"/> gives at each offer search.</summary>
+    public Ec2Backend(AwsBackendOptions options, Func<Ec2Catalog> catalog, Func<string, IAmazonEC2> clientFactory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -63,8 +69,9 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
     public async Task<OfferSearch> GetOffersAsync(ResourceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var catalog = _catalog();
         var fitting = new List<(Ec2InstanceType Type, MachineResources Machine)>();
-        foreach (var type in _catalog.Types)
+        foreach (var type in catalog.Types)
         {
             var machine = Resources(type);
             if (ResourceMatcher.Unmet(request, machine).Count == 0)
@@ -75,7 +82,7 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
 
         if (fitting.Count == 0)
         {
-            return new OfferSearch([], [$"aws: no instance type of the catalog ({_catalog.Types.Count} types) has {request.Summary}"]);
+            return new OfferSearch([], [$"aws: no instance type of the catalog ({catalog.Types.Count} types) has {request.Summary}"]);
         }
 
         var offers = new List<InstanceOffer>();
@@ -84,7 +91,7 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
         {
             try
             {
-                return (region, Prices: await _spotPrices.GetAsync(Client(region), region, [.. _catalog.Types.Select(t => t.Name)], cancellationToken).ConfigureAwait(false), Error: (string?)null);
+                return (region, Prices: await _spotPrices.GetAsync(Client(region), region, [.. catalog.Types.Select(t => t.Name)], cancellationToken).ConfigureAwait(false), Error: (string?)null);
             }
             catch (AmazonEC2Exception e)
             {

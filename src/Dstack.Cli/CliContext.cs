@@ -60,6 +60,14 @@ internal sealed record CliContext
     public Func<CancellationToken, Task<IReadOnlyList<TaggedMachine>>> ListCloudMachinesAsync { get; init; } =
         _ => Task.FromResult<IReadOnlyList<TaggedMachine>>([]);
 
+    /// <summary>
+    /// Gets a function that refreshes the configured cloud backends' on-demand prices from the clouds' public price lists.
+    /// <value>The default value refreshes nothing; <see cref="CreateDefault"/> refreshes the aws backend's prices from AWS's
+    /// price list, or from <c>DSTACK_AWS_PRICE_LIST_URL</c> when set.</value>
+    /// </summary>
+    public Func<CancellationToken, Task<IReadOnlyList<PriceRefresh>>> RefreshPricesAsync { get; init; } =
+        _ => Task.FromResult<IReadOnlyList<PriceRefresh>>([]);
+
     /// <summary>Gets a function that terminates one machine found by <see cref="ListCloudMachinesAsync"/>.</summary>
     public Func<TaggedMachine, CancellationToken, Task> TerminateCloudMachineAsync { get; init; } = (_, _) => Task.CompletedTask;
 
@@ -91,8 +99,15 @@ internal sealed record CliContext
             OpenInstanceAccess = () => InstanceAccess.Create(settings.Value),
             ListCloudMachinesAsync = cancellationToken => ListMachinesAsync(settings.Value, cancellationToken),
             TerminateCloudMachineAsync = (machine, cancellationToken) => TerminateAsync(settings.Value, machine, cancellationToken),
+            RefreshPricesAsync = cancellationToken => DstackPrices.RefreshAsync(
+                settings.Value, AwsPriceList((getVariable ?? Environment.GetEnvironmentVariable)("DSTACK_AWS_PRICE_LIST_URL")), TimeProvider.System, cancellationToken),
         };
     }
+
+    private static Uri? AwsPriceList(string? url) =>
+        url is not { Length: > 0 } ? null
+        : Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new CommandException($"DSTACK_AWS_PRICE_LIST_URL is '{url}': expected an http(s) address such as https://pricing.us-east-1.amazonaws.com (unset it to use AWS's).", ExitCodes.ConfigOrUsage);
 
     private static async Task<IReadOnlyList<TaggedMachine>> ListMachinesAsync(DstackSettings settings, CancellationToken cancellationToken)
     {

@@ -53,6 +53,7 @@ public sealed partial class RunWorkflow
     private ProvisionInput? _provisioning;
     private FindOffersResult? _offers;
     private InterruptionNotice? _interruption;
+    private DateTimeOffset? _interruptedAt;
     private long _logOffset;
 
     private async Task<RunResult> RunAttemptsAsync(RunSpec spec, FindOffersResult? offers)
@@ -299,6 +300,7 @@ public sealed partial class RunWorkflow
         }
 
         _interruption = await Workflow.ExecuteActivityAsync((CloudActivities a) => a.CheckInterruptionAsync(instance), ShortActivity);
+        _interruptedAt = Workflow.UtcNow;
         return _interruption is not null;
     }
 
@@ -381,7 +383,7 @@ public sealed partial class RunWorkflow
     private async Task EndAttemptAsync(string outcome, string? interruption)
     {
         var attempts = _manifest.Attempts.ToList();
-        attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption };
+        attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption, InterruptedAt = interruption is null ? null : _interruptedAt };
         _manifest = _manifest with { Attempts = attempts };
         var manifest = _manifest;
         await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), QuickActivity);

@@ -160,6 +160,7 @@ public sealed partial class RunWorkflow
                 if (watch!.IsCompletedSuccessfully)
                 {
                     _interruption = watch.Result;
+                    _interruptedAt = Workflow.UtcNow;
                     // Cancel, not CancelAsync: CancelAsync runs the callbacks on the thread pool, outside the workflow's scheduler.
 #pragma warning disable CA1849, VSTHRD103
                     executionScope.Cancel();

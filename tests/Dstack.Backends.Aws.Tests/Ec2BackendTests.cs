@@ -11,7 +11,7 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
 {
     private static readonly ResourceRequest OneCpu = new() { CpuMin = 1, CpuMax = 2, MemoryMaxBytes = 4L * 1024 * 1024 * 1024 };
 
-    private Ec2Backend Backend(string name) => new(
+    private Ec2Backend Backend(string name, Ec2Catalog? catalog = null) => new(
         new AwsBackendOptions(Directory.CreateDirectory(Path.Combine(fixture.Folder.FullName, name)).FullName, ["us-east-1", "us-west-2"], "tester")
         {
             Endpoint = fixture.Emulator.Endpoint,
@@ -19,7 +19,7 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
             BootPollInterval = TimeSpan.FromMilliseconds(100),
             BootTimeout = TimeSpan.FromSeconds(60),
         },
-        Ec2Catalog.Load(),
+        catalog ?? Ec2Catalog.Load(),
         region => fixture.Client(region),
         TimeProvider.System);
 
@@ -30,8 +30,11 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
 
         Assert.Contains(catalog.Types, t => t.Name == "p4d.24xlarge" && t.GpuName == "A100" && t.GpuCount == 8);
         Assert.All(new[] { "g4dn", "g5", "g6", "g6e", "p3", "p4d", "p5" }, family => Assert.Contains(catalog.Types, t => t.Name.StartsWith(family + ".", StringComparison.Ordinal)));
-        Assert.Empty(catalog.Types.Single(t => t.Name == "p5.48xlarge").OnDemandPrices);
+        Assert.Empty(catalog.Types.Single(t => t.Name == "t3.micro").OnDemandPrices);
+        Assert.Equal(["us-east-1"], catalog.Types.Single(t => t.Name == "t3.medium").OnDemandPrices.Keys);
         Assert.Equal(0.526m, catalog.Types.Single(t => t.Name == "g4dn.xlarge").OnDemandPrices["us-east-1"]);
+        Assert.Equal(21.957642m, catalog.Types.Single(t => t.Name == "p4d.24xlarge").OnDemandPrices["us-east-1"]);
+        Assert.All(catalog.Types.SelectMany(t => t.OnDemandPrices.Values), p => Assert.True(p > 0));
         Assert.False(string.IsNullOrWhiteSpace(catalog.Source));
         Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", catalog.Date);
     }
@@ -39,7 +42,9 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
     [Ec2Fact]
     public async Task GetOffersAsync_A100_OnDemandPriceUnknownAndLiveSpotPrices()
     {
-        using var backend = Backend("offers");
+        // A catalog that knows no price in the two regions (as a refresh that found none would leave it).
+        var unknown = Ec2Catalog.Load().WithPrices(["us-east-1", "us-west-2"], new Dictionary<string, IReadOnlyDictionary<string, decimal>>(), "test", "2026-11-28");
+        using var backend = Backend("offers", unknown);
         fixture.Emulator.SetSpotPrice("us-west-2", "p4d.24xlarge", 9.8765m);
 
         var search = await backend.GetOffersAsync(new ResourceRequest { GpuNames = ["A100"] });

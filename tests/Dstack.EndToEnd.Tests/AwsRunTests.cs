@@ -218,7 +218,7 @@ public sealed class AwsRunTests(AwsWorld world)
     }
 
     [AwsFact]
-    public async Task Offers_A100Spot_CheapestFirstWithOnDemandPriceUnknown()
+    public async Task Offers_A100Spot_CheapestFirstWithTheCatalogsOnDemandPrices()
     {
         await using var sandbox = await StartAsync();
         Emulator.SetSpotPrice("us-east-1", "p4d.24xlarge", 12.5m);
@@ -230,7 +230,8 @@ public sealed class AwsRunTests(AwsWorld world)
         using var json = JsonDocument.Parse(offers.Stdout);
         var listed = json.RootElement.GetProperty("offers").EnumerateArray().ToList();
         Assert.Equal([("us-west-2", 11.25m), ("us-east-1", 12.5m)], listed.Select(o => (o.GetProperty("region").GetString(), o.GetProperty("price_per_hour").GetDecimal())));
-        Assert.All(listed, o => Assert.Equal(JsonValueKind.Null, o.GetProperty("on_demand_price_per_hour").ValueKind));
+        // The shipped catalog's on-demand prices (its source: instances.vantage.sh data of 2026-01-21).
+        Assert.Equal([21.95764m, 21.957642m], listed.Select(o => o.GetProperty("on_demand_price_per_hour").GetDecimal()));
         Assert.All(listed, o => Assert.Equal("p4d.24xlarge", o.GetProperty("instance_type").GetString()));
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Dstack.Core;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
 using Spectre.Console;
@@ -47,6 +48,12 @@ internal sealed class OffersCommand : DstackCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private static readonly Option<bool> RefreshOption = new("--refresh")
+    {
+        Description = "First read the cloud backends' on-demand prices from the clouds' public price lists (AWS Price List Bulk API) "
+            + "into the dstack folder, where they replace the prices shipped with dstack.",
+    };
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly CliContext _context;
@@ -62,10 +69,14 @@ internal sealed class OffersCommand : DstackCommand
         Options.Add(RegionOption);
         Options.Add(MaxPriceOption);
         Options.Add(LabelOption);
+        Options.Add(RefreshOption);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        var json = parseResult.GetValue(JsonOption);
+        var refreshed = parseResult.GetValue(RefreshOption) ? await RefreshAsync(cancellationToken) : [];
+
         var gpu = parseResult.GetValue(GpuOption);
         var request = gpu is null ? ResourceRequest.None : new ResourceRequest { GpuNames = [gpu], Summary = $"gpu: {gpu}" };
         var backends = await _context.FindOffersAsync(request, cancellationToken);
@@ -77,15 +88,25 @@ internal sealed class OffersCommand : DstackCommand
         var maxPrice = parseResult.GetValue(MaxPriceOption);
         var labels = parseResult.GetValue(LabelOption) ?? [];
 
-        // Cheapest first; an unknown price after every known one.
-        var offers = all
+        // Cheapest first; an unknown price after every known one. --max-price cannot vouch for an unknown price, so it
+        // leaves those offers out, and says so.
+        var matching = all
             .Where(o => (!spot || o.Spot) && (!onDemandOnly || !o.Spot))
             .Where(o => regions.Length == 0 || o.Backend is "local" or "ssh" || regions.Contains(o.Region, StringComparer.Ordinal))
-            .Where(o => maxPrice is not { } max || o.PricePerHour is { } p && p <= max)
             .Where(o => labels.All(l => o.Labels?.Contains(l, StringComparer.Ordinal) == true))
+            .ToList();
+        var offers = matching
+            .Where(o => maxPrice is not { } max || o.PricePerHour is { } p && p <= max)
             .OrderBy(o => o.PricePerHour is null).ThenBy(o => o.PricePerHour)
             .ToList();
-        if (parseResult.GetValue(JsonOption))
+        var notes = backends.SelectMany(b => b.Search.Rejections).ToList();
+        var unknown = maxPrice is null ? 0 : matching.Count(o => o.PricePerHour is null);
+        if (unknown > 0)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{unknown} {(unknown == 1 ? "offer" : "offers")} with an unknown price left out by --max-price {maxPrice}"));
+        }
+
+        if (json)
         {
             var document = new
             {
@@ -104,12 +125,18 @@ internal sealed class OffersCommand : DstackCommand
                     o.Availability,
                     Labels = o.Labels ?? [],
                 }),
-                Notes = backends.SelectMany(b => b.Search.Rejections),
+                Notes = notes,
+                Refreshed = refreshed.Select(r => new { r.Backend, r.Regions, r.Known, r.Unknown, r.Path, r.Source }),
             };
             // Raw text, not markup: the output is meant for other programs.
             await Console.Profile.Out.Writer.WriteLineAsync(JsonSerializer.Serialize(document, Json));
             return ExitCodes.Ok;
         }
+        foreach (var refresh in refreshed)
+        {
+            Console.MarkupLineInterpolated($"Refreshed the {refresh.Backend} on-demand prices of {string.Join(", ", refresh.Regions)} ({refresh.Known} known, {refresh.Unknown} unknown) into {refresh.Path}");
+        }
+
         var labelled = offers.Any(o => o.Labels is { Count: > 0 });
         var table = new Table().AddColumns("BACKEND", "REGION", "INSTANCE", "RESOURCES", "SPOT", "PRICE", "ON-DEMAND", "AVAILABILITY");
         if (labelled)
@@ -139,7 +166,7 @@ internal sealed class OffersCommand : DstackCommand
         }
 
         Console.Write(table);
-        foreach (var rejection in backends.SelectMany(b => b.Search.Rejections))
+        foreach (var rejection in notes)
         {
             Console.MarkupLineInterpolated($"[yellow]note:[/] {rejection}");
         }
@@ -150,6 +177,27 @@ internal sealed class OffersCommand : DstackCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Refreshes the prices before listing; a failed refresh changes nothing and ends the command.</summary>
+    private async Task<IReadOnlyList<PriceRefresh>> RefreshAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PriceRefresh> refreshed;
+        try
+        {
+            refreshed = await _context.RefreshPricesAsync(cancellationToken);
+        }
+        catch (DstackException e) when (e is not CommandException)
+        {
+            throw new CommandException($"Could not refresh the prices: {e.Message} Nothing was changed: dstack keeps using the prices it had. Try again when online.");
+        }
+
+        if (refreshed.Count == 0)
+        {
+            throw new CommandException("--refresh: no configured backend has a public price list (only aws has); add an aws backend to config.yml.", ExitCodes.ConfigOrUsage);
+        }
+
+        return refreshed;
     }
 
     private static string Money(decimal? price) => price is { } p ? "$" + p.ToString("0.####", CultureInfo.InvariantCulture) : "unknown";

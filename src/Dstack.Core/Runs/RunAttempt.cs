@@ -34,6 +34,9 @@ public sealed record RunAttempt
     /// <summary>Gets what the cloud said when it interrupted the attempt.</summary>
     public string? Interruption { get; init; }
 
+    /// <summary>Gets when the run learned of the interruption (the notice reached the workflow), before the machine was released.</summary>
+    public DateTimeOffset? InterruptedAt { get; init; }
+
     /// <summary>Gets the billed seconds (at least 60 once ended).</summary>
     public long BilledSeconds => EndedAt is { } end ? Math.Max(60L, (long)Math.Ceiling((end - StartedAt).TotalSeconds)) : 0;
 

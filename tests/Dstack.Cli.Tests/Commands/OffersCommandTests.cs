@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
+using Dstack.Backends.Aws.Catalog;
+using Dstack.Core.Backends;
 
 namespace Dstack.Cli.Tests.Commands;
 
@@ -45,5 +48,87 @@ public sealed class OffersCommandTests
         Assert.Equal("local", Assert.Single(json.RootElement.GetProperty("offers").EnumerateArray()).GetProperty("backend").GetString());
         var note = Assert.Single(json.RootElement.GetProperty("notes").EnumerateArray()).GetString();
         Assert.Contains($"nobody@127.0.0.1:{port}", note, StringComparison.Ordinal);
+    }
+
+    private static readonly MachineResources Box = new(4, 16L * 1024 * 1024 * 1024, [], 100L * 1024 * 1024 * 1024);
+
+    private static Func<Spectre.Console.IAnsiConsole, CliContext> WithOffers(TestHome home, params InstanceOffer[] offers) =>
+        console => home.CreateContext(console) with
+        {
+            FindOffersAsync = (_, _) => Task.FromResult<IReadOnlyList<BackendOffers>>([new BackendOffers("aws", new OfferSearch(offers, []))]),
+        };
+
+    private static InstanceOffer Offer(string type, decimal? price, bool spot = false) =>
+        new("aws", "us-east-1", type, Box, price, spot, price is null ? "price-unknown" : "available");
+
+    [Fact]
+    public async Task Offers_UnknownOnDemandPrices_ShownUnknownAndRankedAfterKnownOnes()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        var create = WithOffers(home, Offer("m5.xlarge", null), Offer("g5.xlarge", 1.006m), Offer("m5.xlarge", 0.05m, spot: true), Offer("c5.xlarge", null));
+
+        var (exitCode, output) = await CliRunner.RunAsync(create, "offers", "--json");
+        var (tableExit, table) = await CliRunner.RunAsync(create, "offers");
+
+        Assert.Equal(0, exitCode);
+        using var json = JsonDocument.Parse(output);
+        var listed = json.RootElement.GetProperty("offers").EnumerateArray().ToList();
+        Assert.Equal(["m5.xlarge", "g5.xlarge", "m5.xlarge", "c5.xlarge"], listed.Select(o => o.GetProperty("instance_type").GetString()));
+        Assert.Equal(JsonValueKind.Null, listed[2].GetProperty("price_per_hour").ValueKind);
+        Assert.Equal(JsonValueKind.Null, listed[0].GetProperty("on_demand_price_per_hour").ValueKind);
+        Assert.Equal(0, tableExit);
+        var c5 = Assert.Single(table.Split('\n'), l => l.Contains("c5.xlarge", StringComparison.Ordinal));
+        Assert.Contains("unknown", c5, StringComparison.Ordinal);
+        Assert.True(table.IndexOf("g5.xlarge", StringComparison.Ordinal) < table.IndexOf("c5.xlarge", StringComparison.Ordinal), table);
+    }
+
+    [Fact]
+    public async Task Offers_MaxPrice_LeavesUnknownPricesOutAndSaysSo()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        var create = WithOffers(home, Offer("m5.xlarge", null), Offer("g5.xlarge", 1.006m), Offer("t3.medium", 0.0416m), Offer("c5.xlarge", null));
+
+        var (exitCode, output) = await CliRunner.RunAsync(create, "offers", "--max-price", "1", "--json");
+
+        Assert.Equal(0, exitCode);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(["t3.medium"], json.RootElement.GetProperty("offers").EnumerateArray().Select(o => o.GetProperty("instance_type").GetString()));
+        var note = Assert.Single(json.RootElement.GetProperty("notes").EnumerateArray()).GetString();
+        Assert.Equal("2 offers with an unknown price left out by --max-price 1", note);
+    }
+
+    [Fact]
+    public async Task Offers_RefreshWithoutAwsBackend_FailsSayingWhatToConfigure()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+
+        var (exitCode, output) = await home.RunAsync("offers", "--refresh");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("no configured backend has a public price list", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Offers_RefreshFails_ClearMessageAndNoOffersListed()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        var listed = false;
+        Func<Spectre.Console.IAnsiConsole, CliContext> create = console => home.CreateContext(console) with
+        {
+            RefreshPricesAsync = _ => throw new PriceListUnavailableException("cannot reach https://pricing.example/offers: Name or service not known", null),
+            FindOffersAsync = (_, _) =>
+            {
+                listed = true;
+                return Task.FromResult<IReadOnlyList<BackendOffers>>([]);
+            },
+        };
+
+        var (exitCode, output) = await CliRunner.RunAsync(create, "offers", "--refresh");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Could not refresh the prices: cannot reach https://pricing.example/offers", output, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed", output, StringComparison.Ordinal);
+        Assert.False(listed);
     }
 }
