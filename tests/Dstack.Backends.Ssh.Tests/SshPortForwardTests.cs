@@ -32,4 +32,67 @@ public sealed class SshPortForwardTests(NetworkHosts hosts) : IDisposable
         await job.StopAsync(force: true);
         await job.CleanupAsync();
     }
+    /// <summary>
+    /// A browser opens several connections at once and keeps them open. Each must be answered at once: SSH.NET's own
+    /// forward served a connection that was already waiting when it accepted the one before only after that one closed.
+    /// </summary>
+    [SshFact]
+    public async Task ForwardLocalPortAsync_ManyConnectionsOpenAtOnce_EachAnsweredWhileTheOthersStayOpen()
+    {
+        var shell = await _session.ShellAsync(1);
+        const int Connections = 16;
+
+        // Greets each connection with its number and keeps it open until the client closes it.
+        var job = await _session.PrepareJobAsync(shell, "ssh-forward-many", """
+            exec python3 -c '
+            import socketserver, itertools
+            count = itertools.count()
+            class Greet(socketserver.BaseRequestHandler):
+                def handle(self):
+                    self.request.sendall(b"hello %d\n" % next(count))
+                    while self.request.recv(4096):
+                        pass
+            socketserver.ThreadingTCPServer.allow_reuse_address = True
+            socketserver.ThreadingTCPServer.daemon_threads = True
+            socketserver.ThreadingTCPServer(("127.0.0.1", 47124), Greet).serve_forever()
+            '
+
+            """);
+        await job.StartAsync();
+        await Eventually.TrueAsync(
+            async () => (await shell.RunAsync("grep -q ':B814 00000000:0000 0A' /proc/net/tcp")).Succeeded,
+            TimeSpan.FromSeconds(20),
+            "the server on the host to listen on port 47124 (B814)");
+
+        using var forward = await shell.ForwardLocalPortAsync(47124);
+        for (var round = 0; round < 3; round++)
+        {
+            var clients = Enumerable.Range(0, Connections).Select(_ => new TcpClient()).ToList();
+            try
+            {
+                await Task.WhenAll(clients.Select(c => c.ConnectAsync("127.0.0.1", forward.LocalPort)));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                var greetings = await Task.WhenAll(clients.Select(async c =>
+                {
+                    try
+                    {
+                        return await new StreamReader(c.GetStream(), Encoding.ASCII).ReadLineAsync(timeout.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return null;
+                    }
+                }));
+
+                Assert.True(greetings.All(g => g?.StartsWith("hello ", StringComparison.Ordinal) == true), $"round {round}: {greetings.Count(g => g is null)} of {Connections} connections got no answer within 20 s");
+            }
+            finally
+            {
+                clients.ForEach(c => c.Dispose());
+            }
+        }
+
+        await job.StopAsync(force: true);
+        await job.CleanupAsync();
+    }
 }
