@@ -63,7 +63,7 @@ internal sealed class SshPortForward : IDisposable
     }
 
     /// <summary>Gets the local port (on 127.0.0.1).</summary>
-    public int LocalPort => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+    public int LocalPort { get; private set; }
 
     /// <summary>
     /// Connects to <paramref name="host"/> and forwards a free local port to <paramref name="remoteHost"/>:<paramref name="remotePort"/>.
@@ -82,6 +82,7 @@ internal sealed class SshPortForward : IDisposable
             await forward.TunnelAsync(cancellationToken).ConfigureAwait(false);
             forward._listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             forward._listener.Listen(64);
+            forward.LocalPort = ((IPEndPoint)forward._listener.LocalEndPoint!).Port;
             _ = forward.AcceptAsync();
             return forward;
         }

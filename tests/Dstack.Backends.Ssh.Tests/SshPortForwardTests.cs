@@ -54,6 +54,7 @@ public sealed class SshPortForwardTests(NetworkHosts hosts) : IDisposable
                         pass
             socketserver.ThreadingTCPServer.allow_reuse_address = True
             socketserver.ThreadingTCPServer.daemon_threads = True
+            socketserver.ThreadingTCPServer.request_queue_size = 64
             socketserver.ThreadingTCPServer(("127.0.0.1", 47124), Greet).serve_forever()
             '
 
@@ -92,6 +93,27 @@ public sealed class SshPortForwardTests(NetworkHosts hosts) : IDisposable
             }
         }
 
+        // Disposing closes the connections still open and the listener.
+        var open = new TcpClient();
+        await open.ConnectAsync("127.0.0.1", forward.LocalPort);
+        var reader = new StreamReader(open.GetStream(), Encoding.ASCII);
+        Assert.StartsWith("hello ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        forward.Dispose();
+        using (open)
+        {
+            using var closed = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                Assert.Null(await reader.ReadLineAsync(closed.Token));
+            }
+            catch (IOException)
+            {
+                // Reset rather than closed: closed all the same.
+            }
+        }
+
+        using var late = new TcpClient();
+        await Assert.ThrowsAnyAsync<SocketException>(() => late.ConnectAsync("127.0.0.1", forward.LocalPort));
         await job.StopAsync(force: true);
         await job.CleanupAsync();
     }
