@@ -18,6 +18,8 @@ public static partial class DevEnvironmentSteps
             idle_duration: 3s
           - name: lab
             provider: lab
+          - name: ide
+            provider: code
           - name: web
             provider: bash
             ports: 1
