@@ -42,28 +42,7 @@ public sealed class SshPortForwardTests(NetworkHosts hosts) : IDisposable
         var shell = await _session.ShellAsync(1);
         const int Connections = 16;
 
-        // Greets each connection with its number and keeps it open until the client closes it.
-        var job = await _session.PrepareJobAsync(shell, "ssh-forward-many", """
-            exec python3 -c '
-            import socketserver, itertools
-            count = itertools.count()
-            class Greet(socketserver.BaseRequestHandler):
-                def handle(self):
-                    self.request.sendall(b"hello %d\n" % next(count))
-                    while self.request.recv(4096):
-                        pass
-            socketserver.ThreadingTCPServer.allow_reuse_address = True
-            socketserver.ThreadingTCPServer.daemon_threads = True
-            socketserver.ThreadingTCPServer.request_queue_size = 64
-            socketserver.ThreadingTCPServer(("127.0.0.1", 47124), Greet).serve_forever()
-            '
-
-            """);
-        await job.StartAsync();
-        await Eventually.TrueAsync(
-            async () => (await shell.RunAsync("grep -q ':B814 00000000:0000 0A' /proc/net/tcp")).Succeeded,
-            TimeSpan.FromSeconds(20),
-            "the server on the host to listen on port 47124 (B814)");
+        var job = await StartGreeterAsync(shell, "ssh-forward-many", 47124);
 
         using var forward = await shell.ForwardLocalPortAsync(47124);
         for (var round = 0; round < 3; round++)
@@ -116,5 +95,77 @@ public sealed class SshPortForwardTests(NetworkHosts hosts) : IDisposable
         await Assert.ThrowsAnyAsync<SocketException>(() => late.ConnectAsync("127.0.0.1", forward.LocalPort));
         await job.StopAsync(force: true);
         await job.CleanupAsync();
+    }
+
+    [SshFact]
+    public async Task ForwardLocalPortAsync_ConnectionLost_SamePortWorksOnceTheHostIsBack()
+    {
+        var host = hosts.Hosts[1];
+        var shell = await _session.ShellAsync(1);
+        var job = await StartGreeterAsync(shell, "ssh-forward-lost", 47125);
+        using var forward = await shell.ForwardLocalPortAsync(47125);
+        Assert.StartsWith("hello ", await GreetingAsync(forward.LocalPort, TimeSpan.FromSeconds(20)), StringComparison.Ordinal);
+
+        await hosts.CutAsync(host);
+        try
+        {
+            // Cut off, a connection is closed once SSH gives up on it, never left hanging.
+            Assert.Null(await GreetingAsync(forward.LocalPort, TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await hosts.RestoreAsync(host);
+        }
+
+        await Eventually.TrueAsync(
+            async () => (await GreetingAsync(forward.LocalPort, TimeSpan.FromSeconds(20)))?.StartsWith("hello ", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(60),
+            "a connection through the same local port to be greeted again");
+        await job.StopAsync(force: true);
+        await job.CleanupAsync();
+    }
+
+    /// <summary>The first line a new connection to <paramref name="port"/> gets, or null when it is closed first; fails when neither happens in time.</summary>
+    private static async Task<string?> GreetingAsync(int port, TimeSpan timeout)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            return await new StreamReader(client.GetStream(), Encoding.ASCII).ReadLineAsync(limit.Token);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A server on the host's loopback that greets each connection with its number and keeps it open until the client closes it.</summary>
+    private async Task<Core.Jobs.JobRunner> StartGreeterAsync(SshShell shell, string run, int port)
+    {
+        var job = await _session.PrepareJobAsync(shell, run, $$"""
+            exec python3 -c '
+            import socketserver, itertools
+            count = itertools.count()
+            class Greet(socketserver.BaseRequestHandler):
+                def handle(self):
+                    self.request.sendall(b"hello %d\n" % next(count))
+                    while self.request.recv(4096):
+                        pass
+            socketserver.ThreadingTCPServer.allow_reuse_address = True
+            socketserver.ThreadingTCPServer.daemon_threads = True
+            socketserver.ThreadingTCPServer.request_queue_size = 64
+            socketserver.ThreadingTCPServer(("127.0.0.1", {{port}}), Greet).serve_forever()
+            '
+
+            """);
+        await job.StartAsync();
+        var hex = port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.TrueAsync(
+            async () => (await shell.RunAsync($"grep -q ':{hex} 00000000:0000 0A' /proc/net/tcp")).Succeeded,
+            TimeSpan.FromSeconds(20),
+            $"the server on the host to listen on port {port} ({hex})");
+        return job;
     }
 }
