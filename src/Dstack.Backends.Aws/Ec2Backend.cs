@@ -20,9 +20,9 @@ namespace Dstack.Backends.Aws;
 /// price) and spot (the live price). Provisioning imports dstack's key pair and a security group that lets SSH in only from
 /// this worker's address, picks the newest Ubuntu image (the Deep Learning GPU image for GPU types), launches with a
 /// client token (a retried call never makes a second instance) and dstack's tags, waits until it runs and answers SSH.
-/// Jobs then run through the ssh backend's shell.
+/// Jobs then run through the ssh backend's shell, and ports are forwarded through its SSH forward.
 /// </summary>
-internal sealed class Ec2Backend : ICloudBackend, IDisposable
+internal sealed class Ec2Backend : ICloudBackend, IPortForwarding, IDisposable
 {
     /// <summary>The backend's name.</summary>
     public const string AwsName = "aws";
@@ -224,6 +224,15 @@ internal sealed class Ec2Backend : ICloudBackend, IDisposable
         ArgumentNullException.ThrowIfNull(instance);
         var address = await AddressAsync(instance, cancellationToken).ConfigureAwait(false);
         return await _shells.OpenAsync(Host(address), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>SSH local port forwarding to the instance's loopback, as the ssh backend does for its hosts.</remarks>
+    public async Task<ForwardedPort> ForwardAsync(Instance instance, int remotePort, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var address = await AddressAsync(instance, cancellationToken).ConfigureAwait(false);
+        return await _shells.ForwardAsync(Host(address), remotePort, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -99,12 +99,11 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>SSH local port forwarding over the host's pooled connection; the forward ends with that connection.</remarks>
+    /// <remarks>SSH local port forwarding over a connection of its own (see <see cref="SshPortForward"/>).</remarks>
     public async Task<ForwardedPort> ForwardAsync(Instance instance, int remotePort, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var connection = await _pool.GetAsync(Parse(instance).Host, cancellationToken).ConfigureAwait(false);
-        var forward = SshPortForward.Start(connection, "127.0.0.1", remotePort);
+        var forward = await SshPortForward.StartAsync(_pool, Parse(instance).Host, "127.0.0.1", remotePort, cancellationToken).ConfigureAwait(false);
         return new ForwardedPort(remotePort, forward.LocalPort, forward);
     }
 

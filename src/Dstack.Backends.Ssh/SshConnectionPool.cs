@@ -35,7 +35,7 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
             {
                 try
                 {
-                    slot.Connection = await ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+                    slot.Connection = await ConnectAsync(host, withSftp: true, cancellationToken).ConfigureAwait(false);
                     return slot.Connection;
                 }
                 catch (InstanceUnreachableException) when (attempt < Options.ConnectAttempts)
@@ -47,6 +47,26 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         finally
         {
             slot.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Opens a connection of its own to <paramref name="host"/>, outside the pool, without SFTP: a port forward's traffic
+    /// then never waits behind scripts and files (SSH.NET writes each channel's data from the session's one receive
+    /// thread), and the pool dropping a connection never cuts a forward. The caller disposes it.
+    /// </summary>
+    public async Task<SshConnection> ConnectDedicatedAsync(SshHost host, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ConnectAsync(host, withSftp: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InstanceUnreachableException) when (attempt < Options.ConnectAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -83,7 +103,7 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         _slots.Clear();
     }
 
-    private async Task<SshConnection> ConnectAsync(SshHost host, CancellationToken cancellationToken)
+    private async Task<SshConnection> ConnectAsync(SshHost host, bool withSftp, CancellationToken cancellationToken)
     {
         var ownKey = host.IdentityFile == Options.DefaultIdentityFile;
         PrivateKeyFile key;
@@ -111,7 +131,7 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
         {
             string? refusal = null;
             ssh = new SshClient(Info(host, key)) { KeepAliveInterval = Options.KeepAliveInterval };
-            sftp = new SftpClient(Info(host, key)) { KeepAliveInterval = Options.KeepAliveInterval, OperationTimeout = Options.OperationTimeout, BufferSize = 256 * 1024 };
+            sftp = withSftp ? new SftpClient(Info(host, key)) { KeepAliveInterval = Options.KeepAliveInterval, OperationTimeout = Options.OperationTimeout, BufferSize = 256 * 1024 } : null;
             void CheckKey(object? sender, HostKeyEventArgs args)
             {
                 var problem = knownHosts.Check(host, args.HostKey);
@@ -120,11 +140,18 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
             }
 
             ssh.HostKeyReceived += CheckKey;
-            sftp.HostKeyReceived += CheckKey;
+            if (sftp is not null)
+            {
+                sftp.HostKeyReceived += CheckKey;
+            }
+
             try
             {
                 await ssh.ConnectAsync(cancellationToken).WaitAsync(Options.ConnectTimeout * 2, cancellationToken).ConfigureAwait(false);
-                await sftp.ConnectAsync(cancellationToken).WaitAsync(Options.ConnectTimeout * 2, cancellationToken).ConfigureAwait(false);
+                if (sftp is not null)
+                {
+                    await sftp.ConnectAsync(cancellationToken).WaitAsync(Options.ConnectTimeout * 2, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (refusal is not null && e is not OperationCanceledException)
             {

@@ -184,14 +184,10 @@ internal sealed class SshShell : IInstanceShell
 
     /// <summary>
     /// Forwards a free local port to <paramref name="remotePort"/> on <paramref name="remoteHost"/> as the host sees it
-    /// (its loopback by default). The forward lives on the host's pooled connection: a lost connection ends it.
+    /// (its loopback by default), over a connection of its own (see <see cref="SshPortForward"/>).
     /// </summary>
     public Task<SshPortForward> ForwardLocalPortAsync(int remotePort, string remoteHost = "127.0.0.1", CancellationToken cancellationToken = default) =>
-        GuardAsync(
-            $"forwarding a port to {remoteHost}:{remotePort}",
-            _pool.Options.OperationTimeout,
-            (connection, _) => Task.FromResult(SshPortForward.Start(connection, remoteHost, remotePort)),
-            cancellationToken);
+        SshPortForward.StartAsync(_pool, _host, remoteHost, remotePort, cancellationToken);
 
     /// <summary>The pool owns the connections; a shell holds nothing of its own.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

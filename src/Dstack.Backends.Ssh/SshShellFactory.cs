@@ -1,4 +1,5 @@
 using Dstack.Core;
+using Dstack.Core.Backends;
 using Dstack.Core.Instances;
 using Dstack.Core.Settings;
 
@@ -31,6 +32,17 @@ public sealed class SshShellFactory : IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         return await SshShell.OpenAsync(_pool, SshHost.From(host, _options), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Forwards a free local port to <paramref name="remotePort"/> on the loopback of <paramref name="host"/>, as the ssh
+    /// backend forwards its hosts' ports (see <see cref="IPortForwarding"/>). Throws as <see cref="OpenAsync"/> does.
+    /// </summary>
+    public async Task<ForwardedPort> ForwardAsync(SshHostSettings host, int remotePort, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var forward = await SshPortForward.StartAsync(_pool, SshHost.From(host, _options), "127.0.0.1", remotePort, cancellationToken).ConfigureAwait(false);
+        return new ForwardedPort(remotePort, forward.LocalPort, forward);
     }
 
     /// <summary>

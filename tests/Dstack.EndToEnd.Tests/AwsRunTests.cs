@@ -63,6 +63,14 @@ public sealed class AwsRunTests(AwsWorld world)
             resources:
               cpu: 1..2
               memory: ..4GB
+          - name: web
+            provider: bash
+            ports: 1
+            commands:
+              - python3 -u -m http.server "$PORT_0" --bind 127.0.0.1
+            resources:
+              cpu: 1..2
+              memory: ..4GB
         """;
 
     private Ec2Emulator Emulator => world.Emulator;
@@ -164,6 +172,29 @@ public sealed class AwsRunTests(AwsWorld world)
         {
             Emulator.RestoreCapacity();
         }
+    }
+
+    [AwsFact]
+    public async Task Run_BashWithPorts_ForwardedOverSshFromTheInstanceLoopbackAndReleasedOnStop()
+    {
+        await using var sandbox = await StartAsync();
+        var process = sandbox.StartDstack("run", "web");
+        var output = new OutputWatcher(process);
+
+        var forwarded = await output.WaitForAsync(DevEnvironmentSteps.PortRegex(), TimeSpan.FromSeconds(120));
+        var logged = await output.WaitForAsync(DevEnvironmentSteps.ServingRegex(), TimeSpan.FromSeconds(60));
+
+        // The server listens on the instance's own loopback (a network namespace here): only the SSH forward reaches it.
+        Assert.NotEqual(forwarded.Groups[1].Value, forwarded.Groups[2].Value);
+        Assert.Equal(forwarded.Groups[2].Value, logged.Groups[2].Value);
+        await DevEnvironmentSteps.AssertServesRepoAsync(logged.Groups[1].Value);
+        var name = DevEnvironmentSteps.RunRegex().Match(output.Text).Groups[1].Value;
+        await DevEnvironmentSteps.StopAsync(sandbox, name, process);
+
+        // The forward went with the CLI process: its port refuses now.
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync("127.0.0.1", int.Parse(logged.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        await AssertNothingBilledAsync(name);
     }
 
     [AwsFact]
@@ -327,7 +358,7 @@ public sealed class AwsRunTests(AwsWorld world)
                 ssh_user: root
 
             """);
-        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.InitRepoAsync(Workflows, DevEnvironmentSteps.Files);
         await sandbox.StartDstackServerAsync();
         return sandbox;
     }

@@ -88,6 +88,45 @@ public sealed partial class DevEnvironmentTests
         Assert.Contains($"{run} stopped", output.Text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// code-server from npm: the printed URL's page asks for the password (a redirect to its login page), a wrong password
+    /// gets no session, and the printed one opens the VS Code workbench; the folder in the URL is the job's checkout.
+    /// </summary>
+    [CodeServerFact]
+    public async Task Run_Code_PrintsUrlWhoseServerAnswersWithThePasswordOnly()
+    {
+        await using var sandbox = await StartAsync();
+        var process = sandbox.StartDstack("run", "ide");
+        var output = new OutputWatcher(process);
+
+        var ready = await output.WaitForAsync(CodeReadyRegex(), TimeSpan.FromSeconds(120));
+        var baseUrl = new Uri($"http://localhost:{ready.Groups[2].Value}/");
+        var folder = ready.Groups[3].Value;
+        var password = ready.Groups[4].Value;
+        var page = new Uri(baseUrl, $"?folder={folder}");
+
+        using var stranger = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+        var refused = await stranger.GetAsync(page);
+        Assert.Equal(System.Net.HttpStatusCode.Found, refused.StatusCode);
+        Assert.StartsWith("./login", refused.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        var wrong = await stranger.PostAsync(new Uri(baseUrl, "login"), new FormUrlEncodedContent(new Dictionary<string, string> { ["password"] = "wrong" }));
+        Assert.False(wrong.Headers.Contains("Set-Cookie"), "a wrong password got a session");
+
+        var cookies = new System.Net.CookieContainer();
+        using var user = new HttpClient(new HttpClientHandler { CookieContainer = cookies });
+        var login = await user.PostAsync(new Uri(baseUrl, "login"), new FormUrlEncodedContent(new Dictionary<string, string> { ["password"] = password }));
+        Assert.True(login.IsSuccessStatusCode, $"login answered {login.StatusCode}");
+        Assert.NotEmpty(cookies.GetCookies(baseUrl));
+        var workbench = await user.GetStringAsync(page);
+        Assert.Contains("vscode-workbench-web-configuration", workbench, StringComparison.Ordinal);
+        Assert.Contains("&quot;codeServerVersion&quot;", workbench, StringComparison.Ordinal);
+
+        // The folder it opens is the job's checkout of the repository.
+        Assert.Equal("served by dstack\n", await File.ReadAllTextAsync(Path.Combine(Uri.UnescapeDataString(folder), "served.txt")));
+
+        await StopAsync(sandbox, RunRegex().Match(output.Text).Groups[1].Value, process);
+    }
+
     private static async Task<DstackSandbox> StartAsync()
     {
         var sandbox = new DstackSandbox();
@@ -96,9 +135,6 @@ public sealed partial class DevEnvironmentTests
         return sandbox;
     }
 
-    [GeneratedRegex(@"PORT_0 \((\d+) on the machine\): http://localhost:(\d+)")]
-    private static partial Regex PortRegex();
-
-    [GeneratedRegex(@"Serving HTTP on \S+ port \d+ \((http://localhost:(\d+)/)\)")]
-    private static partial Regex ServingRegex();
+    [GeneratedRegex(@"VS Code is ready: (http://localhost:(\d+)/\?folder=(\S+)#password=([0-9a-f]+))")]
+    private static partial Regex CodeReadyRegex();
 }

@@ -98,10 +98,4 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
         await sandbox.StartDstackServerAsync();
         return sandbox;
     }
-
-    [GeneratedRegex(@"PORT_0 \((\d+) on the machine\): http://localhost:(\d+)")]
-    private static partial Regex PortRegex();
-
-    [GeneratedRegex(@"Serving HTTP on \S+ port \d+ \((http://localhost:(\d+)/)\)")]
-    private static partial Regex ServingRegex();
 }

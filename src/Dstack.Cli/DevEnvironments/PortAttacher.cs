@@ -81,6 +81,12 @@ internal sealed class PortAttacher(WorkflowHandle handle, string runName, Instan
 
             return new PortAttachment(endpoints, forwards);
         }
+        catch (InstanceUnreachableException)
+        {
+            // The machine went out of reach between reading and forwarding: try again on the next poll.
+            forwards.ForEach(f => f.Dispose());
+            return null;
+        }
         catch
         {
             forwards.ForEach(f => f.Dispose());
