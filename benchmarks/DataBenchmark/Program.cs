@@ -8,13 +8,14 @@
 // one after the other), so load from elsewhere moves both sides alike. The page cache is warm for both sides alike
 // (each side reads what an earlier step wrote).
 //
-// Every timed step starts right after MiB + 10% of memory was freed (the ballast), and writes into it. On a VM that
-// hands free memory back to its host (free page reporting, as on this Firecracker machine), memory that stayed free
-// for more than a second costs a host page fault per page when it is used again: writing 1 GiB into it takes about
-// 4 s instead of 0.5 s. Without the ballast, whichever side happens to follow a deletion wins by a factor of up to 8.
+// Every timed step starts right after a ballast file of MiB + 10% was deleted, and writes into the page cache it
+// freed. On a VM that hands free memory back to its host (free page reporting, as on this Firecracker machine),
+// memory that stayed free for more than a second costs a host page fault per page when it is used again: writing
+// 1 GiB into it takes about 4 s instead of 0.5 s. Without the ballast, whichever side happens to follow a deletion
+// wins by a factor of up to 8. (A file, not allocated memory: the page cache takes large blocks, which freed
+// anonymous memory does not give back in time.)
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Dstack.Backends.Local;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Jobs;
@@ -24,7 +25,6 @@ var mebibytes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCultur
 var syncFiles = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
 var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
 var ballastBytes = ((long)mebibytes << 20) * 11 / 10;
-var ballast = IntPtr.Zero;
 var work = Directory.CreateTempSubdirectory("dstack-data-bench-");
 try
 {
@@ -38,7 +38,6 @@ try
 }
 finally
 {
-    Marshal.FreeHGlobal(ballast);
     work.Delete(recursive: true);
 }
 
@@ -75,12 +74,11 @@ async Task CompareAsync(string what, IReadOnlyList<(string Path, long Size)> fil
     Console.WriteLine($"  dstack download  {Figures(download, bytes)}  = {100 * copyDown.Min() / download.Min():0}% of the best cp -r; per round {Percentages(downRatio)} (sha256 verified)");
 }
 
-// Frees the ballast, times the step (which writes into the freed memory), deletes what the step wrote (when it is not
-// kept), then takes the ballast back, reusing the pages just freed.
+// Deletes the ballast, times the step (which writes into the page cache freed), deletes what the step wrote (when it
+// is not kept), then writes the ballast again, into the pages just freed.
 async Task<double> StepAsync<T>(Func<T> step, string? output)
 {
-    Marshal.FreeHGlobal(ballast);
-    ballast = IntPtr.Zero;
+    File.Delete(Path.Combine(work.FullName, "ballast"));
     var watch = Stopwatch.StartNew();
     if (step() is Task task)
     {
@@ -99,12 +97,11 @@ async Task<double> StepAsync<T>(Func<T> step, string? output)
 
 void FillBallast()
 {
-    ballast = Marshal.AllocHGlobal((nint)ballastBytes);
-    var ones = new byte[1 << 20];
-    Array.Fill(ones, (byte)1);
-    for (long at = 0; at < ballastBytes; at += ones.Length)
+    var block = new byte[4 << 20];
+    using var file = File.Create(Path.Combine(work.FullName, "ballast"));
+    for (long left = ballastBytes; left > 0; left -= block.Length)
     {
-        Marshal.Copy(ones, 0, ballast + (nint)at, (int)Math.Min(ones.Length, ballastBytes - at));
+        file.Write(block, 0, (int)Math.Min(left, block.Length));
     }
 }
 
