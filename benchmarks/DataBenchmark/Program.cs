@@ -1,10 +1,19 @@
 // Artifact upload and download to local storage against `cp -r` of the same files, in the same run, and the
 // incremental sync of mount: true artifacts (1 changed file among 10,000).
 //
-//   dotnet run -c Release --project benchmarks/DataBenchmark -- [MiB] [SyncFiles]
+//   dotnet run -c Release --project benchmarks/DataBenchmark -- [MiB] [SyncFiles] [Repeats]
 //
-// MiB (default 1024) is the size of each data set: MiB files of 1 MiB, and one file of MiB MiB. Every figure is the
-// best of three. The page cache is warm for both sides alike (each side reads what the previous step wrote).
+// MiB (default 1024) is the size of each data set: MiB files of 1 MiB, and one file of MiB MiB. Each step runs Repeats
+// times (default 5); the best and the median are printed, and the ratios are taken within each round (dstack and cp
+// one after the other), so load from elsewhere moves both sides alike. The page cache is warm for both sides alike
+// (each side reads what an earlier step wrote).
+//
+// Every timed step starts right after a ballast file of MiB + 10% was deleted, and writes into the page cache it
+// freed. On a VM that hands free memory back to its host (free page reporting, as on this Firecracker machine),
+// memory that stayed free for more than a second costs a host page fault per page when it is used again: writing
+// 1 GiB into it takes about 4 s instead of 0.5 s. Without the ballast, whichever side happens to follow a deletion
+// wins by a factor of up to 8. (A file, not allocated memory: the page cache takes large blocks, which freed
+// anonymous memory does not give back in time.)
 using System.Diagnostics;
 using System.Globalization;
 using Dstack.Backends.Local;
@@ -14,14 +23,17 @@ using Dstack.Core.Storage;
 
 var mebibytes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1024;
 var syncFiles = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
-const int Repeats = 3;
+var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+var ballastBytes = ((long)mebibytes << 20) * 11 / 10;
 var work = Directory.CreateTempSubdirectory("dstack-data-bench-");
 try
 {
-    Console.WriteLine($"data benchmark: {mebibytes} MiB per data set, best of {Repeats}, {Environment.ProcessorCount} cores");
+    Console.WriteLine($"data benchmark: {mebibytes} MiB per data set, {repeats} rounds, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    FillBallast();
     await CompareAsync($"{mebibytes} files of 1 MiB", Enumerable.Range(0, mebibytes).Select(i => ($"set/part-{i:D5}.bin", 1L << 20)).ToList());
     await CompareAsync($"1 file of {mebibytes} MiB", [("set/one.bin", (long)mebibytes << 20)]);
     await SyncAsync(syncFiles);
+    Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
     return 0;
 }
 finally
@@ -33,34 +45,76 @@ async Task CompareAsync(string what, IReadOnlyList<(string Path, long Size)> fil
 {
     var source = Path.Combine(work.FullName, "source");
     Generate(source, files);
-    double upload = double.MaxValue, download = double.MaxValue, copyUp = double.MaxValue, copyDown = double.MaxValue, syncedCopy = double.MaxValue;
-    for (var i = 0; i < Repeats; i++)
+    List<double> upload = [], download = [], copyUp = [], copyDown = [], syncedCopy = [];
+    List<double> upRatio = [], downRatio = [];
+    for (var i = 0; i < repeats; i++)
     {
         var storage = new LocalStorage(Path.Combine(work.FullName, "storage"));
         var copy = Path.Combine(work.FullName, "copy");
-        copyUp = Math.Min(copyUp, Time(() => Run("cp", "-r", Path.Combine(source, "set"), copy)));
-        Directory.Delete(copy, recursive: true);
-        syncedCopy = Math.Min(syncedCopy, Time(() => Run("sh", "-c", $"cp -r '{Path.Combine(source, "set")}' '{copy}' && sync")));
-        Directory.Delete(copy, recursive: true);
-        upload = Math.Min(upload, await TimeAsync(() => new ArtifactStore(storage).UploadPathsAsync("bench", "main", source, ["set"])));
+        copyUp.Add(await StepAsync(() => Run("cp", "-r", Path.Combine(source, "set"), copy), copy));
+        syncedCopy.Add(await StepAsync(() => Run("sh", "-c", $"cp -r '{Path.Combine(source, "set")}' '{copy}' && sync"), copy));
+        upload.Add(await StepAsync(() => new ArtifactStore(storage).UploadPathsAsync("bench", "main", source, ["set"]), null));
+        upRatio.Add(copyUp[^1] / upload[^1]);
 
         var stored = Path.Combine(storage.Root, "runs", "bench", "artifacts", "main", "files", "set");
-        copyDown = Math.Min(copyDown, Time(() => Run("cp", "-r", stored, copy)));
-        Directory.Delete(copy, recursive: true);
+        copyDown.Add(await StepAsync(() => Run("cp", "-r", stored, copy), copy));
         var target = Path.Combine(work.FullName, "download");
-        download = Math.Min(download, await TimeAsync(() => new ArtifactStore(storage).DownloadAsync("bench", "main", target)));
-        Directory.Delete(target, recursive: true);
+        download.Add(await StepAsync(() => new ArtifactStore(storage).DownloadAsync("bench", "main", target), target));
+        downRatio.Add(copyDown[^1] / download[^1]);
         Directory.Delete(storage.Root, recursive: true);
     }
 
     Directory.Delete(source, recursive: true);
     var bytes = files.Sum(f => f.Size);
-    Console.WriteLine($"{what}:");
-    Console.WriteLine($"  cp -r            {copyUp,7:0.00} s  {Rate(bytes, copyUp)}");
-    Console.WriteLine($"  cp -r && sync    {syncedCopy,7:0.00} s  {Rate(bytes, syncedCopy)}");
-    Console.WriteLine($"  dstack upload    {upload,7:0.00} s  {Rate(bytes, upload)}  = {100 * copyUp / upload:0}% of cp -r, {100 * syncedCopy / upload:0}% of cp -r && sync (sha256 of every byte, fsync per file)");
-    Console.WriteLine($"  cp -r (back)     {copyDown,7:0.00} s  {Rate(bytes, copyDown)}");
-    Console.WriteLine($"  dstack download  {download,7:0.00} s  {Rate(bytes, download)}  = {100 * copyDown / download:0}% of cp -r (sha256 verified)");
+    Console.WriteLine($"{what} (best / median of {repeats}):");
+    Console.WriteLine($"  cp -r            {Figures(copyUp, bytes)}");
+    Console.WriteLine($"  cp -r && sync    {Figures(syncedCopy, bytes)}");
+    Console.WriteLine($"  dstack upload    {Figures(upload, bytes)}  = {100 * copyUp.Min() / upload.Min():0}% of the best cp -r; per round {Percentages(upRatio)} (sha256 of every byte)");
+    Console.WriteLine($"  cp -r (back)     {Figures(copyDown, bytes)}");
+    Console.WriteLine($"  dstack download  {Figures(download, bytes)}  = {100 * copyDown.Min() / download.Min():0}% of the best cp -r; per round {Percentages(downRatio)} (sha256 verified)");
+}
+
+// Deletes the ballast, times the step (which writes into the page cache freed), deletes what the step wrote (when it
+// is not kept), then writes the ballast again, into the pages just freed.
+async Task<double> StepAsync<T>(Func<T> step, string? output)
+{
+    File.Delete(Path.Combine(work.FullName, "ballast"));
+    var watch = Stopwatch.StartNew();
+    if (step() is Task task)
+    {
+        await task;
+    }
+
+    var seconds = watch.Elapsed.TotalSeconds;
+    if (output is not null)
+    {
+        Directory.Delete(output, recursive: true);
+    }
+
+    FillBallast();
+    return seconds;
+}
+
+void FillBallast()
+{
+    var block = new byte[4 << 20];
+    using var file = File.Create(Path.Combine(work.FullName, "ballast"));
+    for (long left = ballastBytes; left > 0; left -= block.Length)
+    {
+        file.Write(block, 0, (int)Math.Min(left, block.Length));
+    }
+}
+
+static string Figures(List<double> seconds, long bytes) =>
+    $"{seconds.Min(),6:0.00} s / {Median(seconds),6:0.00} s  {bytes / seconds.Min() / (1 << 20),5:0} MiB/s";
+
+static string Percentages(List<double> ratios) =>
+    $"median {100 * Median(ratios):0}%, best {100 * ratios.Max():0}% [{string.Join(' ', ratios.Select(r => $"{100 * r:0}"))}]";
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 async Task SyncAsync(int count)
@@ -75,7 +129,7 @@ async Task SyncAsync(int count)
     var first = await TimeAsync(() => sync.SyncAsync());
     var unchanged = await TimeAsync(() => sync.SyncAsync());
     var best = double.MaxValue;
-    for (var i = 0; i < Repeats; i++)
+    for (var i = 0; i < repeats; i++)
     {
         await File.AppendAllTextAsync(Path.Combine(folder, "d42", "f04242.txt"), $"epoch {i}\n");
         var uploaded = 0;
@@ -109,13 +163,6 @@ static void Generate(string root, IReadOnlyList<(string Path, long Size)> files)
     }
 }
 
-static double Time(Action action)
-{
-    var watch = Stopwatch.StartNew();
-    action();
-    return watch.Elapsed.TotalSeconds;
-}
-
 static async Task<double> TimeAsync<T>(Func<Task<T>> action)
 {
     var watch = Stopwatch.StartNew();
@@ -123,7 +170,7 @@ static async Task<double> TimeAsync<T>(Func<Task<T>> action)
     return watch.Elapsed.TotalSeconds;
 }
 
-static void Run(string file, params string[] arguments)
+static bool Run(string file, params string[] arguments)
 {
     using var process = Process.Start(file, arguments);
     process.WaitForExit();
@@ -131,6 +178,6 @@ static void Run(string file, params string[] arguments)
     {
         throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}");
     }
-}
 
-static string Rate(long bytes, double seconds) => $"{bytes / seconds / (1 << 20),7:0} MiB/s";
+    return true;
+}

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Dstack.Core.Storage;
 
@@ -74,21 +73,18 @@ public sealed class ArtifactStore(IStorage storage)
 
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!); // under targetFull, so it has a parent
         var partial = destination + ".dstack-partial";
-        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long written = 0;
-        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, useAsync: true))
+        long written;
+        string hash;
+        var hashing = new HashingReadStream(source, onRead);
+        await using (hashing.ConfigureAwait(false))
         {
-            var buffer = new byte[1 << 20];
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            // One read feeds both the hash and the write: what is kept is exactly what was checked.
+            using (var output = File.OpenHandle(partial, FileMode.Create, FileAccess.Write))
             {
-                // Writing and hashing the same chunk overlap; the buffer is refilled only after both.
-                var write = output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                hasher.AppendData(buffer, 0, read);
-                await write;
-                written += read;
-                onRead?.Invoke(read);
+                written = await FileChunkWriter.WriteAsync(hashing, output, cancellationToken).ConfigureAwait(false);
             }
+
+            hash = await hashing.HashHexAsync().ConfigureAwait(false);
         }
 
         string? problem = null;
@@ -96,7 +92,7 @@ public sealed class ArtifactStore(IStorage storage)
         {
             problem = $"{written} bytes instead of {file.Size}";
         }
-        else if (Convert.ToHexStringLower(hasher.GetHashAndReset()) is var hash && hash != file.Sha256)
+        else if (hash != file.Sha256)
         {
             problem = $"sha256 {hash} instead of {file.Sha256}";
         }
@@ -157,7 +153,7 @@ public sealed class ArtifactStore(IStorage storage)
                 var relative = relativeFiles[i];
                 var path = Path.Combine(rootFull, relative);
                 var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
-                var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+                var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
                 await using var hashing = new HashingReadStream(file);
                 await storage.PutAsync(StorageLayout.Artifact(run, job, relative), hashing, token);
                 files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable);

@@ -10,9 +10,11 @@ namespace Dstack.Core.Artifacts;
 /// <summary>
 /// A read-only pass-through that hashes (sha256) and counts what is read, so a file is read once to store and hash it.
 /// Asynchronous reads hash each chunk on the thread pool while the reader writes it and reads the next one (one chunk
-/// in flight at most), so hashing overlaps the I/O instead of adding to it.
+/// in flight at most), so hashing overlaps the I/O instead of adding to it. Synchronous reads hash on the calling thread:
+/// <see cref="Storage.FileChunkWriter"/> overlaps them with its writes instead. <paramref name="onRead"/> is told the size
+/// of each chunk read.
 /// </summary>
-internal sealed class HashingReadStream(Stream inner) : Stream
+internal sealed class HashingReadStream(Stream inner, Action<int>? onRead = null) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private Task _pending = Task.CompletedTask;
@@ -48,6 +50,7 @@ internal sealed class HashingReadStream(Stream inner) : Stream
         var read = inner.Read(buffer);
         _hash.AppendData(buffer[..read]);
         BytesRead += read;
+        onRead?.Invoke(read);
         return read;
     }
 
@@ -71,6 +74,7 @@ internal sealed class HashingReadStream(Stream inner) : Stream
             },
             CancellationToken.None);
         BytesRead += read;
+        onRead?.Invoke(read);
         return read;
     }
 

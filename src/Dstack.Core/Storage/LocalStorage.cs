@@ -4,6 +4,13 @@ namespace Dstack.Core.Storage;
 /// Storage in a local folder: each key is a file under <see cref="Root"/>. A write goes to a temporary file in the
 /// same folder and is then renamed over the target, so readers see the old object or the new one, never a part.
 /// </summary>
+/// <remarks>
+/// Writes are not flushed to disk (no fsync), like <c>cp</c> and like the embedded Temporal server's database
+/// (write-ahead log with synchronous=NORMAL): everything written survives the kill of any process, but a power cut or
+/// kernel crash can lose the objects written in the last half minute or leave them empty or cut short. Such a file is
+/// never taken for a good one: artifacts and checkpoints are checked against the size and sha256 in their index (which
+/// is written after its files) when downloaded, and a cut-short index, manifest or tag fails to parse.
+/// </remarks>
 public sealed class LocalStorage : IStorage
 {
     /// <summary>Temporary files start with this, so that listings skip the writes in progress.</summary>
@@ -33,15 +40,9 @@ public sealed class LocalStorage : IStorage
         var temp = Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true);
-            await using (stream.ConfigureAwait(false))
+            using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
             {
-                // Large chunks, written unbuffered: artifacts and checkpoints can be gigabytes.
-                await content.CopyToAsync(stream, 1 << 20, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-
-                // Flush to disk before the rename, so that a crash cannot leave a renamed but empty file.
-                stream.Flush(flushToDisk: true);
+                await FileChunkWriter.WriteAsync(content, file, cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temp, path, overwrite: true);

@@ -115,5 +115,10 @@ public sealed class LocalStorageTests : IDisposable
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             throw new IOException("broken source");
+
+        // Local storage reads its content synchronously (see FileChunkWriter).
+        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("broken source");
+
+        public override int Read(Span<byte> buffer) => throw new IOException("broken source");
     }
 }
