@@ -161,7 +161,13 @@ internal sealed class RunCommand : DstackCommand
 
 #pragma warning restore VSTHRD003
 
-    private static void WarmUpSerialization() =>
+    private static void WarmUpSerialization()
+    {
+        WarmUp();
+        Timing.Mark("serialization warmed up");
+    }
+
+    private static void WarmUp() =>
         DataConverter.Default.PayloadConverter.ToPayload(new RunWorkflowInput(
             new RunSpec
             {
@@ -179,7 +185,9 @@ internal sealed class RunCommand : DstackCommand
     private static async Task<CodeSnapshot> SnapshotAsync(IStorage storage, string repo, CancellationToken cancellationToken)
     {
         var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
+        Timing.Mark("snapshot made");
         await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
+        Timing.Mark("snapshot stored");
         return snapshot;
     }
 
@@ -215,7 +223,9 @@ internal sealed class RunCommand : DstackCommand
     private static async Task<ITemporalClient> ConnectAndRegisterAsync(TemporalConnector connector, DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
     {
         var client = await connector.ConnectAsync(settings, startServerIfDown, cancellationToken);
+        Timing.Mark("client connected");
         await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
+        Timing.Mark("search attributes checked");
         return client;
     }
 
@@ -229,6 +239,7 @@ internal sealed class RunCommand : DstackCommand
             var runName = RunNames.Next(Random.Shared);
             var spec = RunSpecFactory.Create(workflow, new RunContext(runName, args), repo, snapshot.Repo, snapshot.Hash, overrides,
                 Environment.UserName, DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable) with { Tag = tag };
+            Timing.Mark("spec built");
             var attributes = new SearchAttributeCollection.Builder()
                 .Set(DstackSearchAttributes.Workflow, spec.WorkflowName)
                 .Set(DstackSearchAttributes.Repo, spec.Repo.RepoId)
@@ -249,6 +260,7 @@ internal sealed class RunCommand : DstackCommand
                         IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
                         Rpc = new RpcOptions { CancellationToken = cancellationToken },
                     });
+                Timing.Mark("workflow started");
                 return (handle, spec);
             }
             catch (WorkflowAlreadyStartedException) when (attempt < Tries)
