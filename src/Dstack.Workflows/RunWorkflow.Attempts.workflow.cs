@@ -346,9 +346,10 @@ public sealed partial class RunWorkflow
             {
                 await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpJobAsync(job), cleanup);
             }
-            catch (ActivityFailureException)
+            catch (ActivityFailureException e)
             {
                 // The machine is released below all the same; a cloud machine takes its leftovers with it.
+                Note($"job folder not removed: {e.InnerException?.Message ?? e.Message}");
             }
         }
 

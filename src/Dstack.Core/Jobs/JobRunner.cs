@@ -338,7 +338,13 @@ public sealed partial class JobRunner
             "removing the job folder",
             $"""
             if [ -s {Q}/job.pid ]; then kill -KILL -- "-$(cat {Q}/job.pid)" 2>/dev/null || true; fi
-            rm -rf {Q}
+            # A file created while rm walks the folder makes it fail ("Directory not empty"): try again, then say so.
+            for i in 1 2 3 4 5; do
+              rm -rf {Q} 2>/dev/null || true
+              [ -e {Q} ] || break
+              sleep 0.2
+            done
+            if [ -e {Q} ]; then echo "could not remove {JobDirectory}; left in it:" >&2; ls -la {Q} >&2; exit 1; fi
             rmdir {ShellQuoting.Quote($"{_shell.DstackDirectory.TrimEnd('/')}/jobs/{Run}")} 2>/dev/null || true
             exit 0
             """,
