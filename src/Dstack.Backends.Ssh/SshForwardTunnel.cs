@@ -14,7 +14,8 @@ internal sealed class SshForwardTunnel : IDisposable
     {
         _connection = connection;
         _port = port;
-        port.Exception += (_, e) => _broken |= SshConnectionPool.IsConnectionFailure(e.Exception);
+        // Only the session's failure breaks the tunnel: one browser connection reset must not cut the others.
+        port.Exception += (_, e) => _broken |= e.Exception is SshConnectionException || !connection.IsConnected;
     }
 
     public int InnerPort => checked((int)_port.BoundPort);

@@ -48,7 +48,9 @@ internal sealed class SshPortForward : IDisposable
     private readonly Lock _tunnelLock = new();
     private SshForwardTunnel? _tunnel;
     private int _disposed;
+    private static readonly Lock s_threadReserve = new();
     private static int s_connections;
+    private static int s_baseMinWorkers;
 
     private SshPortForward(SshConnectionPool pool, SshHost host, string remoteHost, int remotePort)
     {
@@ -172,17 +174,21 @@ internal sealed class SshPortForward : IDisposable
 
     /// <summary>
     /// Keeps a thread-pool thread free for each forwarded connection SSH.NET blocks one on (in every forward of the
-    /// process): the pool's minimum is its usual one (the processor count) plus the open connections. Lowered again as
-    /// they close, to no less than that usual minimum.
+    /// process): the pool's minimum is what it was before the first forwarded connection plus the open connections,
+    /// and goes back to exactly that when they have all closed. Under a lock: opens and closes race otherwise.
     /// </summary>
     private static void ReserveThread(int change)
     {
-        var connections = Interlocked.Add(ref s_connections, change);
-        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
-        var wanted = Math.Max(Environment.ProcessorCount, 4) + connections;
-        if (change > 0 ? wanted > workers : workers > wanted && wanted >= Math.Max(Environment.ProcessorCount, 4))
+        lock (s_threadReserve)
         {
-            ThreadPool.SetMinThreads(wanted, completionPorts);
+            ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+            if (s_connections == 0)
+            {
+                s_baseMinWorkers = workers;
+            }
+
+            s_connections += change;
+            ThreadPool.SetMinThreads(s_baseMinWorkers + s_connections, completionPorts);
         }
     }
 

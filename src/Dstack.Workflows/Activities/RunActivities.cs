@@ -40,16 +40,16 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         {
             var search = await backend.GetOffersAsync(input.Resources, CancellationToken);
             rejections.AddRange(search.Rejections);
-            if (input.MaxPrice is { } limit && search.Offers.Count(o => o.PricePerHour is null) is var unknown and > 0)
+            var wanted = search.Offers.Where(o =>
+                (input.Regions is not { Count: > 0 } regions || backend is not ICloudBackend || regions.Contains(o.Region, StringComparer.Ordinal)) &&
+                input.SpotPolicy switch { "spot" => o.Spot, "on-demand" => !o.Spot, _ => true }).ToList();
+            if (input.MaxPrice is { } limit && wanted.Count(o => o.PricePerHour is null) is var unknown and > 0)
             {
                 // max_price cannot vouch for a price nobody knows: those offers are left out, and the run says so.
                 rejections.Add(string.Create(CultureInfo.InvariantCulture, $"{backend.Name}: {unknown} offers with an unknown price left out by max_price {limit}"));
             }
 
-            offers.AddRange(search.Offers.Where(o =>
-                (input.MaxPrice is not { } max || (o.PricePerHour is { } price && price <= max)) &&
-                (input.Regions is not { Count: > 0 } regions || backend is not ICloudBackend || regions.Contains(o.Region, StringComparer.Ordinal)) &&
-                input.SpotPolicy switch { "spot" => o.Spot, "on-demand" => !o.Spot, _ => true }));
+            offers.AddRange(wanted.Where(o => input.MaxPrice is not { } max || (o.PricePerHour is { } price && price <= max)));
         }
 
         if (input.Backends.Count > 0 && !backends.Any(b => input.Backends.Contains(b.Name, StringComparer.Ordinal)))
