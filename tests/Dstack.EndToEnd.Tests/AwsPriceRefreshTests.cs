@@ -41,6 +41,14 @@ public sealed class AwsPriceRefreshTests(AwsWorld world)
         Assert.Contains("AWS Price List Bulk API", json.RootElement.GetProperty("source").GetString(), StringComparison.Ordinal);
         Assert.Contains(prices.Url.Authority, json.RootElement.GetProperty("source").GetString(), StringComparison.Ordinal);
         Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", json.RootElement.GetProperty("date").GetString());
+
+        // A second refresh names the first as the source of other regions' prices, but not what the first named in turn.
+        var again = await sandbox.DstackAsync("offers", "--refresh");
+        Assert.True(again.ExitCode == 0, again.Output);
+        using var second = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(sandbox.Home, "aws", "ec2-instance-types.json")));
+        var source = second.RootElement.GetProperty("source").GetString()!;
+        Assert.Equal(2, source.Split("AWS Price List Bulk API").Length - 1);
+        Assert.Equal(1, source.Split("Other regions:").Length - 1);
     }
 
     [AwsFact]

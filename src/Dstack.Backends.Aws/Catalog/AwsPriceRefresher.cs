@@ -12,6 +12,8 @@ namespace Dstack.Backends.Aws.Catalog;
 /// </summary>
 public static class AwsPriceRefresher
 {
+    private const string OtherRegionsPrefix = " Other regions: ";
+
     /// <summary>The Price List Bulk API's address.</summary>
     public static readonly Uri DefaultPriceList = new("https://pricing.us-east-1.amazonaws.com/");
 
@@ -66,11 +68,21 @@ public static class AwsPriceRefresher
         var now = time.GetUtcNow();
         var source = string.Create(
             CultureInfo.InvariantCulture,
-            $"AWS Price List Bulk API ({new Uri(priceList, Ec2PriceList.RegionPath("REGION"))}; {string.Join(", ", published)}), on-demand Linux, shared tenancy, USD per hour, read by `dstack offers --refresh` at {now:yyyy-MM-dd HH:mm} UTC. Types the price list does not price in a region are unknown there. Other regions: {current.Source}");
+            $"AWS Price List Bulk API ({new Uri(priceList, Ec2PriceList.RegionPath("REGION"))}; {string.Join(", ", published)}), on-demand Linux, shared tenancy, USD per hour, read by `dstack offers --refresh` at {now:yyyy-MM-dd HH:mm} UTC. Types the price list does not price in a region are unknown there.{OtherRegionsPrefix}{PreviousRefreshOrShipped(current.Source)}");
         var refreshed = current.WithPrices(regions, prices, source, now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var path = Ec2Catalog.RefreshedPath(dstackHome);
         await refreshed.WriteAsync(path, regions, cancellationToken).ConfigureAwait(false);
         var known = prices.Values.Sum(p => p.Count);
         return new PriceRefresh(Ec2Backend.AwsName, path, source, regions, known, (types.Count * regions.Count) - known);
+    }
+
+    /// <summary>
+    /// What the catalog in use says of itself, without what it said of the one before it: each refresh names its
+    /// predecessor, and would otherwise carry every earlier refresh's text along.
+    /// </summary>
+    private static string PreviousRefreshOrShipped(string source)
+    {
+        var nested = source.IndexOf(OtherRegionsPrefix, StringComparison.Ordinal);
+        return nested < 0 ? source : source[..nested];
     }
 }

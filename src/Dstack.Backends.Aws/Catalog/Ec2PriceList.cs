@@ -9,7 +9,8 @@ namespace Dstack.Backends.Aws.Catalog;
 /// (<c>/offers/v1.0/aws/AmazonEC2/current/REGION/index.json</c>): <c>products</c> (SKU → attributes) and
 /// <c>terms.OnDemand</c> (SKU → term → price dimensions with <c>pricePerUnit.USD</c> per <c>Hrs</c>). A region's file is
 /// hundreds of megabytes, so it is deserialized as a stream into only the fields read here; everything else (the reserved
-/// terms, most attributes) is skipped as it streams past.
+/// terms, most attributes) is skipped as it streams past. Those fields of every product and every on-demand term of the
+/// region are held until the file ends, as the terms come after the products; only then are dstack's types picked out.
 /// </summary>
 internal static class Ec2PriceList
 {
