@@ -17,7 +17,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await StartServerAsync(suggestContinueAsNewAfterEvents: null);
-        _client = await TemporalClient.ConnectAsync(new(_server.Address));
+        _client = await TemporalClient.ConnectAsync(new(_server.Address) { DataConverter = DstackDataConverter.Instance });
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -188,7 +188,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     {
         // A server that suggests continue-as-new early, as real Temporal does at 4,096 events.
         await using var server = await StartServerAsync(suggestContinueAsNewAfterEvents: 10);
-        var client = await TemporalClient.ConnectAsync(new(server.Address));
+        var client = await TemporalClient.ConnectAsync(new(server.Address) { DataConverter = DstackDataConverter.Instance });
         var fake = new FakeRunActivities();
         fake.FirstSearches.Enqueue([]);
         var spec = Spec() with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromMinutes(1) };

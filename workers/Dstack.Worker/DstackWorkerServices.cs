@@ -26,6 +26,7 @@ public static class DstackWorkerServices
         });
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
+            .ConfigureOptions(options => options.ClientOptions!.DataConverter = DstackDataConverter.Instance)
             .AddScopedActivities<RunActivities>()
             .AddScopedActivities<CloudActivities>()
             .AddWorkflow<RunWorkflow>();

@@ -168,7 +168,7 @@ internal sealed class RunCommand : DstackCommand
     }
 
     private static void WarmUp() =>
-        DataConverter.Default.PayloadConverter.ToPayload(new RunWorkflowInput(
+        DstackDataConverter.Instance.PayloadConverter.ToPayload(new RunWorkflowInput(
             new RunSpec
             {
                 RunName = "warm-up",

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Dstack.Core.Settings;
+using Dstack.Workflows;
 using Spectre.Console;
 using Temporalio.Client;
 
@@ -41,7 +42,11 @@ internal sealed class TemporalConnector(IAnsiConsole console)
             console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address} (logs: {log}; stop it with `pkill -f 'dstack server'`).[/]");
         }
 
-        return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = settings.Temporal.Namespace });
+        return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address)
+        {
+            Namespace = settings.Temporal.Namespace,
+            DataConverter = DstackDataConverter.Instance,
+        });
     }
 
     private static (string Host, int Port) Split(string address)

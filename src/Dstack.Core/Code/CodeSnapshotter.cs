@@ -34,11 +34,8 @@ public sealed class CodeSnapshotter
             throw new CodeSnapshotException($"The folder '{root}' does not exist.");
         }
 
-        var git = new GitCli(_gitExecutable, root);
-        var (insideExit, insideOutput, _) = await git.RunAsync(["rev-parse", "--show-toplevel"], cancellationToken).ConfigureAwait(false);
-        var (repo, files) = insideExit == 0
-            ? await ReadGitAsync(git, root, insideOutput.Trim(), cancellationToken).ConfigureAwait(false)
-            : (new RepoInfo(Path.GetFileName(root), null, null, null, Dirty: false), ListFolder(root));
+        var (repo, files) = await ReadGitAsync(new GitCli(_gitExecutable, root), root, cancellationToken).ConfigureAwait(false)
+            ?? (new RepoInfo(Path.GetFileName(root), null, null, null, Dirty: false), ListFolder(root));
 
         var archive = Path.Combine(Path.GetTempPath(), $"dstack-code-{Guid.NewGuid():N}.tar.gz");
         try
@@ -81,35 +78,44 @@ public sealed class CodeSnapshotter
         return true;
     }
 
-    private static async Task<(RepoInfo Repo, IReadOnlyList<string> Files)> ReadGitAsync(
-        GitCli git, string root, string topLevel, CancellationToken cancellationToken)
+    /// <summary>Reads the repository around <paramref name="root"/>, or returns null when it is not in one.</summary>
+    private static async Task<(RepoInfo Repo, IReadOnlyList<string> Files)?> ReadGitAsync(GitCli git, string root, CancellationToken cancellationToken)
     {
-        // The five reads are independent; run together they cost one git start-up instead of five.
+        // The four reads are independent and run together: one git start-up's wait instead of four. Outside a
+        // repository they all fail, and the top-level check says so.
         // ls-files lists paths relative to the folder it runs in, which is what the archive needs even in a subfolder.
-        var listingTask = git.OutputAsync(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], cancellationToken);
+        var topLevelTask = git.RunAsync(["rev-parse", "--show-toplevel"], cancellationToken);
+        var listingTask = git.RunAsync(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], cancellationToken);
         var remoteTask = git.RunAsync(["remote", "get-url", "origin"], cancellationToken);
-        var branchTask = git.RunAsync(["rev-parse", "--abbrev-ref", "HEAD"], cancellationToken);
-        var commitTask = git.RunAsync(["rev-parse", "--verify", "--quiet", "HEAD"], cancellationToken);
-        var statusTask = git.OutputAsync(["--no-optional-locks", "status", "--porcelain"], cancellationToken);
-        await Task.WhenAll(listingTask, remoteTask, branchTask, commitTask, statusTask).ConfigureAwait(false);
+        var statusTask = git.RunAsync(["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z"], cancellationToken);
+        await Task.WhenAll(topLevelTask, listingTask, remoteTask, statusTask).ConfigureAwait(false);
 
-        var files = (await listingTask.ConfigureAwait(false)).Split('\0', StringSplitOptions.RemoveEmptyEntries)
+        var (topLevelExit, topLevel, _) = await topLevelTask.ConfigureAwait(false);
+        if (topLevelExit != 0)
+        {
+            return null;
+        }
+
+        var files = GitCli.Checked(await listingTask.ConfigureAwait(false), "ls-files", root)
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Where(f => IsFileOrLink(Path.Combine(root, f))) // deleted but still tracked files are gone from the tree
             .ToList();
 
         var (remoteExit, remote, _) = await remoteTask.ConfigureAwait(false);
         var remoteUrl = remoteExit == 0 && remote.Trim().Length > 0 ? remote.Trim() : null;
 
-        // Both fail in a repository with no commit yet: the run is then not pinned to a commit.
-        var (branchExit, branch, _) = await branchTask.ConfigureAwait(false);
-        var branchName = branchExit == 0 && branch.Trim() is { Length: > 0 } b && b != "HEAD" ? b : null;
-        var (commitExit, commit, _) = await commitTask.ConfigureAwait(false);
-        var commitId = commitExit == 0 && commit.Trim().Length > 0 ? commit.Trim() : null;
-
-        var status = await statusTask.ConfigureAwait(false);
-        var repoId = remoteUrl ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(topLevel));
-        return (new RepoInfo(repoId, remoteUrl, branchName, commitId, Dirty: status.Trim().Length > 0), files);
+        // Porcelain v2 with --branch: "# branch.oid <commit>|(initial)" and "# branch.head <name>|(detached)" headers,
+        // then one record per changed or untracked path. Without a commit the run is not pinned to one, nor to a branch.
+        var records = GitCli.Checked(await statusTask.ConfigureAwait(false), "status", root).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var commit = Header(records, "# branch.oid ") is { } oid && oid != "(initial)" ? oid : null;
+        var branch = commit is not null && Header(records, "# branch.head ") is { } head && head != "(detached)" ? head : null;
+        var dirty = records.Any(r => !r.StartsWith("# ", StringComparison.Ordinal));
+        var repoId = remoteUrl ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(topLevel.Trim()));
+        return (new RepoInfo(repoId, remoteUrl, branch, commit, dirty), files);
     }
+
+    private static string? Header(IEnumerable<string> records, string prefix) =>
+        records.FirstOrDefault(r => r.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
 
     private static bool IsFileOrLink(string path)
     {

@@ -47,12 +47,9 @@ internal sealed class GitCli(string executable, string directory)
         }
     }
 
-    /// <summary>Runs git and returns its standard output, or throws when it fails.</summary>
-    public async Task<string> OutputAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var (exitCode, output, error) = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
-        return exitCode == 0
-            ? output
-            : throw new CodeSnapshotException($"'git {string.Join(' ', arguments)}' failed in {directory}: {error.Trim()}");
-    }
+    /// <summary>The standard output of a git run, or a <see cref="CodeSnapshotException"/> when it failed.</summary>
+    public static string Checked((int ExitCode, string Output, string Error) result, string command, string directory) =>
+        result.ExitCode == 0
+            ? result.Output
+            : throw new CodeSnapshotException($"'git {command}' failed in {directory}: {result.Error.Trim()}");
 }

@@ -79,6 +79,31 @@ public sealed class CodeSnapshotterTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateAsync_TrackedFileChanged_IsDirty()
+    {
+        var repo = await NewRepoAsync();
+        File.AppendAllText(Path.Combine(repo, "train.py"), "# changed\n");
+
+        await using var snapshot = await new CodeSnapshotter().CreateAsync(repo);
+
+        Assert.True(snapshot.Repo.Dirty);
+    }
+
+    [Fact]
+    public async Task CreateAsync_DetachedHead_HasCommitButNoBranch()
+    {
+        var repo = await NewRepoAsync();
+        await ProcessRunner.GitAsync(repo, "checkout", "-q", "--detach");
+        var commit = (await ProcessRunner.GitAsync(repo, "rev-parse", "HEAD")).Trim();
+
+        await using var snapshot = await new CodeSnapshotter().CreateAsync(repo);
+
+        Assert.Equal(commit, snapshot.Repo.Commit);
+        Assert.Null(snapshot.Repo.Branch);
+        Assert.False(snapshot.Repo.Dirty);
+    }
+
+    [Fact]
     public async Task CreateAsync_SameContentTwice_SameHash_EvenAfterTouch()
     {
         var repo = await NewRepoAsync();
@@ -105,6 +130,8 @@ public sealed class CodeSnapshotterTests : IDisposable
         await using var snapshot = await new CodeSnapshotter().CreateAsync(repo);
 
         Assert.Null(snapshot.Repo.Commit);
+        Assert.Null(snapshot.Repo.Branch);
+        Assert.True(snapshot.Repo.Dirty);
         Assert.Null(snapshot.Repo.RemoteUrl);
         Assert.Equal("fresh", snapshot.Repo.RepoId);
         Assert.Equal(1, snapshot.FileCount);
