@@ -35,6 +35,9 @@ internal sealed class SshPortForward : IDisposable
     /// <summary>How long SSH.NET's listener may take to accept a connection handed to it before the tunnel counts as broken.</summary>
     private static readonly TimeSpan HandOverTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The pause after a failed accept: a lasting failure (no file descriptor left) must not spin a core.</summary>
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly SshConnectionPool _pool;
     private readonly SshHost _host;
     private readonly string _remoteHost;
@@ -138,7 +141,8 @@ internal sealed class SshPortForward : IDisposable
             }
             catch (SocketException)
             {
-                // A connection reset before it was accepted; the listener still works.
+                // A connection reset before it was accepted, or no file descriptor left for now; the listener still works.
+                await Task.Delay(AcceptRetryDelay, _stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 

@@ -71,7 +71,8 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
         // The host's key was pinned in dstack's own file; nothing of the job or the claim is left on the host.
         Assert.Contains(host.Address, await File.ReadAllTextAsync(Path.Combine(sandbox.Home, "known_hosts")), StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", name)));
+        var runFolder = Path.Combine(host.DstackDirectory, "jobs", name);
+        Assert.False(Directory.Exists(runFolder), $"left on the host: {Leftovers(runFolder)}\n{run.Output}\n{(await sandbox.DstackAsync("ps", "-a", name)).Output}");
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")));
     }
 
@@ -334,4 +335,11 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
     [GeneratedRegex(@"on (10\.250\.[0-9]+\.2)")]
     private static partial Regex OnRegex();
+
+    /// <summary>What a folder that should be gone still holds, with modification times (for the failure message).</summary>
+    private static string Leftovers(string folder) =>
+        !Directory.Exists(folder)
+            ? "nothing"
+            : string.Join("; ", new DirectoryInfo(folder).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
+                .Select(e => $"{Path.GetRelativePath(folder, e.FullName)} {e.LastWriteTimeUtc:HH:mm:ss.fff}"));
 }

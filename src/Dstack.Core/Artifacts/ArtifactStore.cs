@@ -33,8 +33,24 @@ public sealed class ArtifactStore(IStorage storage)
     /// <summary>Reads the file list of a job, or null when nothing was uploaded.</summary>
     public async Task<ArtifactIndex?> ReadIndexAsync(string run, string job, CancellationToken cancellationToken = default)
     {
-        await using var stream = await storage.OpenReadAsync(StorageLayout.ArtifactIndex(run, job), cancellationToken);
-        return stream is null ? null : await JsonSerializer.DeserializeAsync<ArtifactIndex>(stream, Json, cancellationToken);
+        var key = StorageLayout.ArtifactIndex(run, job);
+        await using var stream = await storage.OpenReadAsync(key, cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<ArtifactIndex>(stream, Json, cancellationToken)
+                ?? throw new JsonException("it holds null");
+        }
+        catch (JsonException e)
+        {
+            // Cut short (a crash while it was written) or edited by hand: the files are there, but not which ones nor their hashes.
+            throw new StorageException(key, $"The artifact list '{key}' in {storage.Location} is damaged ({e.Message}); the artifacts of {run} cannot be "
+                + $"listed or verified. Run the workflow again, and remove this run with `dstack rm {run}`.", e);
+        }
     }
 
     /// <summary>

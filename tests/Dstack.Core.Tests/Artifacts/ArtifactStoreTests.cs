@@ -57,4 +57,24 @@ public sealed class ArtifactStoreTests : IDisposable
         Assert.Contains("sha256", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(_dir.Combine("dl"), "*", SearchOption.AllDirectories));
     }
+
+    [Theory]
+    [InlineData("{\"Files\": [{\"Path\": \"out/mod")]
+    [InlineData("null")]
+    public async Task ReadIndexAsync_CutShortOrNull_StorageErrorNamingTheFileAndWhatToDo(string damaged)
+    {
+        var storage = new LocalStorage(_dir.Combine("storage"));
+        _dir.Write("src/out/model.bin", "0123456789");
+        await new ArtifactStore(storage).UploadAsync("run-1", "main", _dir.Combine("src"), ["out"]);
+        await using (var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(damaged)))
+        {
+            await storage.PutAsync(StorageLayout.ArtifactIndex("run-1", "main"), json);
+        }
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => new ArtifactStore(storage).ReadIndexAsync("run-1", "main"));
+
+        Assert.Contains(StorageLayout.ArtifactIndex("run-1", "main"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("damaged", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dstack rm run-1", error.Message, StringComparison.Ordinal);
+    }
 }
