@@ -81,7 +81,7 @@ try
     var first = await Timed.RunAsync(dstack, ["run", "reqs"], repo, environment, "benchmark-line");
     var cached = new List<Timed>();
     var plain = new List<Timed>();
-    for (var i = 0; i < 3; i++)
+    for (var i = 0; i < 5; i++)
     {
         cached.Add(await Timed.RunAsync(dstack, ["run", "reqs"], repo, environment, "benchmark-line"));
         plain.Add(await Timed.RunAsync(dstack, ["run", "py"], repo, environment, "benchmark-line"));
@@ -89,10 +89,13 @@ try
 
     var baseline = Median(plain, t => t.TotalMs);
     var firstSetup = first.TotalMs - baseline;
-    var secondSetup = Math.Max(0, Median(cached, t => t.TotalMs) - baseline);
+    var secondRun = Median(cached, t => t.TotalMs);
+
+    // Reused, the environment costs a check of its recipe: the difference is within the runs' noise and can be negative.
+    var secondSetup = secondRun - baseline;
     Console.WriteLine("python 3.11 + requirements (virtualenv, pip from a local wheel folder):");
     Console.WriteLine(FormattableString.Invariant($"  first run setup  {firstSetup,7:F0} ms   (run {first.TotalMs:F0} ms − same job without requirements {baseline:F0} ms)"));
-    Console.WriteLine(FormattableString.Invariant($"  second run setup {secondSetup,7:F0} ms   ({secondSetup / firstSetup * 100:F1}% of the first)"));
+    Console.WriteLine(FormattableString.Invariant($"  second run setup {secondSetup,7:F0} ms   (run {secondRun:F0} ms − {baseline:F0} ms; {Math.Max(0, secondSetup) / firstSetup * 100:F1}% of the first)"));
 }
 finally
 {

@@ -21,6 +21,12 @@ namespace Dstack.Workflows.Activities;
 public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
 {
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The first pause after the output ran dry; it doubles up to <see cref="OutputPollInterval"/>. A job usually prints
+    /// its first line within milliseconds of starting, and a user is waiting for it.
+    /// </summary>
+    private static readonly TimeSpan FirstOutputPollInterval = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
     private const int OutputChunkBytes = 4 * 1024 * 1024;
@@ -128,6 +134,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         MountSync? mounts = null;
         var lastSync = Stopwatch.GetTimestamp();
         int? exitCode = null;
+        var pollInterval = FirstOutputPollInterval;
 
         // Reconnecting to a machine that does not answer can take longer than the heartbeat timeout; without beats in
         // between, the server would time the attempt out and a new one would start the grace period over.
@@ -157,6 +164,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                         await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, input.LogOffset + offset, output, CancellationToken);
                         offset += output.Length;
                         context.Heartbeat(offset);
+                        pollInterval = FirstOutputPollInterval;
                         continue;
                     }
 
@@ -172,7 +180,8 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                     if (exitCode is null)
                     {
                         context.Heartbeat(offset);
-                        await Task.Delay(OutputPollInterval, CancellationToken);
+                        await Task.Delay(pollInterval, CancellationToken);
+                        pollInterval = pollInterval * 2 < OutputPollInterval ? pollInterval * 2 : OutputPollInterval;
                     }
                 }
                 catch (InstanceUnreachableException e)
