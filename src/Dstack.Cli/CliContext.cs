@@ -111,7 +111,7 @@ internal sealed record CliContext
 
     private static async Task<IReadOnlyList<TaggedMachine>> ListMachinesAsync(DstackSettings settings, CancellationToken cancellationToken)
     {
-        if (!settings.Backends.OfType<AwsBackendSettings>().Any())
+        if (settings.Aws is null)
         {
             return [];
         }

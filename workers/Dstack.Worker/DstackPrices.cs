@@ -19,17 +19,12 @@ public static class DstackPrices
     public static async Task<IReadOnlyList<PriceRefresh>> RefreshAsync(DstackSettings settings, Uri? awsPriceList, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var aws = settings.Backends.OfType<AwsBackendSettings>().ToList();
-        if (aws.Count == 0)
+        if (settings.Aws is not { } aws)
         {
             return [];
         }
 
-        var regions = aws.SelectMany(a => a.Regions).Distinct(StringComparer.Ordinal).ToList();
-        if (regions.Count == 0)
-        {
-            regions = [.. AwsBackendServiceCollectionExtensions.Options(aws[0], settings.Home).Regions];
-        }
+        IReadOnlyList<string> regions = aws.Regions.Count > 0 ? aws.Regions : AwsBackendServiceCollectionExtensions.Options(aws, settings.Home).Regions;
 
         return [await AwsPriceRefresher.RefreshAsync(settings.Home, regions, awsPriceList ?? AwsPriceRefresher.DefaultPriceList, time, cancellationToken).ConfigureAwait(false)];
     }

@@ -52,18 +52,9 @@ public static class DstackWorkerServices
             services.AddSshBackend(new SshBackendSettings([.. ssh.SelectMany(b => b.Hosts)], ssh.Max(b => b.GracePeriod)), settings.Home);
         }
 
-        // Several aws entries are one backend named "aws": their regions together, the first profile and endpoint.
-        var aws = settings.Backends.OfType<AwsBackendSettings>().ToList();
-        if (aws.Count > 0)
+        if (settings.Aws is { } aws)
         {
-            var regions = aws.SelectMany(a => a.Regions).Distinct(StringComparer.Ordinal).ToList();
-            services.AddAwsBackend(
-                new AwsBackendSettings(
-                    regions,
-                    aws.Select(a => a.Profile).FirstOrDefault(p => p is not null),
-                    aws.Select(a => a.Endpoint).FirstOrDefault(e => e is not null),
-                    aws.Select(a => a.SshUser).FirstOrDefault(u => u is not null)),
-                settings.Home);
+            services.AddAwsBackend(aws, settings.Home);
         }
 
         return services;
