@@ -163,11 +163,6 @@ internal sealed class RunCommand : DstackCommand
 
     private static void WarmUpSerialization()
     {
-        WarmUp();
-        Timing.Mark("serialization warmed up");
-    }
-
-    private static void WarmUp() =>
         DstackDataConverter.Instance.PayloadConverter.ToPayload(new RunWorkflowInput(
             new RunSpec
             {
@@ -181,6 +176,8 @@ internal sealed class RunCommand : DstackCommand
                 User = "warm-up",
                 SubmittedAt = DateTimeOffset.UnixEpoch,
             }));
+        Timing.Mark("serialization warmed up");
+    }
 
     private static async Task<CodeSnapshot> SnapshotAsync(IStorage storage, string repo, CancellationToken cancellationToken)
     {

@@ -8,11 +8,12 @@ namespace Dstack.Core.Storage;
 /// the previous one is being written.
 /// </summary>
 /// <remarks>
-/// The content is read synchronously: callers pass files or memory, and Linux has no asynchronous file I/O anyway
+/// The content is read synchronously. Most callers pass files or memory, and Linux has no asynchronous file I/O anyway
 /// (.NET runs each asynchronous read or write as a blocking call on the thread pool). Handing every chunk to another
 /// thread and back costs a scheduler wake-up each time, which on a busy machine costs more than the copy itself, so a
 /// file that fits in one chunk is read, hashed and written on the calling thread with no hand-off at all, and a larger
-/// one hands over one write per chunk.
+/// one hands over one write per chunk. A network stream (an artifact downloaded from S3 into a local file) blocks a
+/// thread-pool thread while it waits, one per transfer in flight.
 /// </remarks>
 internal static class FileChunkWriter
 {
@@ -23,7 +24,7 @@ internal static class FileChunkWriter
     public static async Task<long> WriteAsync(Stream content, SafeFileHandle file, CancellationToken cancellationToken)
     {
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        byte[]? next = null; // only content larger than a chunk needs a second buffer
         long offset = 0;
         try
         {
@@ -44,6 +45,7 @@ internal static class FileChunkWriter
                 var writing = Task.Run(() => RandomAccess.Write(file, chunk.AsSpan(0, ChunkSize), at), CancellationToken.None);
                 try
                 {
+                    next ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
                     filled = Fill(content, next);
                 }
                 finally
@@ -53,7 +55,7 @@ internal static class FileChunkWriter
                 }
 
                 offset += ChunkSize;
-                (current, next) = (next, current);
+                (current, next) = (next!, current);
             }
 
             return offset;
@@ -61,7 +63,10 @@ internal static class FileChunkWriter
         finally
         {
             ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            if (next is not null)
+            {
+                ArrayPool<byte>.Shared.Return(next);
+            }
         }
     }
 

@@ -36,6 +36,21 @@ public sealed class LocalStorageTests : IDisposable
         Assert.Single(Directory.GetFiles(_dir.Combine("runs", "a")));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4 << 20)] // exactly one chunk
+    [InlineData((9 << 20) + 123)] // two full chunks, written while the next is read, and a part
+    public async Task PutAsync_ContentOfAnySize_StoredByteForByte(int size)
+    {
+        var sut = new LocalStorage(_dir.Path);
+        var content = new byte[size];
+        new Random(size).NextBytes(content);
+
+        await sut.PutAsync("runs/a/artifacts/main/files/model.bin", new MemoryStream(content));
+
+        Assert.Equal(content, await File.ReadAllBytesAsync(_dir.Combine("runs", "a", "artifacts", "main", "files", "model.bin")));
+    }
+
     [Fact]
     public async Task PutAsync_FailingSource_KeepsOldObjectAndNoTempFile()
     {
