@@ -18,6 +18,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         _engine = engine;
         _handlers
             .Add<GetSystemInfoRequest>("GetSystemInfo", GetSystemInfo)
+            .Add<GetClusterInfoRequest>("GetClusterInfo", GetClusterInfo)
             .Add<DescribeNamespaceRequest>("DescribeNamespace", DescribeNamespace)
             .Add<ListNamespacesRequest>("ListNamespaces", ListNamespaces)
             .Add<StartWorkflowExecutionRequest>("StartWorkflowExecution", StartWorkflowExecution)
