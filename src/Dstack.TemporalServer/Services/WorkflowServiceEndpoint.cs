@@ -36,6 +36,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<RespondWorkflowTaskFailedRequest>("RespondWorkflowTaskFailed", RespondWorkflowTaskFailed)
             .Add<RespondQueryTaskCompletedRequest>("RespondQueryTaskCompleted", RespondQueryTaskCompleted)
             .Add<PollActivityTaskQueueRequest>("PollActivityTaskQueue", PollActivityTaskQueueAsync)
+            .Add<DescribeTaskQueueRequest>("DescribeTaskQueue", DescribeTaskQueue)
             .Add<RecordActivityTaskHeartbeatRequest>("RecordActivityTaskHeartbeat", RecordActivityTaskHeartbeat)
             .Add<RespondActivityTaskCompletedRequest>("RespondActivityTaskCompleted", RespondActivityTaskCompleted)
             .Add<RespondActivityTaskFailedRequest>("RespondActivityTaskFailed", RespondActivityTaskFailed)
@@ -88,6 +89,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         LinkedListNode<MatchingQueue.Waiter> node;
         lock (_engine.Gate)
         {
+            queue.RecentPollers.Record(poller, _engine.UtcNow);
             if (queue.TryTake(poller) is { } ready)
             {
                 return ready;
@@ -109,7 +111,18 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
                 }
             }
         });
-        return await node.Value.Completion.Task ?? empty;
+        try
+        {
+            return await node.Value.Completion.Task ?? empty;
+        }
+        finally
+        {
+            // Real Temporal stamps a poller again when its long poll ends, so a worker stays listed while it keeps polling.
+            lock (_engine.Gate)
+            {
+                queue.RecentPollers.Record(poller, _engine.UtcNow);
+            }
+        }
     }
 
     /// <summary>Answer one second before the client's deadline, never later than <paramref name="maximum"/>.</summary>
