@@ -29,6 +29,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<TerminateWorkflowExecutionRequest>("TerminateWorkflowExecution", TerminateWorkflowExecution)
             .Add<DescribeWorkflowExecutionRequest>("DescribeWorkflowExecution", DescribeWorkflowExecution)
             .Add<GetWorkflowExecutionHistoryRequest>("GetWorkflowExecutionHistory", GetWorkflowExecutionHistoryAsync)
+            .Add<GetWorkflowExecutionHistoryReverseRequest>("GetWorkflowExecutionHistoryReverse", GetWorkflowExecutionHistoryReverse)
             .Add<ListWorkflowExecutionsRequest>("ListWorkflowExecutions", ListWorkflowExecutions)
             .Add<CountWorkflowExecutionsRequest>("CountWorkflowExecutions", CountWorkflowExecutions)
             .Add<PollWorkflowTaskQueueRequest>("PollWorkflowTaskQueue", PollWorkflowTaskQueueAsync)
