@@ -18,6 +18,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         _engine = engine;
         _handlers
             .Add<GetSystemInfoRequest>("GetSystemInfo", GetSystemInfo)
+            .Add<GetClusterInfoRequest>("GetClusterInfo", GetClusterInfo)
             .Add<DescribeNamespaceRequest>("DescribeNamespace", DescribeNamespace)
             .Add<ListNamespacesRequest>("ListNamespaces", ListNamespaces)
             .Add<StartWorkflowExecutionRequest>("StartWorkflowExecution", StartWorkflowExecution)
@@ -28,6 +29,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<TerminateWorkflowExecutionRequest>("TerminateWorkflowExecution", TerminateWorkflowExecution)
             .Add<DescribeWorkflowExecutionRequest>("DescribeWorkflowExecution", DescribeWorkflowExecution)
             .Add<GetWorkflowExecutionHistoryRequest>("GetWorkflowExecutionHistory", GetWorkflowExecutionHistoryAsync)
+            .Add<GetWorkflowExecutionHistoryReverseRequest>("GetWorkflowExecutionHistoryReverse", GetWorkflowExecutionHistoryReverse)
             .Add<ListWorkflowExecutionsRequest>("ListWorkflowExecutions", ListWorkflowExecutions)
             .Add<CountWorkflowExecutionsRequest>("CountWorkflowExecutions", CountWorkflowExecutions)
             .Add<PollWorkflowTaskQueueRequest>("PollWorkflowTaskQueue", PollWorkflowTaskQueueAsync)
@@ -35,6 +37,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<RespondWorkflowTaskFailedRequest>("RespondWorkflowTaskFailed", RespondWorkflowTaskFailed)
             .Add<RespondQueryTaskCompletedRequest>("RespondQueryTaskCompleted", RespondQueryTaskCompleted)
             .Add<PollActivityTaskQueueRequest>("PollActivityTaskQueue", PollActivityTaskQueueAsync)
+            .Add<DescribeTaskQueueRequest>("DescribeTaskQueue", DescribeTaskQueue)
             .Add<RecordActivityTaskHeartbeatRequest>("RecordActivityTaskHeartbeat", RecordActivityTaskHeartbeat)
             .Add<RespondActivityTaskCompletedRequest>("RespondActivityTaskCompleted", RespondActivityTaskCompleted)
             .Add<RespondActivityTaskFailedRequest>("RespondActivityTaskFailed", RespondActivityTaskFailed)
@@ -87,6 +90,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         LinkedListNode<MatchingQueue.Waiter> node;
         lock (_engine.Gate)
         {
+            queue.RecentPollers.Record(poller, _engine.UtcNow);
             if (queue.TryTake(poller) is { } ready)
             {
                 return ready;
@@ -108,7 +112,18 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
                 }
             }
         });
-        return await node.Value.Completion.Task ?? empty;
+        try
+        {
+            return await node.Value.Completion.Task ?? empty;
+        }
+        finally
+        {
+            // Real Temporal stamps a poller again when its long poll ends, so a worker stays listed while it keeps polling.
+            lock (_engine.Gate)
+            {
+                queue.RecentPollers.Record(poller, _engine.UtcNow);
+            }
+        }
     }
 
     /// <summary>Answer one second before the client's deadline, never later than <paramref name="maximum"/>.</summary>
