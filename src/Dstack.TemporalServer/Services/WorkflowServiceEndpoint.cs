@@ -7,7 +7,11 @@ using Temporalio.Api.WorkflowService.V1;
 
 namespace Dstack.TemporalServer.Services;
 
-/// <summary>The WorkflowService: every method the official SDKs call (temporal-server-spec.md §2.1).</summary>
+/// <summary>
+/// The WorkflowService: every method the official SDKs' clients and workers call (connecting, task polls and results,
+/// start, signal, query, cancel, terminate, describe, history, list and count); any other method answers UNIMPLEMENTED,
+/// as real Temporal does for an API it lacks (docs/architecture.md#the-embedded-temporal-server).
+/// </summary>
 internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
 {
     private readonly TemporalEngine _engine;
