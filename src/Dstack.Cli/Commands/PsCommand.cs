@@ -1,3 +1,4 @@
+using Dstack.Cli.Temporal;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -185,6 +186,11 @@ internal sealed class PsCommand : DstackCommand
         }
 
         Row("Artifacts", Artifacts(m, index));
+        if (TemporalUiLinks.RunPage(_context.LoadSettings(), run.Name) is { } page)
+        {
+            Row("Web UI", page);
+        }
+
         if (run.Lost)
         {
             Row("Note", "Temporal has no open workflow for this unfinished run (server restarted, or workflow terminated); it will not finish. Remove it with `dstack rm`.");

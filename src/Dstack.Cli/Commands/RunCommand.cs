@@ -143,6 +143,7 @@ internal sealed class RunCommand : DstackCommand
             else
             {
                 Console.MarkupLineInterpolated($"Submitted [bold]{spec.RunName}[/]. Follow it with `dstack logs {spec.RunName} -f`.");
+                WriteRunPage(settings, spec.RunName);
                 if (ServesPorts(spec))
                 {
                     Console.MarkupLineInterpolated($"Open what it serves here with `dstack attach {spec.RunName}`.");
@@ -154,7 +155,17 @@ internal sealed class RunCommand : DstackCommand
 
         Timing.Mark("submitted");
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
+        WriteRunPage(settings, spec.RunName);
         return await FollowAsync(handle, storage, spec.RunName, ServesPorts(spec), cancellationToken);
+    }
+
+    /// <summary>Links the run's page in the Temporal Web UI, when one is known, under the run's first line.</summary>
+    private void WriteRunPage(DstackSettings settings, string runName)
+    {
+        if (TemporalUiLinks.RunPage(settings, runName) is { } page)
+        {
+            Console.MarkupLineInterpolated($"[grey]UI[/]  [link]{page}[/]");
+        }
     }
 
     private static bool ServesPorts(RunSpec spec) => spec.Ports.Count > 0 || Core.Environments.JobScriptBuilder.IsDevEnvironment(spec.Provider);

@@ -15,7 +15,7 @@ namespace Dstack.Core.Settings;
 public sealed partial class SettingsLoader
 {
     private static readonly string[] RootKeys = ["temporal", "storage", "backends"];
-    private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue"];
+    private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue", "ui_url"];
     private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
     private static readonly string[] S3OnlyKeys = ["bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
@@ -60,7 +60,12 @@ public sealed partial class SettingsLoader
             Address = Variable("DSTACK_TEMPORAL_ADDRESS") ?? temporal.Address,
             Namespace = Variable("DSTACK_TEMPORAL_NAMESPACE") ?? temporal.Namespace,
             TaskQueue = Variable("DSTACK_TASK_QUEUE") ?? temporal.TaskQueue,
+            UiUrl = Variable("DSTACK_TEMPORAL_UI_URL") ?? temporal.UiUrl,
         };
+        if (temporal.UiUrl is { } uiUrl && !IsHttpUrl(uiUrl))
+        {
+            throw new SettingsException([new SettingsError("environment variable DSTACK_TEMPORAL_UI_URL", 0, 0, string.Empty, $"expected an http:// or https:// URL such as http://localhost:8080, found '{uiUrl}'")]);
+        }
 
         // A storage path only means something for local storage, so the variable also selects it.
         var storage = Variable("DSTACK_STORAGE_PATH") is { } storagePath
@@ -118,8 +123,13 @@ public sealed partial class SettingsLoader
                     Temporal = new TemporalSettings(
                         reader.String(temporal, "temporal", "address") ?? TemporalSettings.DefaultAddress,
                         reader.String(temporal, "temporal", "namespace") ?? "default",
-                        reader.String(temporal, "temporal", "task_queue") ?? "dstack"),
+                        reader.String(temporal, "temporal", "task_queue") ?? "dstack",
+                        reader.String(temporal, "temporal", "ui_url")),
                 };
+                if (settings.Temporal.UiUrl is { } uiUrl && !IsHttpUrl(uiUrl))
+                {
+                    reader.Error(Reader.Child(temporal, "ui_url")!, "temporal.ui_url", $"expected an http:// or https:// URL such as http://localhost:8080, found '{uiUrl}'");
+                }
             }
 
             if (Reader.Child(root, "storage") is { } storageNode && reader.Mapping(storageNode, "storage", StorageKeys) is { } storage)
@@ -186,7 +196,7 @@ public sealed partial class SettingsLoader
         }
 
         if (reader.String(node, "storage", "endpoint") is { } endpoint
-            && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            && !IsHttpUrl(endpoint))
         {
             reader.Error(Reader.Child(node, "endpoint")!, "storage.endpoint", $"expected an http:// or https:// URL such as http://127.0.0.1:4569, found '{endpoint}'");
         }
@@ -458,4 +468,6 @@ public sealed partial class SettingsLoader
             }
         }
     }
+
+    private static bool IsHttpUrl(string text) => Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

@@ -4,7 +4,12 @@ namespace Dstack.Core.Settings;
 /// <param name="Address">host:port of its gRPC API. <value>The default value is <c>127.0.0.1:7233</c>.</value></param>
 /// <param name="Namespace">The namespace runs live in. <value>The default value is <c>default</c>.</value></param>
 /// <param name="TaskQueue">The task queue workers poll. <value>The default value is <c>dstack</c>.</value></param>
-public sealed record TemporalSettings(string Address = TemporalSettings.DefaultAddress, string Namespace = "default", string TaskQueue = "dstack")
+/// <param name="UiUrl">
+/// Where the Temporal Web UI of that server is (e.g. http://localhost:8080 for docker-compose.temporal.yml), so run pages
+/// can be linked. <value>The default value is null: the UI that <c>dstack server</c> serves, when it is the server.</value>
+/// </param>
+public sealed record TemporalSettings(
+    string Address = TemporalSettings.DefaultAddress, string Namespace = "default", string TaskQueue = "dstack", string? UiUrl = null)
 {
     /// <summary>The address used when none is configured; nothing answering there starts the embedded server.</summary>
     public const string DefaultAddress = "127.0.0.1:7233";

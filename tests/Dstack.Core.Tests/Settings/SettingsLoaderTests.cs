@@ -171,8 +171,39 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal(file, error.File);
         Assert.Equal(3, error.Line);
         Assert.Equal("temporal.adress", error.Key);
-        Assert.Contains("address, namespace, task_queue", error.Message, StringComparison.Ordinal);
+        Assert.Contains("address, namespace, task_queue, ui_url", error.Message, StringComparison.Ordinal);
         Assert.Contains($"{file}:3:3: temporal.adress", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UiUrl_FromFileAndOverriddenByVariable()
+    {
+        _dir.Write("home/config.yml", "temporal:\n  address: temporal.example.com:7233\n  ui_url: http://temporal.example.com:8080\n");
+
+        Assert.Equal("http://temporal.example.com:8080", Loader().Load().Temporal.UiUrl);
+        Assert.Equal("https://ui.example.com", Loader(new() { ["DSTACK_TEMPORAL_UI_URL"] = "https://ui.example.com" }).Load().Temporal.UiUrl);
+        Assert.Null(new SettingsLoader(name => name == "HOME" ? _dir.Path : null).Load().Temporal.UiUrl);
+    }
+
+    [Fact]
+    public void Load_UiUrlNotHttp_ReportsLineAndAnExample()
+    {
+        var file = _dir.Write("home/config.yml", "temporal:\n  ui_url: localhost:8080\n");
+
+        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal((file, 2, "temporal.ui_url"), (error.File, error.Line, error.Key));
+        Assert.Contains("http://localhost:8080", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'localhost:8080'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UiUrlVariableNotHttp_NamesTheVariable()
+    {
+        var e = Assert.Throws<SettingsException>(() => Loader(new() { ["DSTACK_TEMPORAL_UI_URL"] = "ftp://x" }).Load());
+
+        Assert.Contains("DSTACK_TEMPORAL_UI_URL", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
