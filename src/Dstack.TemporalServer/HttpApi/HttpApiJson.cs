@@ -9,8 +9,14 @@ namespace Dstack.TemporalServer.HttpApi;
 /// </summary>
 internal static class HttpApiJson
 {
-    /// <summary>Every message type of the Temporalio package, so an Any of any Temporal type can be written and read.</summary>
-    private static readonly TypeRegistry Types = TypeRegistry.FromFiles(SdkFiles());
+    /// <summary>
+    /// The message types of both services' files and of the error details, with every file they import, so an Any in a
+    /// response or an error (the details are error-detail messages) can be written and read.
+    /// </summary>
+    private static readonly TypeRegistry Types = TypeRegistry.FromFiles(
+        Temporalio.Api.WorkflowService.V1.ServiceReflection.Descriptor,
+        Temporalio.Api.OperatorService.V1.ServiceReflection.Descriptor,
+        Temporalio.Api.ErrorDetails.V1.MessageReflection.Descriptor);
 
     public static JsonFormatter Formatter { get; } = new(JsonFormatter.Settings.Default.WithTypeRegistry(Types));
 
@@ -19,11 +25,4 @@ internal static class HttpApiJson
     /// the fields both know.
     /// </summary>
     public static JsonParser Parser { get; } = new(JsonParser.Settings.Default.WithTypeRegistry(Types).WithIgnoreUnknownFields(true));
-
-    private static FileDescriptor[] SdkFiles() =>
-        typeof(Temporalio.Api.WorkflowService.V1.ServiceReflection).Assembly.GetTypes()
-            .Where(t => t.IsAbstract && t.IsSealed && t.Name.EndsWith("Reflection", StringComparison.Ordinal))
-            .Select(t => t.GetProperty("Descriptor")?.GetValue(null))
-            .OfType<FileDescriptor>()
-            .ToArray();
 }

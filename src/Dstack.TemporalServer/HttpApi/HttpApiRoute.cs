@@ -22,8 +22,11 @@ internal sealed record HttpApiRoute(
     /// <summary>Gets the method's gRPC path, as handlers see it in <c>ServerCallContext.Method</c>.</summary>
     public string GrpcMethod { get; } = $"/{Method.Service.FullName}/{Method.Name}";
 
-    /// <summary>Gets how specific the template is: literals before variables, segment by segment, so the most specific template is tried first.</summary>
-    public string Specificity { get; } = string.Concat(Segments.Select(s => s.IsVariable ? 'v' : 'l'));
+    /// <summary>
+    /// Gets how specific the template is, segment by segment (a literal is 1, a variable 0), so that ordering by it,
+    /// highest first, tries <c>/workflows/count</c> before <c>/workflows/{id}</c>.
+    /// </summary>
+    public string Specificity { get; } = string.Concat(Segments.Select(s => s.IsVariable ? '0' : '1'));
 
     /// <summary>Whether the template's literals equal the request's (decoded) segments; variables match any segment.</summary>
     public bool Matches(IReadOnlyList<string> segments)

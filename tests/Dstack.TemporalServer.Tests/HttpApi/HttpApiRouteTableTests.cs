@@ -52,6 +52,17 @@ public sealed class HttpApiRouteTableTests
     }
 
     [Fact]
+    public void Find_EveryBindingWithValuesForItsVariables_FindsThatBinding()
+    {
+        foreach (var route in Table.Routes)
+        {
+            var path = route.Segments.Select(s => s.IsVariable ? "some value" : s.Text).ToArray();
+
+            Assert.Same(route, Table.Find(route.Verb, path, out _));
+        }
+    }
+
+    [Fact]
     public void Find_PathOfAnotherVerbOnly_ReportsThePathExists()
     {
         Assert.Null(Table.Find("DELETE", "api/v1/namespaces/default/workflows/wf".Split('/'), out var pathExists));
