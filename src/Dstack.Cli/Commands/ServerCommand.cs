@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dstack.Cli.Temporal;
 using Dstack.Core.Settings;
 using Dstack.TemporalServer.Hosting;
 using Dstack.TemporalServer.Persistence;
@@ -26,6 +27,8 @@ internal sealed class ServerCommand : DstackCommand
     {
         Options.Add(PortOption);
         Options.Add(InMemoryOption);
+        Subcommands.Add(new ServerStatusCommand(console, context));
+        Subcommands.Add(new ServerStopCommand(console, context));
         _context = context;
     }
 
@@ -37,6 +40,11 @@ internal sealed class ServerCommand : DstackCommand
         var ip = address[..colon] is "localhost" ? "127.0.0.1" : address[..colon];
         var port = parseResult.GetValue(PortOption) ?? int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         var database = parseResult.GetValue(InMemoryOption) ? null : Path.Combine(settings.Home, "temporal.db");
+        if (LocalServerRecord.Read(settings.Home) is { } running && LocalServerProcess.IsRunning(running))
+        {
+            throw new CommandException($"a dstack server already runs for {settings.Home} (pid {running.ProcessId}, at {running.Address}{(running.UiUrl is null ? string.Empty : $", Web UI at {running.UiUrl}")}). Use it as it is, or stop it with `dstack server stop`.");
+        }
+
         EmbeddedTemporalServer server;
         try
         {
@@ -48,6 +56,20 @@ internal sealed class ServerCommand : DstackCommand
         }
 
         await using var serverScope = server;
+        var record = new LocalServerRecord(Environment.ProcessId, server.Address, null);
+        record.Write(settings.Home);
+        try
+        {
+            return await ServeAsync(server, settings, database, cancellationToken);
+        }
+        finally
+        {
+            LocalServerRecord.Remove(settings.Home, Environment.ProcessId);
+        }
+    }
+
+    private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, CancellationToken cancellationToken)
+    {
         var worker = DstackWorkerHost.Build(settings with { Temporal = settings.Temporal with { Address = server.Address } });
         using (worker)
         {

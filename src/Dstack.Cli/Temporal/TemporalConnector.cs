@@ -40,7 +40,7 @@ internal sealed class TemporalConnector(IAnsiConsole console)
                 await Task.Delay(50, cancellationToken);
             }
 
-            console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address} (logs: {log}; stop it with `pkill -f 'dstack server'`).[/]");
+            console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address} (logs: {log}; stop it with `dstack server stop`).[/]");
         }
 
         return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address)
