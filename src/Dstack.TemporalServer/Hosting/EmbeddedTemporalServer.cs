@@ -1,27 +1,33 @@
 using System.Net;
+using Dstack.TemporalServer.WebUi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dstack.TemporalServer.Hosting;
 
-/// <summary>A running embedded Temporal server: a Kestrel host speaking HTTP/2 without TLS.</summary>
+/// <summary>
+/// A running embedded Temporal server: a Kestrel host speaking HTTP/2 without TLS, and, when
+/// <see cref="TemporalServerOptions.UiPort"/> is set, the Temporal Web UI over HTTP/1.1 on a port of its own.
+/// </summary>
 public sealed class EmbeddedTemporalServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EmbeddedTemporalServer(WebApplication app, string address)
+    private EmbeddedTemporalServer(WebApplication app, string address, Uri? uiAddress)
     {
         _app = app;
         Address = address;
+        UiAddress = uiAddress;
     }
 
     /// <summary>Gets the address clients connect to, <c>host:port</c>.</summary>
     public string Address { get; }
+
+    /// <summary>Gets the web UI's address, such as <c>http://127.0.0.1:8233/</c>, or null when the server runs without it.</summary>
+    public Uri? UiAddress { get; }
 
     /// <summary>Starts a server on <paramref name="ip"/>:<paramref name="port"/> (0 picks a free port).</summary>
     public static async Task<EmbeddedTemporalServer> StartAsync(
@@ -31,20 +37,47 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
         LogLevel logLevel = LogLevel.Warning,
         CancellationToken cancellationToken = default)
     {
+        // The listeners are set up before the host exists, so the options are read once here as well.
+        var options = new TemporalServerOptions();
+        configure?.Invoke(options);
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(logLevel);
+        ListenOptions? grpcListener = null;
+        ListenOptions? uiListener = null;
+        var withUi = options.UiPort is not null && TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(ip), port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Parse(ip), port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                grpcListener = listen;
+            });
+            if (withUi)
+            {
+                uiListener = kestrel.ListenDstackTemporalWebUi(IPAddress.Parse(options.UiIp), options.UiPort!.Value);
+            }
+
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         builder.Services.AddDstackTemporalServer(configure);
         var app = builder.Build();
         try
         {
+            if (withUi)
+            {
+                app.UseDstackTemporalWebUi();
+            }
+
+            app.UseRouting();
             app.MapDstackTemporalServer();
+            if (withUi)
+            {
+                app.MapDstackTemporalWebUi();
+            }
+
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -54,8 +87,15 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
             throw;
         }
 
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.First() ?? throw new InvalidOperationException("Kestrel reported no address");
-        return new EmbeddedTemporalServer(app, new Uri(bound).Authority);
+        if (options.UiPort is not null && !withUi)
+        {
+            app.Logger.LogWarning("{Hint} The server runs without it.", TemporalWebUiExtensions.DstackTemporalWebUiMissingHint);
+        }
+
+        // Kestrel writes the bound endpoint back into the listen options, which tells the ports apart when 0 picked them.
+        var grpcEndpoint = grpcListener?.IPEndPoint ?? throw new InvalidOperationException("Kestrel reported no gRPC endpoint");
+        var uiAddress = uiListener?.IPEndPoint is { } uiEndpoint ? new Uri($"http://{uiEndpoint}/") : null;
+        return new EmbeddedTemporalServer(app, grpcEndpoint.ToString(), uiAddress);
     }
 
     /// <summary>Waits until the host stops (Ctrl+C or SIGTERM).</summary>

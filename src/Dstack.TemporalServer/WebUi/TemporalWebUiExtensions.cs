@@ -1,0 +1,134 @@
+using System.Net;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Net.Http.Headers;
+
+namespace Dstack.TemporalServer.WebUi;
+
+/// <summary>
+/// Serves the Temporal Web UI (npm <c>@temporalio/ui</c>, built into this assembly) on a listener of its own, as the
+/// official UI server does next to a Temporal server: the app's files, <c>/api/v1/settings</c> and its CSRF protection.
+/// </summary>
+public static class TemporalWebUiExtensions
+{
+    private const string ImmutableAssets = "/_app/immutable";
+
+    /// <summary>Gets a value indicating whether this build carries the web UI (it is built only where Node.js and npm are installed).</summary>
+    public static bool IsDstackTemporalWebUiIncluded => EmbeddedWebUiFiles.Instance.IsIncluded;
+
+    /// <summary>Gets what to do to get the web UI into a build that lacks it.</summary>
+    public static string DstackTemporalWebUiMissingHint =>
+        "The Temporal Web UI is not part of this build: it is built only where Node.js and npm are installed. Install Node.js (20 or newer) and npm, e.g. `apt-get install nodejs npm`, and build again.";
+
+    /// <summary>
+    /// Adds the web UI's listener: HTTP/1.1 (browsers speak no HTTP/2 without TLS) on <paramref name="address"/>:<paramref name="port"/>,
+    /// 0 picking a free port. After the server starts, <see cref="ListenOptions.IPEndPoint"/> of the result holds the bound port.
+    /// </summary>
+    public static ListenOptions ListenDstackTemporalWebUi(this KestrelServerOptions kestrel, IPAddress address, int port)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ListenOptions? listener = null;
+        kestrel.Listen(address, port, options =>
+        {
+            options.Protocols = HttpProtocols.Http1;
+            options.Use(next => connection =>
+            {
+                connection.Features.Set(WebUiConnectionFeature.Instance);
+                return next(connection);
+            });
+            listener = options;
+        });
+        return listener!;
+    }
+
+    /// <summary>
+    /// Adds, for the web UI's listener only, what the official UI server puts in front of everything: its security headers,
+    /// its CSRF cookie and check, and the app's files. Call it before <c>UseRouting</c>.
+    /// </summary>
+    public static IApplicationBuilder UseDstackTemporalWebUi(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.UseWhen(
+            context => context.Features.Get<WebUiConnectionFeature>() is not null,
+            webUi =>
+            {
+                // Echo's Secure middleware with the UI server's defaults.
+                webUi.Use((context, next) =>
+                {
+                    var headers = context.Response.Headers;
+                    headers.XXSSProtection = "1; mode=block";
+                    headers.XContentTypeOptions = "nosniff";
+                    headers.XFrameOptions = "SAMEORIGIN";
+                    return next(context);
+                });
+                webUi.UseMiddleware<WebUiCsrfMiddleware>();
+                webUi.UseStaticFiles(new StaticFileOptions
+                {
+                    FileProvider = EmbeddedWebUiFiles.Instance,
+                    ContentTypeProvider = new FileExtensionContentTypeProvider(),
+                    OnPrepareResponse = file => file.Context.Response.Headers.CacheControl =
+                        file.Context.Request.Path.StartsWithSegments(ImmutableAssets, StringComparison.Ordinal)
+                            ? "public, max-age=31536000, immutable"
+                            : "no-cache",
+                });
+            });
+    }
+
+    /// <summary>
+    /// Maps, on the web UI's listener only, <c>GET /api/v1/settings</c> and the app's page for every other GET outside
+    /// <c>/api</c> and <c>/_app</c>, where the client-side router takes over (deep links such as
+    /// <c>/namespaces/default/workflows/ID/RUN/history</c>).
+    /// </summary>
+    public static IEndpointRouteBuilder MapDstackTemporalWebUi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var settings = new WebUiSettings
+        {
+            Version = typeof(TemporalWebUiExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .FirstOrDefault(a => a.Key == "TemporalWebUiVersion")?.Value ?? string.Empty,
+
+            // The start-workflow page needs the Monaco editor, four times the rest of the UI in size, so this build
+            // leaves it out and tells the UI so, as the official server's StartWorkflowDisabled setting does.
+            StartWorkflowDisabled = true,
+        };
+        endpoints.MapGet("/api/v1/settings", () => TypedResults.Json(settings, WebUiJsonContext.Default.WebUiSettings))
+            .RequireDstackTemporalWebUiListener();
+        endpoints.MapFallback(ServePageAsync)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+            .RequireDstackTemporalWebUiListener();
+        return endpoints;
+    }
+
+    /// <summary>Serves the endpoints only on the web UI's listener, e.g. the Temporal HTTP API under <c>/api/v1</c>.</summary>
+    public static TBuilder RequireDstackTemporalWebUiListener<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithMetadata(WebUiEndpointMetadata.Instance);
+    }
+
+    private static Task ServePageAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+
+        // Unknown API routes and missing assets are errors, not pages; /render is the official server's Markdown
+        // renderer for workflow summaries, which this one does not have.
+        if (path.StartsWithSegments("/api", StringComparison.Ordinal)
+            || path.StartsWithSegments("/_app", StringComparison.Ordinal)
+            || path.StartsWithSegments("/render", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
+        var page = EmbeddedWebUiFiles.Instance.IndexHtml;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.ContentLength = page.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(page).AsTask();
+    }
+}
