@@ -71,12 +71,7 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
                 app.UseDstackTemporalWebUi();
             }
 
-            app.UseRouting();
             app.MapDstackTemporalServer();
-            if (withUi)
-            {
-                app.MapDstackTemporalWebUi();
-            }
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }

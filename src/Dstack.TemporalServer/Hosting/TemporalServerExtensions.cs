@@ -2,11 +2,9 @@ using Dstack.TemporalServer.Engine;
 using Dstack.TemporalServer.Grpc;
 using Dstack.TemporalServer.Persistence;
 using Dstack.TemporalServer.Services;
-using Dstack.TemporalServer.WebUi;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -17,7 +15,7 @@ namespace Dstack.TemporalServer.Hosting;
 /// <summary>Hosts the embedded Temporal server in any ASP.NET Core application.</summary>
 public static class TemporalServerExtensions
 {
-    /// <summary>Registers the server's state, its gRPC services, and what keeps the web UI's listener apart from them.</summary>
+    /// <summary>Registers the server's state and its gRPC services.</summary>
     public static IServiceCollection AddDstackTemporalServer(this IServiceCollection services, Action<TemporalServerOptions>? configure = null)
     {
         services.AddOptions<TemporalServerOptions>().Configure(o => configure?.Invoke(o));
@@ -43,7 +41,6 @@ public static class TemporalServerExtensions
             new DescriptorServiceMethodProvider<WorkflowServiceEndpoint>(Temporalio.Api.WorkflowService.V1.ServiceReflection.Descriptor.Services[0]));
         services.AddSingleton<IServiceMethodProvider<OperatorServiceEndpoint>>(
             new DescriptorServiceMethodProvider<OperatorServiceEndpoint>(Temporalio.Api.OperatorService.V1.ServiceReflection.Descriptor.Services[0]));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, WebUiListenerMatcherPolicy>());
         return services;
     }
 

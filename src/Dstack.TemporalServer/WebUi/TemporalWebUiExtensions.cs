@@ -1,17 +1,16 @@
 using System.Net;
 using System.Reflection;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.StaticFiles;
-using Microsoft.Net.Http.Headers;
 
 namespace Dstack.TemporalServer.WebUi;
 
 /// <summary>
 /// Serves the Temporal Web UI (npm <c>@temporalio/ui</c>, built into this assembly) on a listener of its own, as the
-/// official UI server does next to a Temporal server: the app's files, <c>/api/v1/settings</c> and its CSRF protection.
+/// official UI server (temporalio/ui-server) does next to a Temporal server.
 /// </summary>
 public static class TemporalWebUiExtensions
 {
@@ -26,7 +25,7 @@ public static class TemporalWebUiExtensions
 
     /// <summary>
     /// Adds the web UI's listener: HTTP/1.1 (browsers speak no HTTP/2 without TLS) on <paramref name="address"/>:<paramref name="port"/>,
-    /// 0 picking a free port. After the server starts, <see cref="ListenOptions.IPEndPoint"/> of the result holds the bound port.
+    /// 0 picking a free port. Once the server has started, <see cref="ListenOptions.IPEndPoint"/> of the result holds the bound port.
     /// </summary>
     public static ListenOptions ListenDstackTemporalWebUi(this KestrelServerOptions kestrel, IPAddress address, int port)
     {
@@ -46,13 +45,17 @@ public static class TemporalWebUiExtensions
     }
 
     /// <summary>
-    /// Adds, for the web UI's listener only, what the official UI server puts in front of everything: its security headers,
-    /// its CSRF cookie and check, and the app's files. Call it before <c>UseRouting</c>.
+    /// Answers every request of the web UI's listener (<see cref="ListenDstackTemporalWebUi"/>) and lets no other through, as
+    /// the official UI server does: its security headers and CSRF check first, then the app's files,
+    /// <c>GET /api/v1/settings</c>, and the app's page for every other GET outside <c>/api</c> and <c>/_app</c>, where the
+    /// client-side router takes over (deep links such as <c>/namespaces/default/workflows/ID/RUN/history</c>). Requests of
+    /// other listeners go on down the pipeline. Add it before the endpoints.
     /// </summary>
     public static IApplicationBuilder UseDstackTemporalWebUi(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        return app.UseWhen(
+        var settings = JsonSerializer.SerializeToUtf8Bytes(Settings(), WebUiJsonContext.Default.WebUiSettings);
+        return app.MapWhen(
             context => context.Features.Get<WebUiConnectionFeature>() is not null,
             webUi =>
             {
@@ -75,40 +78,28 @@ public static class TemporalWebUiExtensions
                             ? "public, max-age=31536000, immutable"
                             : "no-cache",
                 });
+                webUi.MapWhen(IsSettingsRequest, api => api.Run(context => ServeSettingsAsync(context, settings)));
+                webUi.Run(ServePageAsync);
             });
     }
 
-    /// <summary>
-    /// Maps, on the web UI's listener only, <c>GET /api/v1/settings</c> and the app's page for every other GET outside
-    /// <c>/api</c> and <c>/_app</c>, where the client-side router takes over (deep links such as
-    /// <c>/namespaces/default/workflows/ID/RUN/history</c>).
-    /// </summary>
-    public static IEndpointRouteBuilder MapDstackTemporalWebUi(this IEndpointRouteBuilder endpoints)
+    private static WebUiSettings Settings() => new()
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        var settings = new WebUiSettings
-        {
-            Version = typeof(TemporalWebUiExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "TemporalWebUiVersion")?.Value ?? string.Empty,
+        Version = typeof(TemporalWebUiExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "TemporalWebUiVersion")?.Value ?? string.Empty,
 
-            // The start-workflow page needs the Monaco editor, four times the rest of the UI in size, so this build
-            // leaves it out and tells the UI so, as the official server's StartWorkflowDisabled setting does.
-            StartWorkflowDisabled = true,
-        };
-        endpoints.MapGet("/api/v1/settings", () => TypedResults.Json(settings, WebUiJsonContext.Default.WebUiSettings))
-            .RequireDstackTemporalWebUiListener();
-        endpoints.MapFallback(ServePageAsync)
-            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
-            .RequireDstackTemporalWebUiListener();
-        return endpoints;
-    }
+        // The start-workflow page needs the Monaco editor, four times the rest of the UI in size, so this build
+        // leaves it out and tells the UI so, as the official server's StartWorkflowDisabled setting does.
+        StartWorkflowDisabled = true,
+    };
 
-    /// <summary>Serves the endpoints only on the web UI's listener, e.g. the Temporal HTTP API under <c>/api/v1</c>.</summary>
-    public static TBuilder RequireDstackTemporalWebUiListener<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder
+    private static bool IsSettingsRequest(HttpContext context) =>
+        context.Request.Path == "/api/v1/settings" && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method));
+
+    private static Task ServeSettingsAsync(HttpContext context, byte[] settings)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        return builder.WithMetadata(WebUiEndpointMetadata.Instance);
+        context.Response.ContentType = "application/json; charset=UTF-8";
+        return WriteAsync(context, settings);
     }
 
     private static Task ServePageAsync(HttpContext context)
@@ -125,10 +116,20 @@ public static class TemporalWebUiExtensions
             return Task.CompletedTask;
         }
 
-        var page = EmbeddedWebUiFiles.Instance.IndexHtml;
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return Task.CompletedTask;
+        }
+
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-cache";
-        context.Response.ContentLength = page.Length;
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(page).AsTask();
+        return WriteAsync(context, EmbeddedWebUiFiles.Instance.IndexHtml);
+    }
+
+    private static Task WriteAsync(HttpContext context, ReadOnlyMemory<byte> body)
+    {
+        context.Response.ContentLength = body.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 }

@@ -1,8 +1,8 @@
 namespace Dstack.TemporalServer.WebUi;
 
 /// <summary>
-/// Set on every connection the web UI's listener accepts. It tells the two listeners apart whatever their ports (0
-/// picks one at bind time), so each serves only its own endpoints: gRPC on one, the UI and its HTTP API on the other.
+/// Set on every connection the web UI's listener accepts. It tells the listeners apart whatever their ports (0 picks one
+/// at bind time), so that the UI's requests never reach the gRPC endpoints and gRPC's never reach the UI.
 /// </summary>
 internal sealed class WebUiConnectionFeature
 {
