@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 // Accepts the Temporal CLI's dev-server arguments, so WorkflowEnvironment.StartLocalAsync can launch this
 // executable through DevServerOptions.ExistingPath as it launches `temporal server start-dev`.
 var port = new Option<int>("--port", "-p") { Description = "Port of the frontend gRPC service.", DefaultValueFactory = _ => 7233 };
+var httpPort = new Option<int?>("--http-port") { Description = "Port of the HTTP API service (Temporal's JSON API, which the web UI calls). Default is off." };
 var ip = new Option<string>("--ip") { Description = "IP address to bind.", DefaultValueFactory = _ => "127.0.0.1" };
 var namespaces = new Option<string[]>("--namespace", "-n") { Description = "Namespaces to create (default is always created).", AllowMultipleArgumentsPerToken = false };
 var searchAttributes = new Option<string[]>("--search-attribute") { Description = "Custom search attributes to register, NAME=TYPE." };
@@ -20,7 +21,7 @@ var dbFile = new Option<string?>("--db-filename", "-f") { Description = "SQLite 
 
 var startDev = new Command("start-dev", "Start a Temporal server for development and tests, in memory or in a SQLite file.")
 {
-    port, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, uiIp, dbFile,
+    port, httpPort, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, uiIp, dbFile,
 };
 startDev.SetAction(async (result, cancellationToken) =>
 {
@@ -60,6 +61,7 @@ startDev.SetAction(async (result, cancellationToken) =>
             options =>
             {
                 options.DatabasePath = database;
+                options.HttpPort = result.GetValue(httpPort);
                 options.UiPort = webUiPort;
                 options.UiIp = result.GetValue(uiIp) ?? result.GetValue(ip)!;
                 foreach (var name in result.GetValue(namespaces) ?? [])
@@ -84,10 +86,16 @@ startDev.SetAction(async (result, cancellationToken) =>
     await using (server.ConfigureAwait(false))
     {
         await Console.Out.WriteLineAsync($"Temporal server is running at {server.Address} (embedded, {(database is null ? "in memory" : "state in " + Path.GetFullPath(database))}).").ConfigureAwait(false);
+        if (server.HttpAddress is { } httpAddress)
+        {
+            await Console.Out.WriteLineAsync($"HTTP API is serving at http://{httpAddress}.").ConfigureAwait(false);
+        }
+
         if (server.UiAddress is not null)
         {
             await Console.Out.WriteLineAsync($"Temporal UI: {server.UiAddress}").ConfigureAwait(false);
         }
+
         await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -9,7 +9,7 @@ using Temporalio.Workflows;
 namespace Dstack.Workflows;
 
 /// <summary>
-/// One run: offers → capacity → release registered first → bootstrap → execute → persist (architecture.md, A run).
+/// One run: offers → capacity → release registered first → bootstrap → execute → persist (docs/architecture.md#the-path-of-a-run).
 /// The run name is the workflow ID. Signals <c>stop</c> and <c>abort</c>; query <c>status</c>.
 /// </summary>
 [Workflow(Name)]

@@ -211,7 +211,9 @@ public sealed class AwsRunTests(AwsWorld world)
         try
         {
             var name = await SubmitAsync(sandbox, "long");
-            await Deadline.UntilAsync(() => Task.FromResult(Emulator.Instances.Any(i => i.Run == name)), TimeSpan.FromSeconds(60), $"{name} to launch an instance");
+            // Generous: under load the CLI, the worker and the emulator share two cores; a run that fails instead is
+            // explained with what `dstack ps` and `dstack logs` say.
+            await ExplainAsync(sandbox, name, () => Deadline.UntilAsync(() => Task.FromResult(Emulator.Instances.Any(i => i.Run == name)), TimeSpan.FromSeconds(180), $"{name} to launch an instance"));
 
             var stop = await sandbox.DstackAsync(abort ? ["stop", name, "-x", "-y"] : ["stop", name, "-y"]);
 

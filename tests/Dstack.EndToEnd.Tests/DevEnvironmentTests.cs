@@ -85,7 +85,7 @@ public sealed partial class DevEnvironmentTests
 
         await AssertNotebookAnswersAsync(ready.Groups[1].Value, int.Parse(ready.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
         await StopAsync(sandbox, run, attach);
-        Assert.Contains($"{run} stopped", output.Text, StringComparison.Ordinal);
+        Assert.Contains($"{run} stopped", await output.WaitForEndAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -37,6 +37,16 @@ public sealed class OutputWatcher
         }
     }
 
+    /// <summary>
+    /// Waits until the process has closed its output and all of it was read; a process that has exited may still have
+    /// output in the pipe that <see cref="Text"/> does not hold yet.
+    /// </summary>
+    public async Task<string> WaitForEndAsync(TimeSpan timeout)
+    {
+        await _reading.WaitAsync(timeout);
+        return Text;
+    }
+
     /// <summary>Waits until the output matches <paramref name="pattern"/> (or the process closed its output).</summary>
     public async Task<Match> WaitForAsync(Regex pattern, TimeSpan timeout)
     {

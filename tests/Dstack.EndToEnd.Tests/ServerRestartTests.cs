@@ -19,16 +19,18 @@ public sealed class ServerRestartTests
         var release = Path.Combine(sandbox.Home, "release");
 
         // Each job marks its start outside its folder, prints half its lines, then waits for the release file, so
-        // that no job can finish before the kill however slowly the 50 runs are submitted.
+        // that no job can finish before the kill however slowly the 50 runs are submitted. The jobs print with shell
+        // builtins and look for the file once a second: 50 jobs that forked `sleep` 10 to 20 times a second kept the
+        // load of a 2-core machine near 90 and starved the very CLI and worker under test.
         await sandbox.InitRepoAsync($$$"""
             workflows:
               - name: marked
                 provider: bash
                 commands:
                   - 'echo started >> {{{marks}}}/${{ run.name }}'
-                  - 'for i in $(seq 1 {{{Lines / 2}}}); do echo "line $i"; sleep 0.05; done'
-                  - 'while [ ! -f {{{release}}} ]; do sleep 0.1; done'
-                  - 'for i in $(seq {{{Lines / 2 + 1}}} {{{Lines}}}); do echo "line $i"; sleep 0.02; done'
+                  - 'for ((i = 1; i <= {{{Lines / 2}}}; i++)); do echo "line $i"; done'
+                  - 'while [ ! -f {{{release}}} ]; do sleep 1; done'
+                  - 'for ((i = {{{Lines / 2 + 1}}}; i <= {{{Lines}}}; i++)); do echo "line $i"; done'
             """);
         var server = await sandbox.StartDstackServerAsync();
 

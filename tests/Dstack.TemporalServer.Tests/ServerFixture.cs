@@ -8,8 +8,11 @@ namespace Dstack.TemporalServer.Tests;
 /// Starts the embedded server in-process, or uses a real Temporal server at DSTACK_TEST_TEMPORAL_ADDRESS,
 /// so the same tests confirm that they encode real Temporal behaviour. With DSTACK_TEST_SERVER_DB=1 the embedded
 /// server keeps its state in a temporary SQLite file, so the suite checks persistent mode too.
+/// The HTTP API tests talk to the embedded server's HTTP port, or with a real server to DSTACK_TEST_TEMPORAL_HTTP_ADDRESS:
+/// the Temporal UI server's address (`temporal server start-dev` serves it on port 8233), whose <c>/api/v1</c> routes
+/// are the grpc-gateway JSON the Web UI reads.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public sealed class ServerFixture : IAsyncLifetime, IDisposable
 {
     public const string Namespace = "default";
 
@@ -27,12 +30,20 @@ public sealed class ServerFixture : IAsyncLifetime
 
     private EmbeddedTemporalServer? _server;
     private string? _databaseDirectory;
+    private HttpClient? _http;
 
     public string Address { get; private set; } = string.Empty;
 
     public bool IsEmbedded => _server is not null;
 
+    /// <summary>Gets a client of the HTTP API, its base address the server's HTTP address.</summary>
+    public HttpClient Http => _http ?? throw new InvalidOperationException(
+        "The HTTP API tests need DSTACK_TEST_TEMPORAL_HTTP_ADDRESS (host:port of the Temporal UI server, e.g. 127.0.0.1:8233) " +
+        "when DSTACK_TEST_TEMPORAL_ADDRESS points at a real server.");
+
     public TemporalClient Client { get; private set; } = null!;
+
+    public string? HttpAddress { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -40,6 +51,7 @@ public sealed class ServerFixture : IAsyncLifetime
         if (!string.IsNullOrEmpty(external))
         {
             Address = external;
+            HttpAddress = Environment.GetEnvironmentVariable("DSTACK_TEST_TEMPORAL_HTTP_ADDRESS");
         }
         else
         {
@@ -51,12 +63,19 @@ public sealed class ServerFixture : IAsyncLifetime
             _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options =>
             {
                 options.DatabasePath = _databaseDirectory is null ? null : Path.Combine(_databaseDirectory, "temporal.db");
+                options.HttpPort = 0;
                 foreach (var (name, type) in SearchAttributes)
                 {
                     options.SearchAttributes[name] = type;
                 }
             });
             Address = _server.Address;
+            HttpAddress = _server.HttpAddress;
+        }
+
+        if (!string.IsNullOrEmpty(HttpAddress))
+        {
+            _http = new HttpClient { BaseAddress = new Uri($"http://{HttpAddress}/") };
         }
 
         Client = await ConnectAsync();
@@ -72,6 +91,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public Task<TemporalClient> ConnectAsync() =>
         TemporalClient.ConnectAsync(new TemporalClientConnectOptions(Address) { Namespace = Namespace });
+
+    public void Dispose() => _http?.Dispose();
 
     public async Task DisposeAsync()
     {

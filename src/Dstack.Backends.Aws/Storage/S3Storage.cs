@@ -20,7 +20,8 @@ namespace Dstack.Backends.Aws.Storage;
 /// <remarks>
 /// The SDK's default <c>aws-chunked</c> bodies with trailing checksums are turned off (checksums only when required,
 /// <c>UseChunkEncoding = false</c> on every put and part) and multipart is done here rather than by TransferUtility:
-/// S3-compatible servers such as s3rver store the chunk framing as data (verified-facts.md). Real S3 accepts both forms.
+/// S3-compatible servers such as s3rver store the chunk framing as data (s3rver 3.7.1 gave back a 5-byte object as 298
+/// bytes, and TransferUtility's multipart uploads came back larger too). Real S3 accepts both forms.
 /// Credentials come from the AWS SDK's default chain only (environment, profiles, SSO, instance roles).
 /// </remarks>
 public sealed class S3Storage : IPresigningStorage, IDisposable

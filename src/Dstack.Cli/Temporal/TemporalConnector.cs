@@ -9,7 +9,8 @@ namespace Dstack.Cli.Temporal;
 
 /// <summary>
 /// Connects to the configured Temporal server. When nothing answers at a local address, it can start
-/// <c>dstack server</c> in the background, as architecture.md promises for the default single-machine setup.
+/// <c>dstack server</c> in the background, so the default single-machine setup needs nothing else running
+/// (docs/architecture.md#how-the-cli-finds-its-temporal-server).
 /// </summary>
 internal sealed class TemporalConnector(IAnsiConsole console)
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Dstack.Core.Storage;
 
-/// <summary>The keys of everything dstack stores (architecture.md, Storage layout).</summary>
+/// <summary>The keys of everything dstack stores (docs/architecture.md#storage-layout).</summary>
 public static class StorageLayout
 {
     public static string Code(string hash) => $"code/{hash}.tar.gz";

@@ -13,6 +13,9 @@ internal sealed class MatchingQueue
 
     public int Backlog => _tasks.Count;
 
+    /// <summary>Gets the pollers that polled this queue lately, for DescribeTaskQueue.</summary>
+    public PollerHistory RecentPollers { get; } = new();
+
     public void Add(IQueuedTask task)
     {
         while (_pollers.First is { } node)

@@ -22,6 +22,9 @@ internal sealed class ServerNamespace(string name)
 
     public MatchingQueue ActivityQueue(string name) => Queue(name, activity: true);
 
+    /// <summary>Finds a queue without creating it: describing a queue nobody used must not leave one behind.</summary>
+    public MatchingQueue? FindQueue(string name, bool activity) => _queues.GetValueOrDefault((name, activity));
+
     public WorkflowRun? CurrentRun(string workflowId) =>
         RunsByWorkflowId.TryGetValue(workflowId, out var runs) && runs.Count > 0 ? runs[^1] : null;
 

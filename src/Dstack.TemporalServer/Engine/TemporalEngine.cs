@@ -42,9 +42,11 @@ internal sealed class TemporalEngine : IDisposable
             _namespaces.Add(name, ns);
         }
 
+        var state = store.Load();
+        ClusterId = state.ClusterId;
         lock (Gate)
         {
-            Restore(store.Load());
+            Restore(state);
         }
 
         // A sweep rather than a timer per closed run: with a 7-day retention that is one timer instead of thousands.
@@ -58,6 +60,9 @@ internal sealed class TemporalEngine : IDisposable
     public TemporalServerOptions Options { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Gets the ID GetClusterInfo reports: the same for as long as the state lives (across restarts in persistent mode).</summary>
+    public string ClusterId { get; }
 
     public DateTime UtcNow => Time.GetUtcNow().UtcDateTime;
 

@@ -1,30 +1,37 @@
 using System.Net;
+using Dstack.TemporalServer.HttpApi;
 using Dstack.TemporalServer.WebUi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dstack.TemporalServer.Hosting;
 
 /// <summary>
-/// A running embedded Temporal server: a Kestrel host speaking HTTP/2 without TLS, and, when
-/// <see cref="TemporalServerOptions.UiPort"/> is set, the Temporal Web UI over HTTP/1.1 on a port of its own.
+/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 without TLS and, each over HTTP/1.1 on a
+/// port of its own, Temporal's HTTP API when <see cref="TemporalServerOptions.HttpPort"/> is set and the Temporal Web UI
+/// when <see cref="TemporalServerOptions.UiPort"/> is.
 /// </summary>
 public sealed class EmbeddedTemporalServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EmbeddedTemporalServer(WebApplication app, string address, Uri? uiAddress)
+    private EmbeddedTemporalServer(WebApplication app, string address, string? httpAddress, Uri? uiAddress)
     {
         _app = app;
         Address = address;
+        HttpAddress = httpAddress;
         UiAddress = uiAddress;
     }
 
     /// <summary>Gets the address clients connect to, <c>host:port</c>.</summary>
     public string Address { get; }
+
+    /// <summary>Gets the address of the HTTP API, <c>host:port</c>, or null when it is off.</summary>
+    public string? HttpAddress { get; }
 
     /// <summary>Gets the web UI's address, such as <c>http://127.0.0.1:8233/</c>, or null when the server runs without it.</summary>
     public Uri? UiAddress { get; }
@@ -37,42 +44,54 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
         LogLevel logLevel = LogLevel.Warning,
         CancellationToken cancellationToken = default)
     {
-        // The listeners are set up before the host exists, so the options are read once here as well.
-        var options = new TemporalServerOptions();
-        configure?.Invoke(options);
-
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(logLevel);
         ListenOptions? grpcListener = null;
+        ListenOptions? httpListener = null;
         ListenOptions? uiListener = null;
-        var withUi = options.UiPort is not null && TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<TemporalServerOptions>>().Value;
             kestrel.Listen(IPAddress.Parse(ip), port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 grpcListener = listen;
             });
-            if (withUi)
+            if (options.HttpPort is { } httpPort)
             {
-                uiListener = kestrel.ListenDstackTemporalWebUi(IPAddress.Parse(options.UiIp), options.UiPort!.Value);
+                // Browsers speak HTTP/1.1 without TLS; the gRPC listener stays HTTP/2 only.
+                kestrel.Listen(IPAddress.Parse(ip), httpPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    httpListener = listen;
+                });
+            }
+
+            if (options.UiPort is { } uiPort && TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded)
+            {
+                uiListener = kestrel.ListenDstackTemporalWebUi(IPAddress.Parse(options.UiIp), uiPort);
             }
 
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         builder.Services.AddDstackTemporalServer(configure);
         var app = builder.Build();
+        var uiPortAsked = app.Services.GetRequiredService<IOptions<TemporalServerOptions>>().Value.UiPort is not null;
         try
         {
-            if (withUi)
+            if (uiPortAsked && TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded)
             {
                 app.UseDstackTemporalWebUi();
             }
 
             app.MapDstackTemporalServer();
 
+            // Kestrel sets the bound port on the listener before it accepts, so the branch sees the real port when 0 was asked.
+            app.MapWhen(
+                context => context.Connection.LocalPort == httpListener?.IPEndPoint?.Port,
+                api => api.UseTemporalHttpApi().Run(context => HttpApiErrors.WriteAsync(context, HttpApiErrors.RouteNotFound())));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -82,15 +101,16 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
             throw;
         }
 
-        if (options.UiPort is not null && !withUi)
+        if (uiPortAsked && uiListener is null)
         {
             app.Logger.LogWarning("{Hint} The server runs without it.", TemporalWebUiExtensions.DstackTemporalWebUiMissingHint);
         }
 
-        // Kestrel writes the bound endpoint back into the listen options, which tells the ports apart when 0 picked them.
-        var grpcEndpoint = grpcListener?.IPEndPoint ?? throw new InvalidOperationException("Kestrel reported no gRPC endpoint");
-        var uiAddress = uiListener?.IPEndPoint is { } uiEndpoint ? new Uri($"http://{uiEndpoint}/") : null;
-        return new EmbeddedTemporalServer(app, grpcEndpoint.ToString(), uiAddress);
+        return new EmbeddedTemporalServer(
+            app,
+            Authority(grpcListener),
+            httpListener is null ? null : Authority(httpListener),
+            uiListener is null ? null : new Uri($"http://{Authority(uiListener)}/"));
     }
 
     /// <summary>Waits until the host stops (Ctrl+C or SIGTERM).</summary>
@@ -102,4 +122,7 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }
+
+    private static string Authority(ListenOptions? listener) =>
+        listener?.IPEndPoint is { } endPoint ? new UriBuilder("http", endPoint.Address.ToString(), endPoint.Port).Uri.Authority : throw new InvalidOperationException("Kestrel reported no address");
 }

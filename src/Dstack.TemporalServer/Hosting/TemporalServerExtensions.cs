@@ -1,5 +1,6 @@
 using Dstack.TemporalServer.Engine;
 using Dstack.TemporalServer.Grpc;
+using Dstack.TemporalServer.HttpApi;
 using Dstack.TemporalServer.Persistence;
 using Dstack.TemporalServer.Services;
 using Grpc.AspNetCore.Server.Model;
@@ -41,6 +42,12 @@ public static class TemporalServerExtensions
             new DescriptorServiceMethodProvider<WorkflowServiceEndpoint>(Temporalio.Api.WorkflowService.V1.ServiceReflection.Descriptor.Services[0]));
         services.AddSingleton<IServiceMethodProvider<OperatorServiceEndpoint>>(
             new DescriptorServiceMethodProvider<OperatorServiceEndpoint>(Temporalio.Api.OperatorService.V1.ServiceReflection.Descriptor.Services[0]));
+        services.AddSingleton(provider => new HttpApiRouteTable(
+        [
+            (Temporalio.Api.WorkflowService.V1.ServiceReflection.Descriptor.Services[0], provider.GetRequiredService<WorkflowServiceEndpoint>()),
+            (Temporalio.Api.OperatorService.V1.ServiceReflection.Descriptor.Services[0], provider.GetRequiredService<OperatorServiceEndpoint>()),
+        ]));
+        services.AddSingleton<HttpApiHandler>();
         return services;
     }
 
@@ -52,5 +59,17 @@ public static class TemporalServerExtensions
         endpoints.MapGrpcService<WorkflowServiceEndpoint>();
         endpoints.MapGrpcService<OperatorServiceEndpoint>();
         return endpoints;
+    }
+
+    /// <summary>
+    /// Answers Temporal's HTTP API (the grpc-gateway routes of the <c>google.api.http</c> rules, <c>/api/v1/...</c>
+    /// included) with the same handlers as gRPC; requests that match no route go on to the next middleware. Serve it
+    /// on an HTTP/1.1 listener only, e.g. inside <c>app.MapWhen(c =&gt; c.Connection.LocalPort == port, ...)</c>.
+    /// </summary>
+    public static IApplicationBuilder UseTemporalHttpApi(this IApplicationBuilder app)
+    {
+        // Resolved now, so the route table is built at start rather than on the first request.
+        var handler = app.ApplicationServices.GetRequiredService<HttpApiHandler>();
+        return app.Use(next => context => handler.InvokeAsync(context, next));
     }
 }

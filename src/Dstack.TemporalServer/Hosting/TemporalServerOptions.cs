@@ -16,6 +16,13 @@ public sealed class TemporalServerOptions
     /// <value>The default value is null: state is kept in memory only.</value>
     public string? DatabasePath { get; set; }
 
+    /// <summary>
+    /// Gets or sets the port of the HTTP API (Temporal's grpc-gateway JSON API, which the Web UI calls), as
+    /// <c>--http-port</c> of the Temporal CLI. It listens on the gRPC address's IP; 0 picks a free port.
+    /// </summary>
+    /// <value>The default value is null: no HTTP API.</value>
+    public int? HttpPort { get; set; }
+
     /// <summary>Gets or sets how long closed workflows are kept.</summary>
     /// <value>The default value is 7 days.</value>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

@@ -5,7 +5,8 @@ internal sealed class InMemoryServerStore : IServerStore
 {
     public bool IsPersistent => false;
 
-    public StoredState Load() => new([], []);
+    // A new cluster each start, as the state does not outlive the process either.
+    public StoredState Load() => new(Guid.NewGuid().ToString(), [], []);
 
     public Task CommitAsync(StoreBatch batch) => Task.CompletedTask;
 

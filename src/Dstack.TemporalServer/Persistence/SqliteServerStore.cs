@@ -56,6 +56,7 @@ internal sealed class SqliteServerStore : IServerStore
             using (var transaction = connection.BeginTransaction(deferred: false))
             {
                 EnsureSchema(connection, transaction, path);
+                EnsureClusterId(connection, transaction);
                 transaction.Commit();
             }
         }
@@ -82,6 +83,12 @@ internal sealed class SqliteServerStore : IServerStore
     {
         try
         {
+            string clusterId;
+            using (var command = Command("SELECT value FROM meta WHERE key='cluster_id'"))
+            {
+                clusterId = command.ExecuteScalar() as string ?? throw new ServerStoreException($"{_path} is corrupt: it has no cluster ID.");
+            }
+
             var attributes = new List<SearchAttributeRecord>();
             using (var command = Command("SELECT namespace, name, type FROM search_attributes"))
             using (var reader = command.ExecuteReader())
@@ -125,7 +132,7 @@ internal sealed class SqliteServerStore : IServerStore
                 }
             }
 
-            return new StoredState(attributes, runs);
+            return new StoredState(clusterId, attributes, runs);
         }
         catch (SqliteException e)
         {
@@ -229,6 +236,16 @@ internal sealed class SqliteServerStore : IServerStore
         {
             throw new ServerStoreException($"{path} was written by a newer dstack (schema version {found}; this one reads up to {SchemaVersion}). Upgrade dstack; the file was left untouched.");
         }
+    }
+
+    /// <summary>Gives the file a cluster ID the first time it is opened (files written before cluster IDs included).</summary>
+    private static void EnsureClusterId(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT OR IGNORE INTO meta (key, value) VALUES ('cluster_id', $id)";
+        insert.Parameters.AddWithValue("$id", Guid.NewGuid().ToString());
+        insert.ExecuteNonQuery();
     }
 
     private static void Execute(SqliteConnection connection, string sql)

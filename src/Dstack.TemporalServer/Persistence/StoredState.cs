@@ -1,4 +1,4 @@
 namespace Dstack.TemporalServer.Persistence;
 
-/// <summary>What a store holds: custom search attributes and every run that retention has not removed yet.</summary>
-internal sealed record StoredState(IReadOnlyList<SearchAttributeRecord> SearchAttributes, IReadOnlyList<StoredRun> Runs);
+/// <summary>What a store holds: the cluster's ID, custom search attributes and every run that retention has not removed yet.</summary>
+internal sealed record StoredState(string ClusterId, IReadOnlyList<SearchAttributeRecord> SearchAttributes, IReadOnlyList<StoredRun> Runs);

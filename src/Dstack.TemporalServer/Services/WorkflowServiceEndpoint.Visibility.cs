@@ -21,7 +21,7 @@ internal sealed partial class WorkflowServiceEndpoint
 
     private GetSystemInfoResponse GetSystemInfo(GetSystemInfoRequest request, ServerCallContext context) => new()
     {
-        ServerVersion = "1.29.0",
+        ServerVersion = ServerVersion,
         Capabilities = new GetSystemInfoResponse.Types.Capabilities
         {
             SignalAndQueryHeader = true,

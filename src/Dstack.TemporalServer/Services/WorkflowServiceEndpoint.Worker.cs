@@ -19,7 +19,10 @@ internal sealed partial class WorkflowServiceEndpoint
             queue = _engine.Namespace(request.Namespace).WorkflowQueue(request.TaskQueue?.Name ?? string.Empty);
         }
 
-        return LongPollAsync(queue, new PollerInfo(request.Identity), context, new PollWorkflowTaskQueueResponse());
+#pragma warning disable CS0612 // Deprecated in the API, yet workers on build ID versioning still send it and real Temporal lists it.
+        var poller = new PollerInfo(request.Identity, PollerInfo.NoRateLimit, request.WorkerVersionCapabilities, request.DeploymentOptions);
+#pragma warning restore CS0612
+        return LongPollAsync(queue, poller, context, new PollWorkflowTaskQueueResponse());
     }
 
     private Task<IMessage> PollActivityTaskQueueAsync(PollActivityTaskQueueRequest request, ServerCallContext context)
@@ -30,7 +33,11 @@ internal sealed partial class WorkflowServiceEndpoint
             queue = _engine.Namespace(request.Namespace).ActivityQueue(request.TaskQueue?.Name ?? string.Empty);
         }
 
-        return LongPollAsync(queue, new PollerInfo(request.Identity), context, new PollActivityTaskQueueResponse());
+        var rate = request.TaskQueueMetadata?.MaxTasksPerSecond ?? PollerInfo.NoRateLimit;
+#pragma warning disable CS0612 // As for workflow polls.
+        var poller = new PollerInfo(request.Identity, rate, request.WorkerVersionCapabilities, request.DeploymentOptions);
+#pragma warning restore CS0612
+        return LongPollAsync(queue, poller, context, new PollActivityTaskQueueResponse());
     }
 
     private RespondWorkflowTaskCompletedResponse RespondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest request, ServerCallContext context)

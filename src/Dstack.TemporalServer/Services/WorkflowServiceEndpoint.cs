@@ -7,7 +7,11 @@ using Temporalio.Api.WorkflowService.V1;
 
 namespace Dstack.TemporalServer.Services;
 
-/// <summary>The WorkflowService: every method the official SDKs call (temporal-server-spec.md §2.1).</summary>
+/// <summary>
+/// The WorkflowService: every method the official SDKs' clients and workers call (connecting, task polls and results,
+/// start, signal, query, cancel, terminate, describe, history, list and count); any other method answers UNIMPLEMENTED,
+/// as real Temporal does for an API it lacks (docs/architecture.md#the-embedded-temporal-server).
+/// </summary>
 internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
 {
     private readonly TemporalEngine _engine;
@@ -18,6 +22,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         _engine = engine;
         _handlers
             .Add<GetSystemInfoRequest>("GetSystemInfo", GetSystemInfo)
+            .Add<GetClusterInfoRequest>("GetClusterInfo", GetClusterInfo)
             .Add<DescribeNamespaceRequest>("DescribeNamespace", DescribeNamespace)
             .Add<ListNamespacesRequest>("ListNamespaces", ListNamespaces)
             .Add<StartWorkflowExecutionRequest>("StartWorkflowExecution", StartWorkflowExecution)
@@ -28,6 +33,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<TerminateWorkflowExecutionRequest>("TerminateWorkflowExecution", TerminateWorkflowExecution)
             .Add<DescribeWorkflowExecutionRequest>("DescribeWorkflowExecution", DescribeWorkflowExecution)
             .Add<GetWorkflowExecutionHistoryRequest>("GetWorkflowExecutionHistory", GetWorkflowExecutionHistoryAsync)
+            .Add<GetWorkflowExecutionHistoryReverseRequest>("GetWorkflowExecutionHistoryReverse", GetWorkflowExecutionHistoryReverse)
             .Add<ListWorkflowExecutionsRequest>("ListWorkflowExecutions", ListWorkflowExecutions)
             .Add<CountWorkflowExecutionsRequest>("CountWorkflowExecutions", CountWorkflowExecutions)
             .Add<PollWorkflowTaskQueueRequest>("PollWorkflowTaskQueue", PollWorkflowTaskQueueAsync)
@@ -35,6 +41,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<RespondWorkflowTaskFailedRequest>("RespondWorkflowTaskFailed", RespondWorkflowTaskFailed)
             .Add<RespondQueryTaskCompletedRequest>("RespondQueryTaskCompleted", RespondQueryTaskCompleted)
             .Add<PollActivityTaskQueueRequest>("PollActivityTaskQueue", PollActivityTaskQueueAsync)
+            .Add<DescribeTaskQueueRequest>("DescribeTaskQueue", DescribeTaskQueue)
             .Add<RecordActivityTaskHeartbeatRequest>("RecordActivityTaskHeartbeat", RecordActivityTaskHeartbeat)
             .Add<RespondActivityTaskCompletedRequest>("RespondActivityTaskCompleted", RespondActivityTaskCompleted)
             .Add<RespondActivityTaskFailedRequest>("RespondActivityTaskFailed", RespondActivityTaskFailed)
@@ -87,6 +94,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         LinkedListNode<MatchingQueue.Waiter> node;
         lock (_engine.Gate)
         {
+            queue.RecentPollers.Record(poller, _engine.UtcNow);
             if (queue.TryTake(poller) is { } ready)
             {
                 return ready;
@@ -108,7 +116,18 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
                 }
             }
         });
-        return await node.Value.Completion.Task ?? empty;
+        try
+        {
+            return await node.Value.Completion.Task ?? empty;
+        }
+        finally
+        {
+            // Real Temporal stamps a poller again when its long poll ends, so a worker stays listed while it keeps polling.
+            lock (_engine.Gate)
+            {
+                queue.RecentPollers.Record(poller, _engine.UtcNow);
+            }
+        }
     }
 
     /// <summary>Answer one second before the client's deadline, never later than <paramref name="maximum"/>.</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Reflection;
 using System.Text.Json;
+using Dstack.TemporalServer.Hosting;
+using Dstack.TemporalServer.HttpApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -47,9 +49,10 @@ public static class TemporalWebUiExtensions
     /// <summary>
     /// Answers every request of the web UI's listener (<see cref="ListenDstackTemporalWebUi"/>) and lets no other through, as
     /// the official UI server does: its security headers and CSRF check first, then the app's files,
-    /// <c>GET /api/v1/settings</c>, and the app's page for every other GET outside <c>/api</c> and <c>/_app</c>, where the
-    /// client-side router takes over (deep links such as <c>/namespaces/default/workflows/ID/RUN/history</c>). Requests of
-    /// other listeners go on down the pipeline. Add it before the endpoints.
+    /// <c>GET /api/v1/settings</c>, Temporal's HTTP API under <c>/api/v1</c>, and the app's page for every other GET outside
+    /// <c>/api</c> and <c>/_app</c>, where the client-side router takes over (deep links such as
+    /// <c>/namespaces/default/workflows/ID/RUN/history</c>). Requests of other listeners go on down the pipeline. Add it
+    /// before the endpoints.
     /// </summary>
     public static IApplicationBuilder UseDstackTemporalWebUi(this IApplicationBuilder app)
     {
@@ -79,6 +82,12 @@ public static class TemporalWebUiExtensions
                             : "no-cache",
                 });
                 webUi.MapWhen(IsSettingsRequest, api => api.Run(context => ServeSettingsAsync(context, settings)));
+
+                // The UI server hands everything else under /api/v1 to grpc-gateway, which answers unknown routes with a
+                // NotFound status. Only the /api/v1 routes: the others ("/namespaces/...") are the UI's own pages here.
+                webUi.MapWhen(
+                    context => context.Request.Path.StartsWithSegments("/api/v1", StringComparison.Ordinal),
+                    api => api.UseTemporalHttpApi().Run(context => HttpApiErrors.WriteAsync(context, HttpApiErrors.RouteNotFound())));
                 webUi.Run(ServePageAsync);
             });
     }

@@ -54,6 +54,32 @@ public sealed class ServerExecutableTests
     }
 
     [Fact]
+    public async Task StartDev_HttpPort_ServesTheHttpApiOnItsOwnPort()
+    {
+        using var server = Process.Start(new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "server", "start-dev", "--port", "0", "--http-port", "0", "--headless" },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            await server.StandardOutput.ReadLineAsync();
+            var announced = await server.StandardOutput.ReadLineAsync();
+            var url = System.Text.RegularExpressions.Regex.Match(announced ?? string.Empty, @"http://127\.0\.0\.1:\d+").Value;
+            Assert.False(string.IsNullOrEmpty(url), announced);
+
+            using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
+            var json = await http.GetStringAsync("api/v1/namespaces/default");
+            Assert.Contains("NAMESPACE_STATE_REGISTERED", json, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task StartDev_BadSearchAttributeType_ExitsWithClearError()
     {
         using var server = Process.Start(new ProcessStartInfo(Executable)

@@ -3,6 +3,7 @@ using Dstack.TemporalServer.Persistence;
 using Microsoft.Data.Sqlite;
 using Temporalio.Activities;
 using Temporalio.Api.Enums.V1;
+using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
 using Temporalio.Common;
 using Temporalio.Worker;
@@ -166,6 +167,40 @@ public sealed class RestartTests : IDisposable
                 Assert.Equal(TimeoutType.StartToClose, timedOut.WorkflowTaskTimedOutEventAttributes.TimeoutType);
             });
         }
+    }
+
+    [Fact]
+    public async Task Restart_SameDatabase_SameClusterIdAndSqliteStores()
+    {
+        GetClusterInfoResponse before;
+        await using (var server = await StartAsync())
+        {
+            before = await (await ConnectAsync(server)).Connection.WorkflowService.GetClusterInfoAsync(new GetClusterInfoRequest());
+        }
+
+        await using (var server = await StartAsync())
+        {
+            var after = await (await ConnectAsync(server)).Connection.WorkflowService.GetClusterInfoAsync(new GetClusterInfoRequest());
+            Assert.Equal(before.ClusterId, after.ClusterId);
+            Assert.Equal("sqlite", after.PersistenceStore);
+            Assert.Equal("sqlite", after.VisibilityStore);
+        }
+    }
+
+    [Fact]
+    public async Task InMemoryServers_EachStart_NewClusterIdAndMemoryStores()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            await using var server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0);
+            var info = await (await ConnectAsync(server)).Connection.WorkflowService.GetClusterInfoAsync(new GetClusterInfoRequest());
+            Assert.Equal("memory", info.PersistenceStore);
+            Assert.Equal("memory", info.VisibilityStore);
+            ids.Add(info.ClusterId);
+        }
+
+        Assert.NotEqual(ids[0], ids[1]);
     }
 
     [Fact]

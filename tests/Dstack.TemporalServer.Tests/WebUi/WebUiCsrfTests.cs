@@ -1,5 +1,8 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
 
 namespace Dstack.TemporalServer.Tests.WebUi;
 
@@ -73,18 +76,25 @@ public sealed class WebUiCsrfTests(WebUiServerFixture fixture) : IClassFixture<W
     }
 
     [WebUiFact]
-    public async Task Post_WithTheCookiesToken_PassesThrough()
+    public async Task Post_WithTheCookiesToken_ReachesTheApiAndTerminates()
     {
+        var client = await TemporalClient.ConnectAsync(new(fixture.Server.Address));
+        var id = $"csrf-{Guid.NewGuid()}";
+        var handle = await client.StartWorkflowAsync("NeverPolled", [], new(id, $"tq-{Guid.NewGuid()}"));
         using var page = await fixture.Browser.GetAsync(new Uri("/", UriKind.Relative));
         var pair = Assert.Single(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith("_csrf=", StringComparison.Ordinal)).Split(';')[0];
-        using var request = new HttpRequestMessage(HttpMethod.Post, Terminate) { Content = new StringContent("{}") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/namespaces/default/workflows/{id}/terminate", UriKind.Relative))
+        {
+            Content = new StringContent("{\"reason\":\"from the web UI\"}", Encoding.UTF8, "application/json"),
+        };
         request.Headers.Add("Cookie", pair);
         request.Headers.Add("X-CSRF-Token", pair["_csrf=".Length..]);
 
         using var response = await fixture.Browser.SendAsync(request);
 
-        Assert.NotEqual(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.NotEqual(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var described = await handle.DescribeAsync();
+        Assert.Equal(WorkflowExecutionStatus.Terminated, described.Status);
     }
 
     private static async Task<string?> MessageAsync(HttpResponseMessage response)

@@ -49,10 +49,35 @@ public sealed partial class WebUiHostingTests(WebUiServerFixture fixture) : ICla
     public async Task Get_MissingAssetOrApiRoute_NotFoundRatherThanThePage()
     {
         using var asset = await fixture.Browser.GetAsync(new Uri("/_app/immutable/chunks/missing.js", UriKind.Relative));
-        using var api = await fixture.Browser.GetAsync(new Uri("/api/v2/anything", UriKind.Relative));
+        using var api = await fixture.Browser.GetAsync(new Uri("/api/v2/settings", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.NotFound, asset.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+    }
+
+    [WebUiFact]
+    public async Task GetApi_ServesTemporalsHttpApiUnderApiV1Only()
+    {
+        using var list = await fixture.Browser.GetAsync(new Uri("/api/v1/namespaces/default/workflows?query=", UriKind.Relative));
+        using var unknown = await fixture.Browser.GetAsync(new Uri("/api/v1/no-such-route", UriKind.Relative));
+        using var withoutPrefix = await fixture.Browser.GetAsync(new Uri("/namespaces/default/workflows", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal("application/json", list.Content.Headers.ContentType?.MediaType);
+        using (var json = JsonDocument.Parse(await list.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(JsonValueKind.Object, json.RootElement.ValueKind);
+        }
+
+        // grpc-gateway's answer to a route it does not have: NotFound (code 5) as a 404.
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using (var json = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(5, json.RootElement.GetProperty("code").GetInt32());
+        }
+
+        // Without the prefix the path is one of the UI's own pages, not the API.
+        Assert.Equal("text/html", withoutPrefix.Content.Headers.ContentType?.MediaType);
     }
 
     [WebUiFact]
