@@ -40,7 +40,10 @@ internal sealed class TemporalConnector(IAnsiConsole console)
                 await Task.Delay(50, cancellationToken);
             }
 
-            console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address} (logs: {log}; stop it with `dstack server stop`).[/]");
+            // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI.
+            var record = await WaitForRecordAsync(settings, clock, cancellationToken);
+            var ui = record?.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
+            console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address}{ui} (logs: {log}; stop it with `dstack server stop`).[/]");
         }
 
         return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address)
@@ -48,6 +51,21 @@ internal sealed class TemporalConnector(IAnsiConsole console)
             Namespace = settings.Temporal.Namespace,
             DataConverter = DstackDataConverter.Instance,
         });
+    }
+
+    private static async Task<LocalServerRecord?> WaitForRecordAsync(DstackSettings settings, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        while (clock.Elapsed < StartupDeadline)
+        {
+            if (LocalServerRecord.Read(settings.Home) is { } record && LocalServerProcess.IsRunning(record))
+            {
+                return record;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+
+        return null;
     }
 
     private static (string Host, int Port) Split(string address)
