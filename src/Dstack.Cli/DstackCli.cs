@@ -54,11 +54,12 @@ internal static class DstackCli
         string[] args, IAnsiConsole console, CliContext context, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default)
     {
         var parseResult = CreateRootCommand(console, context).Parse(args);
-        if (parseResult.Errors.Count > 0)
+        var errors = parseResult.Errors.Select(e => e.Message).Concat(UnknownOptions(parseResult)).ToList();
+        if (errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
+            foreach (var error in errors)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                console.MarkupLineInterpolated($"[red]error:[/] {error}");
             }
 
             console.MarkupLine("See 'dstack --help'.");
@@ -67,4 +68,16 @@ internal static class DstackCli
 
         return await parseResult.InvokeAsync(configuration, cancellationToken);
     }
+
+    /// <summary>
+    /// Options nobody declared that the parser took as a run, tag or secret name (<c>dstack ps --bogus</c>): an
+    /// argument of one value never starts with '-'. A workflow's own arguments (<c>dstack run train --lr 0.1</c>) may.
+    /// </summary>
+    private static IEnumerable<string> UnknownOptions(ParseResult parseResult) =>
+        parseResult.CommandResult.Children
+            .OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .Where(a => a.Argument.Arity.MaximumNumberOfValues == 1)
+            .SelectMany(a => a.Tokens)
+            .Where(t => t.Value.Length > 1 && t.Value[0] == '-')
+            .Select(t => $"unknown option '{t.Value}'.");
 }

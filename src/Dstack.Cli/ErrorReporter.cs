@@ -1,5 +1,8 @@
 using Dstack.Core;
 using Dstack.Core.Configuration;
+using Dstack.Core.Runs;
+using Dstack.Core.Secrets;
+using Dstack.Core.Tags;
 using Spectre.Console;
 
 namespace Dstack.Cli;
@@ -20,6 +23,12 @@ internal static class ErrorReporter
 
                 var count = config.Errors.Count;
                 console.MarkupLine($"[red]{count} configuration {(count == 1 ? "error" : "errors")}[/]");
+                return ExitCodes.ConfigOrUsage;
+
+            // A workflow that does not exist, a bad secret or tag name, options that contradict each other: the command
+            // line is wrong, as the README's exit codes say.
+            case RunSpecException or SecretException { IsBadName: true } or TagException { IsBadName: true }:
+                console.MarkupLineInterpolated($"[red]error:[/] {exception.Message}");
                 return ExitCodes.ConfigOrUsage;
 
             case CommandException command:

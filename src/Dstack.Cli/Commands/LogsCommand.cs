@@ -82,6 +82,6 @@ internal sealed class LogsCommand : DstackCommand
 
         return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
             ? time
-            : throw new CommandException($"--since {text}: expected a period like 30s, 5m, 2h, 1d or 1w, or a time like 2026-11-27T10:00:00Z.");
+            : throw new CommandException($"--since {text}: expected a period like 30s, 5m, 2h, 1d or 1w, or a time like 2026-11-27T10:00:00Z.", ExitCodes.ConfigOrUsage);
     }
 }

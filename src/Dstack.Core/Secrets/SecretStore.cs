@@ -16,13 +16,21 @@ public sealed partial class SecretStore(IStorage storage, SecretKeySource keys)
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
+    // Variables a job's shell relies on: a secret by one of these names would change how every command is found and run.
+    private static readonly string[] ReservedNames = ["PATH", "HOME", "USER", "SHELL", "PWD", "IFS", "BASH_ENV", "ENV"];
+
     /// <summary>Checks that <paramref name="name"/> can be an environment variable name.</summary>
     /// <exception cref="SecretException">It cannot.</exception>
     public static void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || !NameRegex().IsMatch(name))
         {
-            throw new SecretException($"'{name}' is not a valid secret name: it becomes an environment variable, so use letters, digits and '_', not starting with a digit (e.g. HF_TOKEN).");
+            throw new SecretException($"'{name}' is not a valid secret name: it becomes an environment variable, so use letters, digits and '_', not starting with a digit (e.g. HF_TOKEN).", isBadName: true);
+        }
+
+        if (ReservedNames.Contains(name) || name.StartsWith("LD_", StringComparison.Ordinal) || name.StartsWith("DSTACK_", StringComparison.Ordinal))
+        {
+            throw new SecretException($"'{name}' cannot be a secret's name: the job's shell or dstack itself sets that variable ({string.Join(", ", ReservedNames)}, LD_* and DSTACK_* are taken). Choose another name, such as MY_{name}.", isBadName: true);
         }
     }
 

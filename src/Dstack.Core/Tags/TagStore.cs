@@ -17,7 +17,7 @@ public sealed partial class TagStore(IStorage storage)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 128 || !NameRegex().IsMatch(name))
         {
-            throw new TagException($"'{name}' is not a valid tag: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128 characters).");
+            throw new TagException($"'{name}' is not a valid tag: use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128 characters).", isBadName: true);
         }
     }
 

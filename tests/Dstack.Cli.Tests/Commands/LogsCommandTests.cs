@@ -43,9 +43,9 @@ public sealed class LogsCommandTests
         Assert.Equal("new line\n", recent);
         Assert.Equal(ExitCodes.Ok, threeHours);
         Assert.Equal("old line\nnew line\n", all);
-        Assert.Equal(ExitCodes.RunFailure, badExit);
+        Assert.Equal(ExitCodes.ConfigOrUsage, badExit);
         Assert.Contains("--since yesterday-ish: expected a period like 30s", bad, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.RunFailure, hugeExit);
+        Assert.Equal(ExitCodes.ConfigOrUsage, hugeExit);
         Assert.Contains("--since 99999999999w: expected a period", huge, StringComparison.Ordinal);
     }
 

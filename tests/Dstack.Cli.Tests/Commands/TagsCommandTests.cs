@@ -44,4 +44,37 @@ public sealed class TagsCommandTests
         Assert.Contains(expected, string.Join(' ', output.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new[] { "tags", "add", "bad/tag", "wise-owl-1" }, "not a valid tag")]
+    [InlineData(new[] { "secrets", "add", "bad-name!", "v" }, "not a valid secret name")]
+    [InlineData(new[] { "secrets", "add", "PATH", "/evil" }, "'PATH' cannot be a secret's name")]
+    [InlineData(new[] { "secrets", "add", "LD_PRELOAD", "/evil.so" }, "'LD_PRELOAD' cannot be a secret's name")]
+    [InlineData(new[] { "secrets", "add", "DSTACK_RUN_NAME", "x" }, "'DSTACK_RUN_NAME' cannot be a secret's name")]
+    [InlineData(new[] { "ps", "--bogus" }, "unknown option '--bogus'")]
+    [InlineData(new[] { "logs", "-z" }, "unknown option '-z'")]
+    [InlineData(new[] { "stop", "--everything", "-y" }, "unknown option '--everything'")]
+    public async Task Commands_CommandLineMistake_ExitTwoWithMessage(string[] args, string expected)
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+
+        var (exitCode, output) = await home.RunAsync(args);
+
+        Assert.True(exitCode == ExitCodes.ConfigOrUsage, $"exit {exitCode}: {output}");
+        Assert.Contains(expected, string.Join(' ', output.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(home.Storage.Root, "secrets")) && Directory.EnumerateFiles(Path.Combine(home.Storage.Root, "secrets")).Any(), "a refused secret was stored");
+    }
+
+    [Fact]
+    public async Task Run_NoSuchWorkflow_ExitTwoNamingTheOnesThere()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        using var repo = new TempRepo("workflows:\n  - name: train\n    provider: bash\n    commands: [echo hi]\n");
+
+        var (exitCode, output) = await home.RunAsync("run", "nosuchwf", "--repo", repo.Root);
+
+        Assert.True(exitCode == ExitCodes.ConfigOrUsage, $"exit {exitCode}: {output}");
+        Assert.Contains("no workflow 'nosuchwf'", output, StringComparison.Ordinal);
+        Assert.Contains("train", output, StringComparison.Ordinal);
+    }
 }

@@ -33,10 +33,11 @@ public sealed class ValidCorpusValuesTests
     }
 
     [Fact]
-    public void Parse_A2Conda_ReadsAbsoluteArtifactPath()
+    public void Parse_A2Conda_ReadsTheEnvironmentPrefixAsArtifact()
     {
-        Assert.Equal("/opt/conda/envs/myenv", Assert.Single(Corpus.Single("a2-conda.yaml", "setup-conda").Artifacts).Path.Text);
-        Assert.Equal(["conda activate myenv", "python conda/hello_pandas.py"], Corpus.Single("a2-conda.yaml", "use-conda").Commands.Select(c => c.Text));
+        // The environment is made with --prefix inside the job's folder: artifacts are saved from there only.
+        Assert.Equal("./envs/myenv", Assert.Single(Corpus.Single("a2-conda.yaml", "setup-conda").Artifacts).Path.Text);
+        Assert.Equal(["conda activate ./envs/myenv", "python conda/hello_pandas.py"], Corpus.Single("a2-conda.yaml", "use-conda").Commands.Select(c => c.Text));
     }
 
     [Fact]

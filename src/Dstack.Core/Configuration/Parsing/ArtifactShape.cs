@@ -7,7 +7,7 @@ namespace Dstack.Core.Configuration.Parsing;
 /// <summary>An artifact: a path (<c>- ./output</c>) or <c>{path, mount}</c>.</summary>
 internal sealed class ArtifactShape : Shape<ArtifactSpec>
 {
-    private static readonly TemplateShape PathShape = new("a folder path");
+    private static readonly ArtifactPathShape PathShape = new();
 
     private static readonly ObjectShape<ArtifactBuilder, ArtifactSpec> Map = new(
         [
