@@ -32,6 +32,15 @@ internal sealed record CliContext
     public required Func<CancellationToken, Task<(ITemporalClient? Client, string? Unavailable)>> TryConnectTemporalAsync { get; init; }
 
     /// <summary>
+    /// Gets a function that connects to the configured Temporal server and, when nothing answers at a local address,
+    /// starts <c>dstack server</c> in the background as <c>dstack run</c> does; it returns no client and a message saying
+    /// what to do when that is not possible (a remote server that does not answer).
+    /// <value>The default value starts nothing; <see cref="CreateDefault"/> starts the local server.</value>
+    /// </summary>
+    public Func<CancellationToken, Task<(ITemporalClient? Client, string? Unavailable)>> ConnectOrStartTemporalAsync { get; init; } =
+        _ => Task.FromResult<(ITemporalClient?, string?)>((null, "no Temporal server is configured."));
+
+    /// <summary>
     /// Gets a function that asks every configured backend for its offers for a request (<c>dstack offers</c>).
     /// <value>The default value finds none; <see cref="CreateDefault"/> builds the backends the worker would.</value>
     /// </summary>
@@ -93,7 +102,8 @@ internal sealed record CliContext
         {
             LoadSettings = () => settings.Value,
             OpenStorageAsync = _ => Task.FromResult(OpenStorage(settings.Value)),
-            TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, cancellationToken),
+            TryConnectTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, startServerIfDown: false, cancellationToken),
+            ConnectOrStartTemporalAsync = cancellationToken => TryConnectAsync(console, settings.Value, startServerIfDown: true, cancellationToken),
             FindOffersAsync = (request, cancellationToken) => ListOffersAsync(settings.Value, request, cancellationToken),
             SecretKeys = () => new SecretKeySource(settings.Value.Home, (getVariable ?? Environment.GetEnvironmentVariable)("DSTACK_SECRETS_KEY")),
             OpenInstanceAccess = () => InstanceAccess.Create(settings.Value),
@@ -154,11 +164,11 @@ internal sealed record CliContext
     private static IStorage OpenStorage(DstackSettings settings) => DstackStorageServices.CreateStorage(settings.Storage);
 
     private static async Task<(ITemporalClient? Client, string? Unavailable)> TryConnectAsync(
-        IAnsiConsole console, DstackSettings settings, CancellationToken cancellationToken)
+        IAnsiConsole console, DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
     {
         try
         {
-            return (await new TemporalConnector(console).ConnectAsync(settings, startServerIfDown: false, cancellationToken), null);
+            return (await new TemporalConnector(console).ConnectAsync(settings, startServerIfDown, cancellationToken), null);
         }
         catch (TemporalUnavailableException e)
         {

@@ -157,6 +157,10 @@ public sealed class DstackSandbox : IAsyncDisposable
             process.Dispose();
         }
 
+        // A server that `dstack run` or `dstack logs -f` started in the background is no child of the test's: the
+        // dstack folder records it.
+        await KillRecordedServerAsync();
+
         // Jobs run detached from every dstack process (that is the point); end their process groups too.
         var jobs = Path.Combine(Home, "instance", "jobs");
         if (Directory.Exists(jobs))
@@ -172,6 +176,25 @@ public sealed class DstackSandbox : IAsyncDisposable
         }
 
         _root.Delete(recursive: true);
+    }
+
+    private async Task KillRecordedServerAsync()
+    {
+        var record = Path.Combine(Home, "server.json");
+        if (!File.Exists(record))
+        {
+            return;
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(record));
+        var pid = json.RootElement.GetProperty("pid").GetInt32();
+        var commandLine = $"/proc/{pid}/cmdline";
+        if (File.Exists(commandLine) && (await File.ReadAllTextAsync(commandLine)).Contains(Executable("dstack"), StringComparison.Ordinal))
+        {
+            using var server = Process.GetProcessById(pid);
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
     }
 
     public static int FreePort()

@@ -13,6 +13,9 @@ internal sealed class LogsCommand : DstackCommand
     /// <summary>How often <c>--follow</c> looks for new output: often enough to feel live, cheap on a local folder.</summary>
     internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long <c>--follow</c> waits without new output before it checks that a server is there to write any.</summary>
+    internal static readonly TimeSpan QuietBeforeServerCheck = TimeSpan.FromSeconds(5);
+
     private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose output to print." };
 
     private static readonly Option<string?> SinceOption = new("--since", "-s")
@@ -55,6 +58,8 @@ internal sealed class LogsCommand : DstackCommand
         long offset = parseResult.GetValue(SinceOption) is { } since
             ? await logs.FindOffsetSinceAsync(run, job, ParseSince(since), cancellationToken)
             : 0;
+        var quietSince = _context.Time.GetUtcNow();
+        var serverChecked = false;
         while (true)
         {
             // Checked before reading: once the run is finished, the read that follows gets the whole rest of the log.
@@ -66,8 +71,38 @@ internal sealed class LogsCommand : DstackCommand
                 return ExitCodes.Ok;
             }
 
+            if (data.Length > 0)
+            {
+                quietSince = _context.Time.GetUtcNow();
+            }
+            else if (!serverChecked && _context.Time.GetUtcNow() - quietSince > QuietBeforeServerCheck)
+            {
+                // A quiet log may be a quiet job, or no server (and so no worker) to write the log at all.
+                serverChecked = true;
+                await CheckServerAsync(run, cancellationToken);
+            }
+
             await Task.Delay(PollInterval, _context.Time, cancellationToken);
             manifest = await manifests.ReadAsync(run, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Says when no Temporal server answers, so that the user knows why the log stands still, and starts the local one as
+    /// <c>dstack run</c> does (its worker then re-attaches to the job and the log goes on).
+    /// </summary>
+    private async Task CheckServerAsync(string run, CancellationToken cancellationToken)
+    {
+        if ((await _context.TryConnectTemporalAsync(cancellationToken)).Client is not null)
+        {
+            return;
+        }
+
+        Console.MarkupLineInterpolated($"[yellow]No Temporal server answers, so nothing writes the log of {run} (its job goes on).[/]");
+        var (client, unavailable) = await _context.ConnectOrStartTemporalAsync(cancellationToken);
+        if (client is null)
+        {
+            Console.MarkupLineInterpolated($"[yellow]{unavailable} The log is followed as soon as it grows.[/]");
         }
     }
 

@@ -156,7 +156,8 @@ internal sealed class RunCommand : DstackCommand
         Timing.Mark("submitted");
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
         WriteRunPage(settings, spec.RunName);
-        return await FollowAsync(handle, storage, spec.RunName, ServesPorts(spec), cancellationToken);
+        var watch = new RunEndWatch(connector, settings, new ManifestStore(storage), Console);
+        return await FollowAsync(handle, storage, watch, spec.RunName, ServesPorts(spec), cancellationToken);
     }
 
     /// <summary>Links the run's page in the Temporal Web UI, when one is known, under the run's first line.</summary>
@@ -279,12 +280,12 @@ internal sealed class RunCommand : DstackCommand
     }
 
     /// <summary>Streams the run's log from storage until the workflow ends; Ctrl+C asks whether to stop the run or detach.</summary>
-    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, string runName, bool servesPorts, CancellationToken cancellationToken)
+    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, RunEndWatch watch, string runName, bool servesPorts, CancellationToken cancellationToken)
     {
         var logs = new LogStore(storage);
         var output = new LogWriter(Console.Profile.Out.Writer);
         await using var ports = servesPorts ? PortSession.Start(_context, handle, runName, output, Console.Profile.Out.Writer) : null;
-        var result = handle.GetResultAsync<RunResult>();
+        var result = watch.WaitAsync(handle, runName);
         long offset = 0;
         var detached = false;
         while (true)

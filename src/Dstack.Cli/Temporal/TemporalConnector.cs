@@ -4,6 +4,7 @@ using Dstack.Core.Settings;
 using Dstack.Workflows;
 using Spectre.Console;
 using Temporalio.Client;
+using Temporalio.Runtime;
 
 namespace Dstack.Cli.Temporal;
 
@@ -15,6 +16,16 @@ namespace Dstack.Cli.Temporal;
 internal sealed class TemporalConnector(IAnsiConsole console)
 {
     private static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(30);
+
+    // The SDK's core logs its connection retries as WARN lines on the user's terminal; the CLI says itself, once, what a
+    // lost server means for the run, so only the core's errors are left to it.
+    private static readonly Lazy<TemporalRuntime> QuietRuntime = new(() => new TemporalRuntime(new TemporalRuntimeOptions
+    {
+        Telemetry = new TelemetryOptions
+        {
+            Logging = new LoggingOptions(new TelemetryFilterOptions(TelemetryFilterOptions.Level.Error, TelemetryFilterOptions.Level.Error)),
+        },
+    }));
 
     public async Task<ITemporalClient> ConnectAsync(DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
     {
@@ -50,6 +61,7 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         {
             Namespace = settings.Temporal.Namespace,
             DataConverter = DstackDataConverter.Instance,
+            Runtime = QuietRuntime.Value,
         });
     }
 
