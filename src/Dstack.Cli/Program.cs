@@ -12,8 +12,10 @@ if (Console.IsOutputRedirected)
 }
 
 
-// Ctrl+C cancels the command's token; `dstack run` then asks whether to stop the run or detach, and `dstack server`
-// shuts its worker down cleanly. System.CommandLine's default would end the process 2 s after Ctrl+C, mid-prompt.
-var configuration = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(10) };
+// Ctrl+C and SIGTERM cancel the command's token; `dstack run` then asks whether to stop the run or detach (without a
+// terminal it stops it), and `dstack server` shuts its worker down cleanly. Handled here, not by System.CommandLine,
+// whose handler ends the process after a timeout and cannot tell the two signals apart (see Interrupts).
+using var interrupts = new Interrupts();
+var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
 Timing.Mark("console");
-return await DstackCli.RunAsync(args, console, configuration);
+return await DstackCli.RunAsync(args, console, configuration, interrupts.Token);

@@ -34,6 +34,11 @@ internal sealed class RunCommand : DstackCommand
     };
 
     private static readonly Option<bool> DetachOption = new("--detach", "-d") { Description = "Submit the run and return at once." };
+
+    private static readonly Option<bool> DetachOnInterruptOption = new("--detach-on-interrupt")
+    {
+        Description = "Without a terminal, Ctrl+C or SIGTERM leaves the run going (by default they stop it, as `dstack stop`, and exit 130 or 143).",
+    };
     private static readonly Option<string?> TagOption = new("--tag", "-t") { Description = "Tag the run's artifacts (other workflows can then use deps: [{tag: TAG}])." };
     private static readonly Option<string?> GpuOption = new("--gpu") { Description = "Override resources.gpu (e.g. 1, A100, A100:80GB:2)." };
     private static readonly Option<string?> MemoryOption = new("--memory") { Description = "Override resources.memory (e.g. 64GB, 16GB..)." };
@@ -52,6 +57,7 @@ internal sealed class RunCommand : DstackCommand
         Arguments.Add(WorkflowArgument);
         Arguments.Add(ArgsArgument);
         Options.Add(DetachOption);
+        Options.Add(DetachOnInterruptOption);
         Options.Add(TagOption);
         Options.Add(GpuOption);
         Options.Add(MemoryOption);
@@ -157,7 +163,7 @@ internal sealed class RunCommand : DstackCommand
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
         WriteRunPage(settings, spec.RunName);
         var watch = new RunEndWatch(connector, settings, new ManifestStore(storage), Console);
-        return await FollowAsync(handle, storage, watch, spec.RunName, ServesPorts(spec), cancellationToken);
+        return await FollowAsync(handle, storage, watch, spec.RunName, ServesPorts(spec), parseResult.GetValue(DetachOnInterruptOption), cancellationToken);
     }
 
     /// <summary>Links the run's page in the Temporal Web UI, when one is known, under the run's first line.</summary>
@@ -280,7 +286,7 @@ internal sealed class RunCommand : DstackCommand
     }
 
     /// <summary>Streams the run's log from storage until the workflow ends; Ctrl+C asks whether to stop the run or detach.</summary>
-    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, RunEndWatch watch, string runName, bool servesPorts, CancellationToken cancellationToken)
+    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, RunEndWatch watch, string runName, bool servesPorts, bool detachOnInterrupt, CancellationToken cancellationToken)
     {
         var logs = new LogStore(storage);
         var output = new LogWriter(Console.Profile.Out.Writer);
@@ -288,6 +294,7 @@ internal sealed class RunCommand : DstackCommand
         var result = watch.WaitAsync(handle, runName);
         long offset = 0;
         var detached = false;
+        var interrupted = false;
         while (true)
         {
             var (data, next) = await logs.ReadAsync(runName, StorageLayout.MainJob, offset, CancellationToken.None);
@@ -312,13 +319,14 @@ internal sealed class RunCommand : DstackCommand
 
             if (cancellationToken.IsCancellationRequested && !detached)
             {
-                if (!await AskStopAsync(handle, runName))
+                if (!await AskStopAsync(handle, runName, detachOnInterrupt))
                 {
                     Console.MarkupLineInterpolated($"Detached from [bold]{runName}[/]; it keeps running. Follow it with `dstack logs {runName} -f`, stop it with `dstack stop {runName}`.");
                     return ExitCodes.Ok;
                 }
 
                 detached = true;
+                interrupted = !Console.Profile.Capabilities.Interactive;
             }
 
             await Task.WhenAny(result, Task.Delay(LogPollInterval, CancellationToken.None));
@@ -345,6 +353,12 @@ internal sealed class RunCommand : DstackCommand
         }
 
         var status = run.Status.ToDisplayName();
+        if (interrupted)
+        {
+            Console.MarkupLineInterpolated($"[yellow]{runName} {status}[/] (interrupted)");
+            return Interrupts.ExitCode;
+        }
+
         if (run.Status == RunStatus.Done)
         {
             Console.MarkupLineInterpolated($"[green]{runName} {status}[/]");
@@ -355,11 +369,19 @@ internal sealed class RunCommand : DstackCommand
         return run.ExitCode is { } code && code != 0 ? code : ExitCodes.RunFailure;
     }
 
-    private async Task<bool> AskStopAsync(WorkflowHandle handle, string runName)
+    private async Task<bool> AskStopAsync(WorkflowHandle handle, string runName, bool detachOnInterrupt)
     {
         if (!Console.Profile.Capabilities.Interactive)
         {
-            return false;
+            // No one to ask: a cancelled CI job must not leave its run going and report success.
+            if (detachOnInterrupt)
+            {
+                return false;
+            }
+
+            await handle.SignalAsync("stop", []);
+            Console.MarkupLineInterpolated($"Interrupted without a terminal: stopping [bold]{runName}[/] as `dstack stop` does (--detach-on-interrupt leaves it running); its artifacts will still be uploaded.");
+            return true;
         }
 
         var stop = await Console.ConfirmAsync($"Stop the run '{runName}'? (no detaches and leaves it running)", defaultValue: false, CancellationToken.None);

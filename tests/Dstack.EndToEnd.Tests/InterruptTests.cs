@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Dstack.EndToEnd.Tests;
+
+/// <summary>
+/// `dstack run` interrupted without a terminal (a cancelled CI job): SIGTERM and SIGINT stop the run as `dstack stop`
+/// does and the command exits 143 or 130, unless --detach-on-interrupt leaves the run going.
+/// </summary>
+public sealed class InterruptTests
+{
+    private const string Workflows = """
+        workflows:
+          - name: long
+            provider: bash
+            commands:
+              - 'mkdir -p output; for ((i = 1; i <= 600; i++)); do echo "tick $i"; echo "$i" > output/last.txt; sleep 1; done'
+            artifacts:
+              - path: output
+        """;
+
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("INT", 130)]
+    public async Task Run_SignalWithoutTerminal_StopsTheRunAndExitsAsTheShellWould(string signal, int exitCode)
+    {
+        await using var sandbox = new DstackSandbox();
+        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.StartDstackServerAsync("--headless");
+        var run = sandbox.StartDstack("run", "long");
+        var output = new OutputWatcher(run);
+        await output.WaitForAsync(new Regex("tick 2\n"), TimeSpan.FromSeconds(120));
+        var name = RunSteps.RunName(output.Text);
+
+        await SignalAsync(run, signal);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await run.WaitForExitAsync(timeout.Token);
+        var text = await output.WaitForEndAsync(TimeSpan.FromSeconds(30));
+        Assert.True(run.ExitCode == exitCode, $"exit {run.ExitCode}: {text}");
+        Assert.Contains($"stopping {name} as `dstack stop` does", text, StringComparison.Ordinal);
+        var manifest = await RunSteps.WaitFinishedAsync(sandbox, name);
+        Assert.Equal("stopped", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Run_SignalWithDetachOnInterrupt_LeavesTheRunGoing()
+    {
+        await using var sandbox = new DstackSandbox();
+        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.StartDstackServerAsync("--headless");
+        var run = sandbox.StartDstack("run", "long", "--detach-on-interrupt");
+        var output = new OutputWatcher(run);
+        await output.WaitForAsync(new Regex("tick 2\n"), TimeSpan.FromSeconds(120));
+        var name = RunSteps.RunName(output.Text);
+
+        await SignalAsync(run, "TERM");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await run.WaitForExitAsync(timeout.Token);
+        var text = await output.WaitForEndAsync(TimeSpan.FromSeconds(30));
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {text}");
+        Assert.Contains($"Detached from {name}", text, StringComparison.Ordinal);
+        var ps = await sandbox.DstackAsync("ps", name, "--json");
+        Assert.Contains("\"running\"", ps.Stdout, StringComparison.OrdinalIgnoreCase);
+        var stop = await sandbox.DstackAsync("stop", name, "-y");
+        Assert.True(stop.ExitCode == 0, stop.Output);
+    }
+
+    private static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+    }
+}
