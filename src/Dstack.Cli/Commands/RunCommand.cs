@@ -140,6 +140,9 @@ internal sealed class RunCommand : DstackCommand
         var args = parseResult.GetValue(ArgsArgument) ?? [];
         var (handle, spec) = await SubmitAsync(client, settings, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
 
+        // The archive is in storage now; deleted here, not when following ends, it is not left in /tmp by a killed CLI.
+        await snapshot.DisposeAsync();
+
         if (parseResult.GetValue(DetachOption))
         {
             if (parseResult.GetValue(JsonOption))

@@ -64,7 +64,7 @@ internal sealed class ServerCommand : DstackCommand
         }
 
         await using var serverScope = server;
-        var uiUrl = server.UiAddress?.ToString().TrimEnd('/');
+        var uiUrl = server.UiAddress is { } ui ? UiUrl(ui) : null;
         var record = new LocalServerRecord(Environment.ProcessId, server.Address, uiUrl);
         record.Write(settings.Home);
         try
@@ -134,6 +134,12 @@ internal sealed class ServerCommand : DstackCommand
             return false;
         }
     }
+
+    /// <summary>The UI's address as a user types it: localhost for a loopback address, as the Temporal CLI prints it.</summary>
+    private static string UiUrl(Uri address) =>
+        (System.Net.IPAddress.TryParse(address.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)
+            ? new UriBuilder(address) { Host = "localhost" }.Uri
+            : address).ToString().TrimEnd('/');
 
     private static string UiLine(ParseResult parseResult, int? uiPort, string? uiUrl) => (uiPort, uiUrl) switch
     {
