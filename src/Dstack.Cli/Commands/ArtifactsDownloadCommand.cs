@@ -81,7 +81,19 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
             return ExitCodes.Ok;
         }
 
-        var store = new ArtifactStore(storage);
+        try
+        {
+            return await DownloadAsync(new ArtifactStore(storage), run, index, target, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder that cannot be made or written (/proc, read-only, no permission) is the user's to change.
+            throw new CommandException($"cannot write the artifacts of {run} to {target}: {e.Message} Choose another folder with -o.");
+        }
+    }
+
+    private async Task<int> DownloadAsync(ArtifactStore store, string run, ArtifactIndex index, string target, CancellationToken cancellationToken)
+    {
         var what = $"{index.Files.Count} {(index.Files.Count == 1 ? "file" : "files")} ({ByteSize.Format(index.TotalBytes)})";
         if (Console.Profile.Capabilities.Interactive)
         {

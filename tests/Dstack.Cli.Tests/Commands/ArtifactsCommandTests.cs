@@ -51,6 +51,18 @@ public sealed class ArtifactsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ArtifactsDownload_FolderThatCannotBeWritten_SaysSoWithoutAStackTrace()
+    {
+        await using var home = await UploadedAsync();
+
+        var (exitCode, output) = await home.RunAsync("artifacts", "download", "wise-owl-1", "-o", "/proc/nope");
+
+        Assert.Equal(ExitCodes.RunFailure, exitCode);
+        Assert.Contains("cannot write the artifacts of wise-owl-1 to /proc/nope", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ArtifactsDownload_InteractiveConsole_ShowsAProgressBarAndDownloads()
     {
         await using var home = await UploadedAsync();
