@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dstack.Benchmarks.WebUi;
+using Dstack.Core.Runs;
+using Dstack.Workflows;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+
+// What the Temporal Web UI costs on a dstack server holding many closed runs: the HTTP API routes its workflows page
+// calls, and the page itself rendered in Chromium. The server runs in its own process on a SQLite file in a temporary
+// folder (as `dstack server` keeps temporal.db), is filled, restarted so it serves what it loads from disk, then measured.
+// Usage: WebUiBenchmark [runs] [requests per route] [page loads]
+var runCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
+var requests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+var pageLoads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+const int FillInFlight = 200;
+const int WarmupRequests = 20;
+const int PageSize = 20;
+const string Filter = "DstackWorkflow=\"train\"";
+
+// Registered as `dstack server` registers them, from the same keys.
+var searchAttributes = DstackSearchAttributes.All.Select(key => $"{key.Name}={key.ValueType}").ToList();
+var runs = FilledRun.Make(runCount);
+var directory = Directory.CreateTempSubdirectory("dstack-webui-benchmark-").FullName;
+var database = Path.Combine(directory, "temporal.db");
+Console.WriteLine(Invariant($"web UI benchmark: {runCount} closed runs, {requests} requests per route, {pageLoads} page loads, {Environment.ProcessorCount} cores, {LoadAverage.Now()}"));
+try
+{
+    using (var filling = await ServerProcess.StartAsync(database, searchAttributes))
+    {
+        var fill = await FillAsync(filling, runs);
+        Console.WriteLine(Invariant($"fill                {runCount} runs started and closed in {fill.TotalSeconds:F1} s ({runCount / fill.TotalSeconds:F0} runs/s, {FillInFlight} in flight) ({LoadAverage.Now()})"));
+        await filling.StopAsync();
+    }
+
+    using var server = await ServerProcess.StartAsync(database, searchAttributes);
+    var size = new[] { database, database + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+    Console.WriteLine(Invariant($"server restart      ready in {server.StartTime.TotalSeconds:F2} s with {runCount} closed runs in a {size / 1024.0 / 1024.0:F0} MB database ({LoadAverage.Now()})"));
+    Console.WriteLine(Invariant($"server RSS          {server.ResidentBytes() / 1024.0 / 1024.0:F0} MB after the restart"));
+
+    var train = runs.Where(r => r.WorkflowName == "train").ToList();
+    using var http = new HttpClient { BaseAddress = server.HttpApi };
+    await MeasureRouteAsync(http, requests, "list, no filter", ListPath(string.Empty), body => CheckPage(body, _ => true));
+    await MeasureRouteAsync(http, requests, "list, filtered", ListPath(Filter), body => CheckPage(body, e => WorkflowName(e) == "train"));
+    await MeasureRouteAsync(http, requests, "count by status", CountPath("GROUP BY ExecutionStatus"), body => CheckCount(body, runs));
+    await MeasureRouteAsync(http, requests, "count, filtered", CountPath(Filter + " GROUP BY ExecutionStatus"), body => CheckCount(body, train));
+
+    if (server.WebUi is null)
+    {
+        Console.WriteLine("workflows page      skipped: this build of dstack-temporal-server serves no web UI");
+    }
+    else
+    {
+        var loads = await WorkflowsPageLoads.MeasureAsync(new Uri(server.WebUi, "namespaces/default/workflows"), FilledRun.IdPrefix, PageSize, pageLoads);
+        Console.WriteLine(Invariant($"workflows page      first load {loads.First:F0} ms (after the server's start)"));
+        Console.WriteLine(Invariant($"workflows page      {loads.Summary} until {PageSize} rows of runs are in the DOM, from navigation start ({LoadAverage.Now()})"));
+        Console.WriteLine($"UI's API calls      {string.Join(", ", loads.ApiCalls)}");
+    }
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
+
+static async Task<TimeSpan> FillAsync(ServerProcess server, IReadOnlyList<FilledRun> runs)
+{
+    var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address));
+    const string Queue = "webui-benchmark";
+    using var worker = new TemporalWorker(client, new TemporalWorkerOptions(Queue) { MaxConcurrentWorkflowTasks = FillInFlight }.AddWorkflow<FinishedRunWorkflow>());
+    using var stop = new CancellationTokenSource();
+    var running = worker.ExecuteAsync(stop.Token);
+    var clock = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = FillInFlight }, async (run, cancellationToken) =>
+    {
+        // The attributes `dstack run` starts a run with; the workflow adds the status and backend as a run does.
+        var attributes = new SearchAttributeCollection.Builder()
+            .Set(DstackSearchAttributes.Workflow, run.WorkflowName)
+            .Set(DstackSearchAttributes.Repo, "github.com/example/vision")
+            .Set(DstackSearchAttributes.User, "bench")
+            .Set(DstackSearchAttributes.Status, RunStatus.Submitted.ToDisplayName())
+            .Set(DstackSearchAttributes.Tags, run.Tag is null ? [] : [run.Tag])
+            .ToSearchAttributeCollection();
+        var handle = await client.StartWorkflowAsync(
+            (FinishedRunWorkflow wf) => wf.RunAsync(run.Fails),
+            new WorkflowOptions(run.WorkflowId, Queue) { TypedSearchAttributes = attributes });
+        try
+        {
+            await handle.GetResultAsync();
+        }
+        catch (WorkflowFailedException) when (run.Fails)
+        {
+        }
+    });
+    clock.Stop();
+    await stop.CancelAsync();
+    try
+    {
+        await running;
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    return clock.Elapsed;
+}
+
+// Sequential requests over one kept-alive connection, as a browser tab reuses its connection; each one is checked
+// once in the warm-up so the timings are of right answers.
+static async Task MeasureRouteAsync(HttpClient http, int requests, string name, string path, Action<JsonElement> check)
+{
+    for (var i = 0; i < WarmupRequests; i++)
+    {
+        var body = await GetAsync(http, path);
+        if (i == 0)
+        {
+            using var document = JsonDocument.Parse(body);
+            check(document.RootElement);
+        }
+    }
+
+    var timings = new List<double>(requests);
+    for (var i = 0; i < requests; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        await GetAsync(http, path);
+        timings.Add(clock.Elapsed.TotalMilliseconds);
+    }
+
+    Console.WriteLine(Invariant($"{name,-19} {LatencySummary.Of(timings)} ({LoadAverage.Now()})"));
+}
+
+static async Task<byte[]> GetAsync(HttpClient http, string path)
+{
+    using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+    var body = await response.Content.ReadAsByteArrayAsync();
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
+    }
+
+    return body;
+}
+
+static string ListPath(string query) => $"api/v1/namespaces/default/workflows?query={Uri.EscapeDataString(query)}&pageSize={PageSize}";
+
+static string CountPath(string query) => $"api/v1/namespaces/default/workflow-count?query={Uri.EscapeDataString(query)}";
+
+static void CheckPage(JsonElement body, Func<JsonElement, bool> matches)
+{
+    var executions = body.GetProperty("executions").EnumerateArray().ToList();
+    if (executions.Count != PageSize || !executions.All(matches) || string.IsNullOrEmpty(body.GetProperty("nextPageToken").GetString()))
+    {
+        throw new InvalidOperationException($"unexpected page: {body}");
+    }
+}
+
+static string WorkflowName(JsonElement execution)
+{
+    var payload = execution.GetProperty("searchAttributes").GetProperty("indexedFields").GetProperty("DstackWorkflow");
+    return JsonSerializer.Deserialize<string>(Convert.FromBase64String(payload.GetProperty("data").GetString()!))!;
+}
+
+static void CheckCount(JsonElement body, IReadOnlyList<FilledRun> expected)
+{
+    var failed = expected.Count(r => r.Fails);
+    var groups = body.GetProperty("groups").EnumerateArray()
+        .ToDictionary(g => g.GetProperty("groupValues")[0].GetProperty("data").GetString()!, g => long.Parse(g.GetProperty("count").GetString()!, CultureInfo.InvariantCulture));
+    var completedKey = Convert.ToBase64String(Encoding.UTF8.GetBytes("\"Completed\""));
+    var failedKey = Convert.ToBase64String(Encoding.UTF8.GetBytes("\"Failed\""));
+    if (long.Parse(body.GetProperty("count").GetString()!, CultureInfo.InvariantCulture) != expected.Count
+        || groups.Count != 2 || groups.GetValueOrDefault(completedKey) != expected.Count - failed || groups.GetValueOrDefault(failedKey) != failed)
+    {
+        throw new InvalidOperationException($"unexpected count: {body}");
+    }
+}
+
+static string Invariant(FormattableString text) => FormattableString.Invariant(text);
