@@ -1,7 +1,7 @@
 namespace Dstack.Benchmarks.WebUi;
 
 /// <summary>
-/// Timings of the workflows page in milliseconds from navigation start: the first load after the server started, the
-/// loads after it, and the HTTP API calls the page made on its first load.
+/// The workflows page's loads: the first after the server started, the timed ones after it, and the summary of their
+/// times until the rows were in the DOM.
 /// </summary>
-internal sealed record PageLoadResult(double First, LatencySummary Summary, IReadOnlyList<string> ApiCalls);
+internal sealed record PageLoadResult(PageLoadTiming First, IReadOnlyList<PageLoadTiming> Loads, LatencySummary Summary);

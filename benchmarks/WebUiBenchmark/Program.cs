@@ -20,6 +20,7 @@ var pageLoads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCultur
 const int FillInFlight = 200;
 const int WarmupRequests = 20;
 const int PageSize = 20;
+const int UiPageSize = 100;
 const string Filter = "DstackWorkflow=\"train\"";
 
 // Registered as `dstack server` registers them, from the same keys.
@@ -44,8 +45,11 @@ try
 
     var train = runs.Where(r => r.WorkflowName == "train").ToList();
     using var http = new HttpClient { BaseAddress = server.HttpApi };
-    await MeasureRouteAsync(http, requests, "list, no filter", ListPath(string.Empty), body => CheckPage(body, _ => true));
-    await MeasureRouteAsync(http, requests, "list, filtered", ListPath(Filter), body => CheckPage(body, e => WorkflowName(e) == "train"));
+    await MeasureRouteAsync(http, requests, "list, no filter", ListPath(string.Empty, PageSize), body => CheckPage(body, PageSize, _ => true));
+    await MeasureRouteAsync(http, requests, "list, filtered", ListPath(Filter, PageSize), body => CheckPage(body, PageSize, e => WorkflowName(e) == "train"));
+
+    // The call the workflows page makes when it opens (UI 2.38): no query and pages of 100.
+    await MeasureRouteAsync(http, requests, "list as the UI asks", $"api/v1/namespaces/default/workflows?pageSize={UiPageSize}&nextPageToken=", body => CheckPage(body, UiPageSize, _ => true));
     await MeasureRouteAsync(http, requests, "count by status", CountPath("GROUP BY ExecutionStatus"), body => CheckCount(body, runs));
     await MeasureRouteAsync(http, requests, "count, filtered", CountPath(Filter + " GROUP BY ExecutionStatus"), body => CheckCount(body, train));
 
@@ -56,9 +60,20 @@ try
     else
     {
         var loads = await WorkflowsPageLoads.MeasureAsync(new Uri(server.WebUi, "namespaces/default/workflows"), FilledRun.IdPrefix, PageSize, pageLoads);
-        Console.WriteLine(Invariant($"workflows page      first load {loads.First:F0} ms (after the server's start)"));
-        Console.WriteLine(Invariant($"workflows page      {loads.Summary} until {PageSize} rows of runs are in the DOM, from navigation start ({LoadAverage.Now()})"));
-        Console.WriteLine($"UI's API calls      {string.Join(", ", loads.ApiCalls)}");
+        Console.WriteLine(Invariant($"page, first load    {Steps(loads.First)} (the first after the server started)"));
+        foreach (var load in loads.Loads)
+        {
+            Console.WriteLine(Invariant($"page load           {Steps(load)}"));
+        }
+
+        var median = loads.Loads.First(l => l.RowsRendered == loads.Summary.P50);
+        Console.WriteLine("API calls of the median load (ms from navigation start):");
+        foreach (var call in median.ApiCalls)
+        {
+            Console.WriteLine(Invariant($"  {call.Started,6:F0} - {call.Answered,6:F0}  {call.Path}"));
+        }
+
+        Console.WriteLine(Invariant($"workflows page      {loads.Summary} from navigation start until {PageSize} rows of runs are in the DOM ({LoadAverage.Now()})"));
     }
 }
 finally
@@ -145,14 +160,14 @@ static async Task<byte[]> GetAsync(HttpClient http, string path)
     return body;
 }
 
-static string ListPath(string query) => $"api/v1/namespaces/default/workflows?query={Uri.EscapeDataString(query)}&pageSize={PageSize}";
+static string ListPath(string query, int pageSize) => $"api/v1/namespaces/default/workflows?query={Uri.EscapeDataString(query)}&pageSize={pageSize}";
 
 static string CountPath(string query) => $"api/v1/namespaces/default/workflow-count?query={Uri.EscapeDataString(query)}";
 
-static void CheckPage(JsonElement body, Func<JsonElement, bool> matches)
+static void CheckPage(JsonElement body, int pageSize, Func<JsonElement, bool> matches)
 {
     var executions = body.GetProperty("executions").EnumerateArray().ToList();
-    if (executions.Count != PageSize || !executions.All(matches) || string.IsNullOrEmpty(body.GetProperty("nextPageToken").GetString()))
+    if (executions.Count != pageSize || !executions.All(matches) || string.IsNullOrEmpty(body.GetProperty("nextPageToken").GetString()))
     {
         throw new InvalidOperationException($"unexpected page: {body}");
     }
@@ -177,5 +192,8 @@ static void CheckCount(JsonElement body, IReadOnlyList<FilledRun> expected)
         throw new InvalidOperationException($"unexpected count: {body}");
     }
 }
+
+static string Steps(PageLoadTiming t) => Invariant(
+    $"rows at {t.RowsRendered:F0} ms: index.html {t.DocumentReceived:F0}, {t.Assets} scripts and styles ({t.AssetKilobytes:F0} KB) by {t.AssetsReceived:F0}, first API call at {t.FirstApiCall:F0}, list asked at {t.ListRequested:F0} and answered by {t.ListAnswered:F0}");
 
 static string Invariant(FormattableString text) => FormattableString.Invariant(text);

@@ -11,6 +11,28 @@ internal static class WorkflowsPageLoads
 {
     private const string Chromium = "/usr/bin/chromium";
 
+    // Reads the browser's own timings of the load, all relative to navigation start, into a PageLoadTiming.
+    private const string TimingScript = """
+        () => {
+          const navigation = performance.getEntriesByType('navigation')[0];
+          const resources = performance.getEntriesByType('resource');
+          const assets = resources.filter(r => r.initiatorType === 'script' || r.initiatorType === 'link' || /\.(js|css)$/.test(new URL(r.name).pathname));
+          const api = resources.filter(r => new URL(r.name).pathname.startsWith('/api/v1/'));
+          const list = api.find(r => /\/workflows$/.test(new URL(r.name).pathname));
+          return {
+            rowsRendered: window.__dstackRowsRenderedAt,
+            documentReceived: navigation.responseEnd,
+            assetsReceived: Math.max(0, ...assets.map(r => r.responseEnd)),
+            assets: assets.length,
+            assetKilobytes: assets.reduce((sum, r) => sum + r.encodedBodySize, 0) / 1024,
+            firstApiCall: Math.min(...api.map(r => r.startTime)),
+            listRequested: list ? list.startTime : -1,
+            listAnswered: list ? list.responseEnd : -1,
+            apiCalls: api.map(r => ({ path: decodeURIComponent(new URL(r.name).pathname + new URL(r.name).search), started: r.startTime, answered: r.responseEnd })),
+          };
+        }
+        """;
+
     /// <summary>
     /// Loads <paramref name="page"/> once, then <paramref name="loads"/> times more, each in a new browser context (no
     /// cache, no cookies, as a new visitor) and timed until links to <paramref name="rows"/> distinct runs whose workflow
@@ -25,40 +47,25 @@ internal static class WorkflowsPageLoads
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
-        var apiCalls = new List<string>();
-        var first = await LoadAsync(browser, page, RowsRenderedScript(page, idPrefix, rows), apiCalls);
-        var timings = new List<double>(loads);
+        var first = await LoadAsync(browser, page, RowsRenderedScript(page, idPrefix, rows));
+        var timings = new List<PageLoadTiming>(loads);
         for (var i = 0; i < loads; i++)
         {
-            timings.Add(await LoadAsync(browser, page, RowsRenderedScript(page, idPrefix, rows), null));
+            timings.Add(await LoadAsync(browser, page, RowsRenderedScript(page, idPrefix, rows)));
         }
 
-        return new PageLoadResult(first, LatencySummary.Of(timings), apiCalls);
+        return new PageLoadResult(first, timings, LatencySummary.Of(timings.Select(t => t.RowsRendered)));
     }
 
-    private static async Task<double> LoadAsync(IBrowser browser, Uri url, string rowsRendered, List<string>? apiCalls)
+    private static async Task<PageLoadTiming> LoadAsync(IBrowser browser, Uri url, string rowsRendered)
     {
         await using var context = await browser.NewContextAsync();
         await context.AddInitScriptAsync(rowsRendered);
         var page = await context.NewPageAsync();
-        if (apiCalls is not null)
-        {
-            page.Request += (_, request) =>
-            {
-                var path = new Uri(request.Url).PathAndQuery;
-                if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
-                {
-                    lock (apiCalls)
-                    {
-                        apiCalls.Add(Uri.UnescapeDataString(path));
-                    }
-                }
-            };
-        }
-
         await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
-        var renderedAt = await page.WaitForFunctionAsync("() => window.__dstackRowsRenderedAt", options: new PageWaitForFunctionOptions { Timeout = 60_000 });
-        return await renderedAt.JsonValueAsync<double>();
+        await page.WaitForFunctionAsync("() => window.__dstackRowsRenderedAt", options: new PageWaitForFunctionOptions { Timeout = 60_000 });
+        var timing = await page.EvaluateAsync<JsonElement>(TimingScript);
+        return timing.Deserialize<PageLoadTiming>(JsonSerializerOptions.Web) ?? throw new InvalidOperationException("no timings from the page");
     }
 
     // Runs in the page before its own scripts: a MutationObserver notes performance.now() (milliseconds since navigation
