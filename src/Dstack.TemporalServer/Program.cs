@@ -14,13 +14,14 @@ var searchAttributes = new Option<string[]>("--search-attribute") { Description 
 var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "warn" };
 var logFormat = new Option<string>("--log-format") { Description = "Accepted for compatibility; logs are single-line text." };
 var dynamicConfig = new Option<string[]>("--dynamic-config-value") { Description = "Accepted for compatibility; unsupported keys are ignored." };
-var headless = new Option<bool>("--headless") { Description = "Accepted for compatibility; there is no web UI." };
-var uiPort = new Option<int?>("--ui-port") { Description = "Accepted for compatibility; there is no web UI." };
+var headless = new Option<bool>("--headless") { Description = "Run without the web UI." };
+var uiPort = new Option<int?>("--ui-port") { Description = "Port of the web UI (default: the gRPC port + 1000, as the Temporal CLI)." };
+var uiIp = new Option<string?>("--ui-ip") { Description = "IP address the web UI binds (default: the --ip address)." };
 var dbFile = new Option<string?>("--db-filename", "-f") { Description = "SQLite file that keeps the server's state across restarts; without it the server keeps state in memory like the Temporal CLI." };
 
 var startDev = new Command("start-dev", "Start a Temporal server for development and tests, in memory or in a SQLite file.")
 {
-    port, httpPort, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, dbFile,
+    port, httpPort, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, uiIp, dbFile,
 };
 startDev.SetAction(async (result, cancellationToken) =>
 {
@@ -46,16 +47,23 @@ startDev.SetAction(async (result, cancellationToken) =>
         _ => LogLevel.Warning,
     };
     var database = result.GetValue(dbFile) is { Length: > 0 } file ? file : null;
+
+    // As `temporal server start-dev`: the UI listens next to the frontend unless told otherwise; a frontend on a free
+    // port (0) gets its UI on a free port too.
+    var grpcPort = result.GetValue(port);
+    int? webUiPort = result.GetValue(headless) ? null : result.GetValue(uiPort) ?? (grpcPort == 0 ? 0 : Math.Min(grpcPort + 1000, 65535));
     EmbeddedTemporalServer server;
     try
     {
         server = await EmbeddedTemporalServer.StartAsync(
             result.GetValue(ip)!,
-            result.GetValue(port),
+            grpcPort,
             options =>
             {
                 options.DatabasePath = database;
                 options.HttpPort = result.GetValue(httpPort);
+                options.UiPort = webUiPort;
+                options.UiIp = result.GetValue(uiIp) ?? result.GetValue(ip)!;
                 foreach (var name in result.GetValue(namespaces) ?? [])
                 {
                     options.Namespaces.Add(name);
@@ -81,6 +89,11 @@ startDev.SetAction(async (result, cancellationToken) =>
         if (server.HttpAddress is { } httpAddress)
         {
             await Console.Out.WriteLineAsync($"HTTP API is serving at http://{httpAddress}.").ConfigureAwait(false);
+        }
+
+        if (server.UiAddress is not null)
+        {
+            await Console.Out.WriteLineAsync($"Temporal UI: {server.UiAddress}").ConfigureAwait(false);
         }
 
         await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

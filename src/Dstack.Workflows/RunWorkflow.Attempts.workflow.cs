@@ -106,7 +106,7 @@ public sealed partial class RunWorkflow
 
                 // The next machine comes from another region when there is one; the job's log goes on after what is stored.
                 _blockedRegions.Add($"{instance.Backend}/{instance.Offer.Region}");
-                _logOffset = await Workflow.ExecuteLocalActivityAsync((CloudActivities a) => a.LogEndAsync(spec.RunName), QuickActivity);
+                _logOffset = await Workflow.ExecuteLocalActivityAsync((CloudActivities a) => a.LogEndAsync(spec.RunName), Step(QuickActivity));
                 _attempt++;
                 await SetStatusAsync(RunStatus.Interrupted);
             }
@@ -137,7 +137,7 @@ public sealed partial class RunWorkflow
         var job = new JobInput(spec, instance, _attempt);
         try
         {
-            var synced = await Workflow.ExecuteActivityAsync((RunActivities a) => a.SyncMountsBeforeReleaseAsync(job), LastSyncActivity);
+            var synced = await Workflow.ExecuteActivityAsync((RunActivities a) => a.SyncMountsBeforeReleaseAsync(job), Step(LastSyncActivity));
             Note($"checkpoint synced before the {notice.Source} interruption ({synced} files changed)");
         }
         catch (ActivityFailureException e)
@@ -170,7 +170,7 @@ public sealed partial class RunWorkflow
             // Runs started before this check existed replay without it (Workflow.Patched is false in their histories).
             if (Workflow.Patched(ContinueAsNewPatch))
             {
-                if (_stopRequested || _abortRequested)
+                if (StopWanted || _abortRequested)
                 {
                     return (null, await StoppedBeforeStartAsync());
                 }
@@ -182,7 +182,7 @@ public sealed partial class RunWorkflow
             }
 
             var search = _offers ?? await Workflow.ExecuteLocalActivityAsync(
-                (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), QuickActivity);
+                (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
             _offers = null;
             foreach (var offer in search.Offers.Where(o => !o.Spot))
             {
@@ -199,7 +199,7 @@ public sealed partial class RunWorkflow
             var candidates = Candidates(spec, search.Offers);
             for (var i = 0; i < candidates.Count; i++)
             {
-                if (_stopRequested || _abortRequested)
+                if (StopWanted || _abortRequested)
                 {
                     return (null, await StoppedBeforeStartAsync());
                 }
@@ -209,7 +209,7 @@ public sealed partial class RunWorkflow
                 _provisioning = input;
                 try
                 {
-                    var instance = await Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(input), ProvisionActivity);
+                    var instance = await Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(input), Step(ProvisionActivity));
                     return (instance, null);
                 }
                 catch (ActivityFailureException e)
@@ -234,7 +234,7 @@ public sealed partial class RunWorkflow
 
             var wait = _backoff < left ? _backoff : left;
             Note($"no capacity anywhere; trying again in {wait.TotalSeconds:0} s");
-            await Workflow.WaitConditionAsync(() => _stopRequested || _abortRequested, wait);
+            await Workflow.WaitConditionAsync(() => StopWanted || _abortRequested, wait, StepToken);
             _backoff = _backoff * 2 < MaxBackoff ? _backoff * 2 : MaxBackoff;
             _progressed = true;
         }
@@ -254,7 +254,7 @@ public sealed partial class RunWorkflow
 
     private async Task<RunResult> StoppedBeforeStartAsync() => _abortRequested
         ? await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null)
-        : await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, "Stopped before the job started.", null);
+        : await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, _stopRequested ? "Stopped before the job started." : $"Stopped before the job started: {CancelStop}.", null);
 
     /// <summary>Runs the job on one machine: the result, or null when the machine was interrupted.</summary>
     private async Task<RunResult?> RunAttemptAsync(RunSpec spec, Instance instance)
@@ -267,7 +267,7 @@ public sealed partial class RunWorkflow
             PricePerHour = instance.Offer.PricePerHour,
         };
         Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Backend.ValueSet(instance.Backend));
-        if (_stopRequested || _abortRequested)
+        if (StopWanted || _abortRequested)
         {
             // A stop that came while the machine was being launched: it is released unused.
             return await StoppedBeforeStartAsync();
@@ -299,7 +299,7 @@ public sealed partial class RunWorkflow
             return false;
         }
 
-        _interruption = await Workflow.ExecuteActivityAsync((CloudActivities a) => a.CheckInterruptionAsync(instance), ShortActivity);
+        _interruption = await Workflow.ExecuteActivityAsync((CloudActivities a) => a.CheckInterruptionAsync(instance), Step(ShortActivity));
         _interruptedAt = Workflow.UtcNow;
         return _interruption is not null;
     }
@@ -387,7 +387,7 @@ public sealed partial class RunWorkflow
         attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption, InterruptedAt = interruption is null ? null : _interruptedAt };
         _manifest = _manifest with { Attempts = attempts };
         var manifest = _manifest;
-        await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), QuickActivity);
+        await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), Step(QuickActivity));
     }
 
     private static string OfferKey(InstanceOffer offer) => $"{offer.Backend}/{offer.Region}/{offer.InstanceType}";

@@ -52,6 +52,14 @@ public sealed partial class RunWorkflow
     [WorkflowRun]
     public async Task<RunResult> RunAsync(RunWorkflowInput input)
     {
+        // Decided once, first: runs started before the patch keep tearing down on a cancellation all through their replay.
+        _cancelAsStop = Workflow.Patched(CancelAsStopPatch);
+        WatchForCancellation();
+        return EndAsCanceledIfStopped(await RunToEndAsync(input));
+    }
+
+    private async Task<RunResult> RunToEndAsync(RunWorkflowInput input)
+    {
         var spec = input.Spec;
         _attempt = input.Attempt;
         if (input.Continuation is { } carried)
@@ -66,7 +74,7 @@ public sealed partial class RunWorkflow
         if (spec.Deps.Count > 0 || spec.Secrets.Count > 0 || spec.Tag is not null)
         {
             // Before any machine is asked for: a missing dependency or secret fails the run here, naming it.
-            var inputs = await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.ResolveInputsAsync(spec), QuickActivity);
+            var inputs = await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.ResolveInputsAsync(spec), Step(QuickActivity));
             if (inputs.Problem is { } problem)
             {
                 return await FinishAsync(RunStatus.Failed, FailureReason.Config, problem, null);
@@ -77,7 +85,7 @@ public sealed partial class RunWorkflow
         }
 
         var offers = await Workflow.ExecuteLocalActivityAsync(
-            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), QuickActivity);
+            (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
         if (offers.Offers.Count == 0 && !RetriesNoCapacity(spec))
         {
             var why = offers.Rejections.Count > 0 ? string.Join("; ", offers.Rejections) : "no backend is configured";
@@ -125,28 +133,35 @@ public sealed partial class RunWorkflow
     private async Task<RunResult?> RunJobAsync(RunSpec spec, Instance instance)
     {
         var job = new JobInput(spec, instance, _attempt, _logOffset);
-        var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), ShortActivity);
+        var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), Step(ShortActivity));
         _manifest = _manifest with { EnvironmentHash = prepared.EnvironmentHash, StartedAt = Workflow.UtcNow };
         if (_abortRequested)
         {
             return await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null);
         }
 
+        if (_cancelAsStop && StopWanted)
+        {
+            // Not started and then stopped: a stop sent in the same breath as the start may reach the machine first, find
+            // no job to stop, and let it run to its end.
+            return await StoppedBeforeStartAsync();
+        }
+
         await SetStatusAsync(RunStatus.Running);
-        using var executionScope = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        using var executionScope = CancellationTokenSource.CreateLinkedTokenSource(StepToken);
         var executeOptions = (ActivityOptions)ExecuteActivity.Clone();
         executeOptions.CancellationToken = executionScope.Token;
 
         // A cancelled attempt must have stopped writing the log before the next attempt reads where the log ends.
         executeOptions.CancellationType = ActivityCancellationType.WaitCancellationCompleted;
         var execution = Workflow.ExecuteActivityAsync((RunActivities a) => a.ExecuteJobAsync(job), executeOptions);
-        using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(StepToken);
         var watch = WatchInterruptionAsync(job, watchScope.Token);
-        var maxDuration = spec.MaxDuration is { } limit ? Workflow.DelayAsync(limit) : null;
+        var maxDuration = spec.MaxDuration is { } limit ? Workflow.DelayAsync(limit, StepToken) : null;
         var timedOut = false;
         while (!execution.IsCompleted)
         {
-            var stopWanted = Workflow.WaitConditionAsync(() => (_stopRequested || _abortRequested) && !_stopSent);
+            var stopWanted = Workflow.WaitConditionAsync(() => (StopWanted || _abortRequested) && !_stopSent, StepToken);
             var racing = new List<Task> { execution, stopWanted };
             racing.AddRange(new[] { maxDuration, watch }.OfType<Task>());
             var winner = await Workflow.WhenAnyAsync(racing);
@@ -178,8 +193,8 @@ public sealed partial class RunWorkflow
             maxDuration = null;
             _stopSent = true;
             var force = _abortRequested || timedOut;
-            Note(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : "stop requested");
-            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force, _attempt)), ShortActivity);
+            Note(_abortRequested ? "abort requested" : timedOut ? "max_duration reached" : StopCause);
+            await Workflow.ExecuteActivityAsync((RunActivities a) => a.StopJobAsync(new StopJobInput(spec, instance, force, _attempt)), Step(ShortActivity));
         }
 
         if (watch is not null)
@@ -216,7 +231,7 @@ public sealed partial class RunWorkflow
         if (spec.Artifacts.Count > 0)
         {
             await SetStatusAsync(RunStatus.Uploading);
-            var uploaded = await Workflow.ExecuteActivityAsync((RunActivities a) => a.UploadArtifactsAsync(job), ShortActivity);
+            var uploaded = await Workflow.ExecuteActivityAsync((RunActivities a) => a.UploadArtifactsAsync(job), Step(ShortActivity));
             _manifest = _manifest with { Artifacts = uploaded.Paths };
         }
 
@@ -230,6 +245,11 @@ public sealed partial class RunWorkflow
             return await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, "Stopped by the user.", result.ExitCode);
         }
 
+        if (_cancelRequested && _stopSent)
+        {
+            return await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, $"Stopped: {CancelStop}; the artifacts were uploaded.", result.ExitCode);
+        }
+
         return result.ExitCode == 0
             ? await FinishAsync(RunStatus.Done, null, null, 0)
             : await FinishAsync(RunStatus.Failed, FailureReason.Error, $"The job exited with code {result.ExitCode}.", result.ExitCode);
@@ -241,7 +261,7 @@ public sealed partial class RunWorkflow
         Note(status.ToDisplayName());
         Workflow.UpsertTypedSearchAttributes(DstackSearchAttributes.Status.ValueSet(status.ToDisplayName()));
         var manifest = _manifest;
-        await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), QuickActivity);
+        await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), Step(QuickActivity));
     }
 
     private async Task<RunResult> FinishAsync(RunStatus status, string? reason, string? message, int? exitCode)

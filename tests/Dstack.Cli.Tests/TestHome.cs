@@ -1,6 +1,13 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Dstack.Core.Artifacts;
+using Dstack.Core.Backends;
+using Dstack.Core.Instances;
+using Dstack.Core.Jobs;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Dstack.TemporalServer.Hosting;
@@ -19,6 +26,7 @@ namespace Dstack.Cli.Tests;
 internal sealed class TestHome : IAsyncDisposable
 {
     private readonly EmbeddedTemporalServer? _server;
+    private readonly List<int> _jobs = [];
 
     private TestHome(EmbeddedTemporalServer? server, string temporalAddress, TemporalClient? client)
     {
@@ -136,8 +144,69 @@ internal sealed class TestHome : IAsyncDisposable
         return await client.StartWorkflowAsync((FakeRunWorkflow wf) => wf.RunAsync(), options);
     }
 
+    /// <summary>The attempt a run of the local backend records while its job runs on this machine.</summary>
+    public static RunAttempt LocalAttempt(DateTimeOffset startedAt) => new()
+    {
+        Number = 1,
+        Backend = "local",
+        Region = "local",
+        InstanceType = "local",
+        InstanceId = "local",
+        Spot = false,
+        PricePerHour = 0m,
+        StartedAt = startedAt,
+    };
+
+    /// <summary>
+    /// Starts attempt 1 of <paramref name="run"/>'s job on this machine through the local backend the commands build, as
+    /// a worker would, running <paramref name="script"/>; returns the job's process group ID.
+    /// </summary>
+    public Task<int> StartLocalJobAsync(string run, string script) => OnThisMachineAsync(async shell =>
+    {
+        var job = new JobRunner(shell, run, StorageLayout.MainJob, 1);
+        using var archive = new MemoryStream();
+        await using (var gzip = new GZipStream(archive, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "src/"));
+        }
+
+        archive.Position = 0;
+        await job.PrepareAsync(archive, script);
+        await job.StartAsync();
+        var pid = new byte[32];
+        var read = await shell.ReadAsync(job.JobDirectory + "/job.pid", 0, pid);
+        var processGroup = int.Parse(Encoding.ASCII.GetString(pid, 0, read).Trim(), CultureInfo.InvariantCulture);
+        _jobs.Add(processGroup);
+        return processGroup;
+    });
+
+    /// <summary>Whether a process of the group <paramref name="processGroup"/> is still alive on this machine.</summary>
+    public Task<bool> ProcessGroupAliveAsync(int processGroup) => OnThisMachineAsync(async shell =>
+        (await shell.RunAsync(string.Create(CultureInfo.InvariantCulture, $"kill -0 -- -{processGroup} 2>/dev/null"))).Succeeded);
+
+    /// <summary>Whether the job folder of attempt 1 of <paramref name="run"/> is still on this machine.</summary>
+    public Task<bool> LocalJobFolderExistsAsync(string run) => OnThisMachineAsync(async shell =>
+        (await shell.RunAsync($"test -d '{new JobRunner(shell, run, StorageLayout.MainJob, 1).JobDirectory}'")).Succeeded);
+
+    /// <summary>Runs <paramref name="use"/> with a shell of the local backend the commands build (same dstack folder).</summary>
+    private async Task<T> OnThisMachineAsync<T>(Func<IInstanceShell, Task<T>> use)
+    {
+        await using var access = CreateContext(new TestConsole()).OpenInstanceAccess();
+        var attempt = LocalAttempt(DateTimeOffset.UnixEpoch);
+        var instance = new Instance(attempt.Backend, attempt.InstanceId, new InstanceOffer(attempt.Backend, attempt.Region, attempt.InstanceType, new MachineResources(1, 1, [], 1), 0m, false, "available"));
+        await using var shell = await access.Backend(instance).ConnectAsync(instance);
+        return await use(shell);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        // A test that failed before its command stopped the job must not leave it running.
+        foreach (var job in _jobs)
+        {
+            await OnThisMachineAsync(shell => shell.RunAsync(string.Create(CultureInfo.InvariantCulture, $"kill -KILL -- -{job} 2>/dev/null || true")));
+        }
+
         if (_server is not null)
         {
             await _server.DisposeAsync();

@@ -70,9 +70,9 @@ public sealed class DstackSandbox : IAsyncDisposable
     }
 
     /// <summary>Starts `dstack server` (embedded server and a worker) and waits until it serves.</summary>
-    public async Task<Process> StartDstackServerAsync()
+    public async Task<Process> StartDstackServerAsync(params string[] options)
     {
-        var process = Start(Executable("dstack"), ["server"], redirect: true);
+        var process = Start(Executable("dstack"), ["server", .. options], redirect: true);
         var ready = await process.StandardOutput.ReadLineAsync();
         Assert.Contains("dstack server is running", ready ?? string.Empty, StringComparison.Ordinal);
         return process;
@@ -174,7 +174,7 @@ public sealed class DstackSandbox : IAsyncDisposable
         _root.Delete(recursive: true);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -41,6 +41,11 @@ public sealed class FakeRunActivities
 
     private readonly TaskCompletionSource<int> _jobStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly ConcurrentDictionary<string, StepHold> _holds = new(StringComparer.Ordinal);
+
+    /// <summary>Holds the activity named <paramref name="activity"/> (Provision, PrepareJob, UploadArtifacts) when it runs.</summary>
+    public StepHold Hold(string activity) => _holds.GetOrAdd(activity, _ => new StepHold());
+
     [Activity("FindOffers")]
     public FindOffersResult FindOffers(FindOffersInput input)
     {
@@ -50,9 +55,10 @@ public sealed class FakeRunActivities
     }
 
     [Activity("Provision")]
-    public Instance Provision(ProvisionInput input)
+    public async Task<Instance> ProvisionAsync(ProvisionInput input)
     {
         Calls.Enqueue($"Provision {input.Offer.Backend} {input.ClientToken}");
+        await PassHoldAsync("Provision");
         if (NoCapacityBackends.Contains(input.Offer.Backend))
         {
             throw new ApplicationFailureException("InsufficientInstanceCapacity", errorType: FailureReason.NoCapacity, nonRetryable: true);
@@ -67,10 +73,14 @@ public sealed class FakeRunActivities
     [Activity("Release")]
     public void Release(Instance instance) => Calls.Enqueue($"Release {instance.InstanceId}");
 
+    [Activity("ReleaseByClientToken")]
+    public void ReleaseByClientToken(ProvisionInput input) => Calls.Enqueue($"ReleaseByClientToken {input.ClientToken}");
+
     [Activity("PrepareJob")]
-    public PrepareJobResult PrepareJob(JobInput input)
+    public async Task<PrepareJobResult> PrepareJobAsync(JobInput input)
     {
         Calls.Enqueue("PrepareJob");
+        await PassHoldAsync("PrepareJob");
         return new PrepareJobResult("env-key");
     }
 
@@ -105,12 +115,16 @@ public sealed class FakeRunActivities
     }
 
     [Activity("UploadArtifacts")]
-    public UploadArtifactsResult UploadArtifacts(JobInput input)
+    public async Task<UploadArtifactsResult> UploadArtifactsAsync(JobInput input)
     {
         Calls.Enqueue("UploadArtifacts");
+        await PassHoldAsync("UploadArtifacts");
         return new UploadArtifactsResult([.. input.Spec.Artifacts.Select(a => a.Path)], 5, 1);
     }
 
     [Activity("WriteManifest")]
     public void WriteManifest(RunManifest manifest) => Manifests.Enqueue(manifest);
+
+    private Task PassHoldAsync(string activity) =>
+        _holds.TryGetValue(activity, out var hold) ? hold.PassAsync(ActivityExecutionContext.Current.CancellationToken) : Task.CompletedTask;
 }

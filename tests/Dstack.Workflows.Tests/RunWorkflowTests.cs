@@ -215,6 +215,116 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         Assert.Single(fake.Manifests.Last().Attempts);
     }
 
+    [Fact]
+    public async Task Cancel_WhileRunning_JobStoppedArtifactsUploadedStoppedAndWorkflowCanceled()
+    {
+        var fake = new FakeRunActivities { ExitCode = null };
+        var (result, description) = await RunToCloseAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] }, async handle =>
+        {
+            await fake.JobStarted;
+            await handle.CancelAsync();
+        });
+
+        // Stopped as `dstack stop` stops it: a graceful stop, the artifacts, the machine released last.
+        Assert.Contains("StopJob force=False", fake.Calls);
+        Assert.DoesNotContain("StopJob force=True", fake.Calls);
+        Assert.Contains("UploadArtifacts", fake.Calls);
+        Assert.Equal(["CleanUpJob", "Release local-1"], fake.Calls.TakeLast(2));
+        var manifest = fake.Manifests.Last();
+        Assert.Equal((RunStatus.Stopped, FailureReason.StoppedByUser, 143), (manifest.Status, manifest.Reason, manifest.ExitCode));
+        Assert.Contains("cancellation from Temporal", manifest.Message, StringComparison.Ordinal);
+        Assert.Equal(["output"], manifest.Artifacts);
+        Assert.Equal(FailureReason.StoppedByUser, Assert.Single(manifest.Attempts).Outcome);
+
+        // Temporal shows the request honoured; the search attribute (what the Web UI and `dstack ps` list) says stopped.
+        Assert.Null(result);
+        Assert.Equal(WorkflowExecutionStatus.Canceled, description.Status);
+        Assert.True(description.TypedSearchAttributes.TryGetValue(DstackSearchAttributes.Status, out var status));
+        Assert.Equal("stopped", status);
+    }
+
+    [Fact]
+    public async Task Cancel_WhileProvisioning_MachineReleasedUnusedAndStopped()
+    {
+        var fake = new FakeRunActivities();
+        var provision = fake.Hold("Provision");
+        var (result, description) = await RunToCloseAsync(fake, Spec(), async handle =>
+        {
+            await provision.Reached;
+            await CancelAndWaitSeenAsync(handle);
+            provision.Release();
+        });
+
+        // The launch went on to its end (a cut-short launch may still make a machine); that machine was released unused.
+        Assert.Equal(["FindOffers", "Provision local run-1-1-1-0", "CleanUpJob", "Release local-1"], fake.Calls);
+        var manifest = fake.Manifests.Last();
+        Assert.Equal((RunStatus.Stopped, FailureReason.StoppedByUser), (manifest.Status, manifest.Reason));
+        Assert.Contains("cancellation from Temporal", manifest.Message, StringComparison.Ordinal);
+        Assert.Null(result);
+        Assert.Equal(WorkflowExecutionStatus.Canceled, description.Status);
+    }
+
+    [Fact]
+    public async Task Cancel_WhileWaitingForCapacity_StoppedWithoutProvisioning()
+    {
+        var fake = new FakeRunActivities();
+        fake.FirstSearches.Enqueue([]);
+        var spec = Spec() with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromMinutes(1) };
+        var (result, description) = await RunToCloseAsync(fake, spec, async handle =>
+        {
+            await Eventually.TrueAsync(
+                async () => (await handle.QueryAsync(wf => wf.Status)).Events.Any(e => e.StartsWith("no capacity anywhere", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(10));
+            await handle.CancelAsync();
+        });
+
+        Assert.Equal(["FindOffers"], fake.Calls);
+        var manifest = fake.Manifests.Last();
+        Assert.Equal((RunStatus.Stopped, FailureReason.StoppedByUser), (manifest.Status, manifest.Reason));
+        Assert.Contains("cancellation from Temporal", manifest.Message, StringComparison.Ordinal);
+        Assert.Null(result);
+        Assert.Equal(WorkflowExecutionStatus.Canceled, description.Status);
+    }
+
+    [Fact]
+    public async Task Cancel_WhilePreparing_JobNeverStartedMachineReleasedStopped()
+    {
+        var fake = new FakeRunActivities { ExitCode = null };
+        var prepare = fake.Hold("PrepareJob");
+        var (result, description) = await RunToCloseAsync(fake, Spec(), async handle =>
+        {
+            await prepare.Reached;
+            await CancelAndWaitSeenAsync(handle);
+            prepare.Release();
+        });
+
+        Assert.DoesNotContain("ExecuteJob", fake.Calls);
+        Assert.Equal(["PrepareJob", "CleanUpJob", "Release local-1"], fake.Calls.TakeLast(3));
+        Assert.Equal(RunStatus.Stopped, fake.Manifests.Last().Status);
+        Assert.Null(result);
+        Assert.Equal(WorkflowExecutionStatus.Canceled, description.Status);
+    }
+
+    [Fact]
+    public async Task Cancel_AfterTheJobEndedWhileUploading_FinishesWithTheJobsOwnOutcome()
+    {
+        var fake = new FakeRunActivities();
+        var upload = fake.Hold("UploadArtifacts");
+        var (result, description) = await RunToCloseAsync(fake, Spec() with { Artifacts = [new ArtifactRef("output", false)] }, async handle =>
+        {
+            await upload.Reached;
+            await CancelAndWaitSeenAsync(handle);
+            upload.Release();
+        });
+
+        // Nothing was left to stop: the run is done, its artifacts kept, its machine released, and the workflow completed.
+        Assert.Equal(new RunResult(RunStatus.Done, 0, null, null), result);
+        Assert.Equal(WorkflowExecutionStatus.Completed, description.Status);
+        Assert.DoesNotContain(fake.Calls, c => c.StartsWith("StopJob", StringComparison.Ordinal));
+        Assert.Equal(["output"], fake.Manifests.Last().Artifacts);
+        Assert.Equal("Release local-1", fake.Calls.Last());
+    }
+
     private static Task<EmbeddedTemporalServer> StartServerAsync(int? suggestContinueAsNewAfterEvents) =>
         EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
         {
@@ -240,6 +350,46 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         User = "tester",
         SubmittedAt = DateTimeOffset.UnixEpoch,
     };
+
+    /// <summary>Asks Temporal to cancel the run and waits until a workflow task has seen the request.</summary>
+    private static async Task CancelAndWaitSeenAsync(WorkflowHandle<RunWorkflow, RunResult> handle)
+    {
+        await handle.CancelAsync();
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var events = (await handle.FetchHistoryAsync()).Events;
+                var requested = events.ToList().FindIndex(e => e.WorkflowExecutionCancelRequestedEventAttributes is not null);
+                return requested >= 0 && events.Skip(requested).Any(e => e.WorkflowTaskCompletedEventAttributes is not null);
+            },
+            TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Runs the workflow until it closes: its result (null when it ended as Canceled) and how Temporal describes it.</summary>
+    private async Task<(RunResult? Result, WorkflowExecutionDescription Description)> RunToCloseAsync(
+        FakeRunActivities fake, RunSpec spec, Func<WorkflowHandle<RunWorkflow, RunResult>, Task> whileRunning)
+    {
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(fake));
+        return await worker.ExecuteAsync(async () =>
+        {
+            var handle = await _client.StartWorkflowAsync(
+                (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, 1)),
+                new WorkflowOptions($"{spec.RunName}-{Guid.NewGuid()}", queue));
+            await whileRunning(handle);
+            RunResult? result = null;
+            try
+            {
+                result = await handle.GetResultAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (WorkflowFailedException e) when (e.InnerException is CanceledFailureException)
+            {
+                // Ended as Canceled: the description says so.
+            }
+
+            return (result, await handle.DescribeAsync());
+        });
+    }
 
     private async Task<RunResult> RunAsync(FakeRunActivities fake, RunSpec spec, Func<WorkflowHandle<RunWorkflow, RunResult>, Task>? whileRunning = null, TemporalClient? client = null)
     {

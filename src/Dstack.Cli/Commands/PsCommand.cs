@@ -31,7 +31,7 @@ internal sealed class PsCommand : DstackCommand
 
     private static readonly Option<bool> TerminateLeakedOption = new("--terminate-leaked")
     {
-        Description = "Terminate the cloud machines tagged by dstack that belong to no unfinished run.",
+        Description = "Terminate the cloud machines tagged by dstack that belong to no live run.",
     };
 
     private readonly CliContext _context;
@@ -193,7 +193,10 @@ internal sealed class PsCommand : DstackCommand
 
         if (run.Lost)
         {
-            Row("Note", "Temporal has no open workflow for this unfinished run (server restarted, or workflow terminated); it will not finish. Remove it with `dstack rm`.");
+            var why = run.EndedInTemporal is { } ended
+                ? $"Its workflow was {ended} in Temporal while the run was {run.Status.ToDisplayName()}"
+                : "Temporal has no open workflow for this unfinished run (server restarted, or workflow terminated)";
+            Row("Note", $"{why}: it will not finish, and nothing released its machine. `dstack stop {run.Name}` stops the job it left and releases the machine; `dstack rm {run.Name}` does that too and removes the run.");
         }
 
         Console.Write(grid);
@@ -216,6 +219,7 @@ internal sealed class PsCommand : DstackCommand
 
     private static Style StatusStyle(RunView run) => run.Status switch
     {
+        _ when run.EndedInTemporal is not null => new Style(Color.Red),
         _ when run.Lost => new Style(Color.Grey),
         RunStatus.Done => new Style(Color.Green),
         RunStatus.Failed or RunStatus.Aborted => new Style(Color.Red),

@@ -48,7 +48,7 @@ internal sealed class RmCommand : DstackCommand
 
         var (temporal, unavailable) = await _context.TryConnectTemporalAsync(cancellationToken);
         var runs = await new RunCatalog(storage, temporal).ListAsync(cancellationToken);
-        var removable = runs.Where(r => r.Manifest is not null && r.CanBeRemoved).Select(r => r.Name).ToList();
+        var removable = runs.Where(r => r.Manifest is not null && r.CanBeRemoved).ToList();
         var kept = runs.Count(r => !r.CanBeRemoved);
         if (kept > 0)
         {
@@ -63,18 +63,44 @@ internal sealed class RmCommand : DstackCommand
         }
 
         var noun = removable.Count == 1 ? "1 run" : $"{removable.Count} runs";
-        if (!await Confirmation.ConfirmAsync(Console, $"Remove {noun} ({string.Join(", ", removable)}) with their logs and artifacts?", yes, cancellationToken))
+        if (!await Confirmation.ConfirmAsync(Console, $"Remove {noun} ({string.Join(", ", removable.Select(r => r.Name))}) with their logs and artifacts?", yes, cancellationToken))
         {
             return ExitCodes.Ok;
         }
 
+        var failures = new List<string>();
         foreach (var run in removable)
         {
-            await storage.DeletePrefixAsync(StorageLayout.RunPrefix(run), cancellationToken);
+            // A lost run whose job or machine cannot be reached now is kept: its manifest is the only record of them.
+            try
+            {
+                await ReleaseIfLostAsync(run, cancellationToken);
+            }
+            catch (CommandException e)
+            {
+                failures.Add(e.Message);
+                continue;
+            }
+
+            await storage.DeletePrefixAsync(StorageLayout.RunPrefix(run.Name), cancellationToken);
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new CommandException($"{string.Join("; ", failures)}. Those runs were kept; run `dstack rm` again once their machines answer.");
         }
 
         Console.MarkupLineInterpolated($"[green]OK[/]: removed {noun}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Kills the job a lost run left and releases its machine: once its manifest is gone, nothing would.</summary>
+    private async Task ReleaseIfLostAsync(RunView run, CancellationToken cancellationToken)
+    {
+        if (run is { Lost: true, Manifest: { } manifest } && await new LostRunCleanup(_context).ReleaseAsync(manifest, force: true, cancellationToken) is { } done)
+        {
+            Console.MarkupLineInterpolated($"{run.Name}: {done}.");
+        }
     }
 
     private async Task<int> RemoveOneAsync(IStorage storage, string name, bool yes, CancellationToken cancellationToken)
@@ -85,6 +111,7 @@ internal sealed class RmCommand : DstackCommand
             throw new CommandException($"run {name} not found in {storage.Location}.");
         }
 
+        RunView? unfinished = null;
         if (manifest is null || !manifest.Status.IsFinished())
         {
             // Storage says unfinished: only Temporal can tell a live run from one that will never finish.
@@ -100,11 +127,18 @@ internal sealed class RmCommand : DstackCommand
             {
                 throw new CommandException($"run {name} is {run.Status.ToDisplayName()}. Stop the run first (`dstack stop {name}`).");
             }
+
+            unfinished = run;
         }
 
         if (!await Confirmation.ConfirmAsync(Console, $"Remove the run '{name}' with its logs and artifacts?", yes, cancellationToken))
         {
             return ExitCodes.Ok;
+        }
+
+        if (unfinished is not null)
+        {
+            await ReleaseIfLostAsync(unfinished, cancellationToken);
         }
 
         await storage.DeletePrefixAsync(StorageLayout.RunPrefix(name), cancellationToken);

@@ -330,9 +330,17 @@ internal sealed class RunCommand : DstackCommand
         }
         catch (WorkflowFailedException e)
         {
-            // Terminated or cancelled from outside (e.g. the Temporal Web UI), or timed out: not a run result.
-            Console.MarkupLineInterpolated($"[red]{runName} ended in Temporal without a result[/]: {e.InnerException?.Message ?? e.Message}");
-            return ExitCodes.RunFailure;
+            // Cancelled from outside (the Temporal Web UI's "Request Cancellation"): the run stopped gracefully, and its
+            // manifest says how it ended.
+            var manifest = e.InnerException is CanceledFailureException ? await new ManifestStore(storage).ReadAsync(runName, CancellationToken.None) : null;
+            if (manifest is not { Status: var ended } || !ended.IsFinished())
+            {
+                // Terminated from outside (e.g. the Temporal Web UI), or timed out: not a run result.
+                Console.MarkupLineInterpolated($"[red]{runName} ended in Temporal without a result[/]: {e.InnerException?.Message ?? e.Message}");
+                return ExitCodes.RunFailure;
+            }
+
+            run = new RunResult(ended, manifest.ExitCode, manifest.Reason, manifest.Message);
         }
 
         var status = run.Status.ToDisplayName();

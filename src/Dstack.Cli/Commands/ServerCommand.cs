@@ -3,6 +3,7 @@ using Dstack.Cli.Temporal;
 using Dstack.Core.Settings;
 using Dstack.TemporalServer.Hosting;
 using Dstack.TemporalServer.Persistence;
+using Dstack.TemporalServer.WebUi;
 using Dstack.Worker;
 using Dstack.Workflows;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,10 @@ internal sealed class ServerCommand : DstackCommand
 {
     private static readonly Option<int?> PortOption = new("--port") { Description = "Port to listen on (default: the port of temporal.address, 7233)." };
 
+    private static readonly Option<int?> UiPortOption = new("--ui-port") { Description = "Port of the Temporal Web UI (default: the server's port + 1000, 8233, as `temporal server start-dev`)." };
+
+    private static readonly Option<bool> HeadlessOption = new("--headless") { Description = "Run without the Temporal Web UI." };
+
     private static readonly Option<bool> InMemoryOption = new("--in-memory") { Description = "Keep the Temporal server's state in memory only; by default it is kept in temporal.db in the dstack folder, so runs survive a restart." };
 
     private readonly CliContext _context;
@@ -27,6 +32,8 @@ internal sealed class ServerCommand : DstackCommand
     {
         Options.Add(PortOption);
         Options.Add(InMemoryOption);
+        Options.Add(UiPortOption);
+        Options.Add(HeadlessOption);
         Subcommands.Add(new ServerStatusCommand(console, context));
         Subcommands.Add(new ServerStopCommand(console, context));
         _context = context;
@@ -45,10 +52,11 @@ internal sealed class ServerCommand : DstackCommand
             throw new CommandException($"a dstack server already runs for {settings.Home} (pid {running.ProcessId}, at {running.Address}{(running.UiUrl is null ? string.Empty : $", Web UI at {running.UiUrl}")}). Use it as it is, or stop it with `dstack server stop`.");
         }
 
+        var uiPort = UiPort(parseResult, ip, port);
         EmbeddedTemporalServer server;
         try
         {
-            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database), cancellationToken: cancellationToken);
+            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database, uiPort), cancellationToken: cancellationToken);
         }
         catch (ServerStoreException e)
         {
@@ -56,11 +64,12 @@ internal sealed class ServerCommand : DstackCommand
         }
 
         await using var serverScope = server;
-        var record = new LocalServerRecord(Environment.ProcessId, server.Address, null);
+        var uiUrl = server.UiAddress?.ToString().TrimEnd('/');
+        var record = new LocalServerRecord(Environment.ProcessId, server.Address, uiUrl);
         record.Write(settings.Home);
         try
         {
-            return await ServeAsync(server, settings, database, cancellationToken);
+            return await ServeAsync(server, settings, database, UiLine(parseResult, uiPort, uiUrl), cancellationToken);
         }
         finally
         {
@@ -68,14 +77,15 @@ internal sealed class ServerCommand : DstackCommand
         }
     }
 
-    private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, CancellationToken cancellationToken)
+    private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, string uiLine, CancellationToken cancellationToken)
     {
         var worker = DstackWorkerHost.Build(settings with { Temporal = settings.Temporal with { Address = server.Address } });
         using (worker)
         {
             await worker.StartAsync(cancellationToken);
             var state = database is null ? "in memory" : $"state in {database}";
-            Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server ({state}) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C stops it.");
+            Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server ({state}) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C (or `dstack server stop`) stops it.");
+            Console.MarkupLine(uiLine);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -90,9 +100,53 @@ internal sealed class ServerCommand : DstackCommand
         return ExitCodes.Ok;
     }
 
-    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database)
+    /// <summary>
+    /// The UI's port: --ui-port, or the server's port + 1000 as the Temporal CLI does; null with --headless, or when the
+    /// default port is taken (the runs matter more than their pages, so the server starts without the UI and says so).
+    /// </summary>
+    private static int? UiPort(ParseResult parseResult, string ip, int port)
+    {
+        if (parseResult.GetValue(HeadlessOption))
+        {
+            return null;
+        }
+
+        if (parseResult.GetValue(UiPortOption) is { } chosen)
+        {
+            return chosen;
+        }
+
+        var standard = Math.Min(port + 1000, 65535);
+        return IsFree(ip, standard) ? standard : null;
+    }
+
+    private static bool IsFree(string ip, int port)
+    {
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(ip), port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static string UiLine(ParseResult parseResult, int? uiPort, string? uiUrl) => (uiPort, uiUrl) switch
+    {
+        (_, { } url) => $"Temporal Web UI: [link]{url.EscapeMarkup()}[/]",
+        _ when parseResult.GetValue(HeadlessOption) => "No Temporal Web UI (--headless).",
+        (null, _) => "No Temporal Web UI: its port (the server's + 1000) is taken; choose another with --ui-port.",
+        _ => TemporalWebUiExtensions.DstackTemporalWebUiMissingHint.EscapeMarkup(),
+    };
+
+    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database, int? uiPort)
     {
         options.DatabasePath = database;
+        options.UiPort = uiPort;
         if (settings.Temporal.Namespace != "default")
         {
             options.Namespaces.Add(settings.Temporal.Namespace);

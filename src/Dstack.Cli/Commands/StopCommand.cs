@@ -62,6 +62,11 @@ internal sealed class StopCommand : DstackCommand
             }
 
             var client = await _context.ConnectTemporalAsync(cancellationToken);
+            if (manifest is not null && await new RunCatalog(storage, client).GetAsync(run, cancellationToken) is { Lost: true } lost)
+            {
+                return await StopLostAsync(manifests, lost, manifest, abort, yes, cancellationToken);
+            }
+
             if (!await Confirmation.ConfirmAsync(Console, $"{verb} the run '{run}'?", yes, cancellationToken))
             {
                 return ExitCodes.Ok;
@@ -95,6 +100,30 @@ internal sealed class StopCommand : DstackCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// A lost run has no workflow left to signal (terminated, or its server restarted): the job it left is stopped and
+    /// its machine released here, and its manifest says it ended, so that <c>dstack ps</c> no longer shows it unfinished.
+    /// </summary>
+    private async Task<int> StopLostAsync(ManifestStore manifests, RunView run, RunManifest manifest, bool abort, bool yes, CancellationToken cancellationToken)
+    {
+        var ended = run.EndedInTemporal is { } how ? $"was {how} in Temporal" : "is not open in Temporal (server restarted, or workflow terminated)";
+        var question = $"The workflow of '{run.Name}' {ended}. {(abort ? "Kill" : "Stop")} the job it left and release its machine?";
+        if (!await Confirmation.ConfirmAsync(Console, question, yes, cancellationToken))
+        {
+            return ExitCodes.Ok;
+        }
+
+        var cleanup = new LostRunCleanup(_context);
+        var done = await cleanup.ReleaseAsync(manifest, force: abort, cancellationToken) ?? "found no machine to release";
+        var message = $"The run's workflow {ended}; `dstack stop` {done}. Artifacts were not uploaded.";
+        var finished = abort
+            ? cleanup.Finish(manifest, RunStatus.Aborted, FailureReason.AbortedByUser, message)
+            : cleanup.Finish(manifest, RunStatus.Stopped, FailureReason.StoppedByUser, message);
+        await manifests.WriteAsync(finished, cancellationToken);
+        Console.MarkupLineInterpolated($"[green]OK[/]: {run.Name} {finished.Status.ToDisplayName()}; {done}.");
+        return ExitCodes.Ok;
+    }
+
     private static async Task SignalAsync(ITemporalClient client, ManifestStore manifests, string run, bool abort, CancellationToken cancellationToken)
     {
         var handle = client.GetWorkflowHandle<RunWorkflow>(run);
@@ -119,7 +148,7 @@ internal sealed class StopCommand : DstackCommand
                 null => new CommandException($"run {run} not found."),
                 { Status: var s } when s.IsFinished() => new CommandException($"run {run} is already finished ({s.ToDisplayName()})."),
                 _ => new CommandException(
-                    $"run {run} is {manifest.Status.ToDisplayName()} in storage, but Temporal has no open workflow for it (server restarted, or workflow terminated): it will never finish. Remove it with `dstack rm {run}`."),
+                    $"run {run} is {manifest.Status.ToDisplayName()} in storage, but Temporal has no open workflow for it (server restarted, or workflow terminated): it will never finish. `dstack stop {run}` again stops the job it left; `dstack rm {run}` removes it."),
             };
         }
     }

@@ -5,8 +5,9 @@ using Spectre.Console;
 namespace Dstack.Cli.Runs;
 
 /// <summary>
-/// Cloud machines tagged by dstack whose run is over (or unknown): a release that never happened. <c>dstack ps</c> lists
-/// them; <c>dstack ps --terminate-leaked</c> terminates them.
+/// Cloud machines tagged by dstack whose run is not live: over, unknown, or lost (its workflow was terminated, so nothing
+/// will release its machine). A release that never happened. <c>dstack ps</c> lists them; <c>dstack ps
+/// --terminate-leaked</c> terminates them.
 /// </summary>
 internal sealed class LeakedMachines(CliContext context, IAnsiConsole console)
 {
@@ -24,7 +25,8 @@ internal sealed class LeakedMachines(CliContext context, IAnsiConsole console)
             return;
         }
 
-        var live = runs.Where(r => !r.Status.IsFinished()).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        // Without Temporal to ask, an unfinished run counts as live: better a leak unreported than a live machine terminated.
+        var live = runs.Where(r => !r.Status.IsFinished() && !r.Lost).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         var leaked = machines.Where(m => !live.Contains(m.Run)).ToList();
         if (leaked.Count == 0)
         {
@@ -40,7 +42,7 @@ internal sealed class LeakedMachines(CliContext context, IAnsiConsole console)
         console.Write(table);
         if (!terminate)
         {
-            console.MarkupLine("[yellow]These machines belong to no unfinished run and may still be billed.[/] Terminate them with [bold]dstack ps --terminate-leaked[/].");
+            console.MarkupLine("[yellow]These machines belong to no live run and may still be billed.[/] Terminate them with [bold]dstack ps --terminate-leaked[/].");
             return;
         }
 

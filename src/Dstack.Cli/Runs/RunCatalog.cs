@@ -58,18 +58,19 @@ internal sealed class RunCatalog(IStorage storage, ITemporalClient? temporal)
     /// <summary>Finds one run, or returns null when neither storage nor Temporal knows it.</summary>
     public async Task<RunView?> GetAsync(string run, CancellationToken cancellationToken)
     {
-        var execution = temporal is null ? null : await DescribeOpenAsync(temporal, run, cancellationToken);
+        var execution = temporal is null ? null : await DescribeAsync(temporal, run, cancellationToken);
         var manifest = await _manifests.ReadAsync(run, cancellationToken);
-        return manifest is null && execution is null ? null : Merge(run, manifest, execution);
+        var open = execution?.Status == WorkflowExecutionStatus.Running ? execution : null;
+        return manifest is null && open is null ? null : Merge(run, manifest, open, execution?.Status);
     }
 
-    private static async Task<WorkflowExecution?> DescribeOpenAsync(ITemporalClient client, string run, CancellationToken cancellationToken)
+    private static async Task<WorkflowExecution?> DescribeAsync(ITemporalClient client, string run, CancellationToken cancellationToken)
     {
         try
         {
             var description = await client.GetWorkflowHandle(run).DescribeAsync(
                 new WorkflowDescribeOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } });
-            return description.Status == WorkflowExecutionStatus.Running && description.WorkflowType == RunWorkflow.Name ? description : null;
+            return description.WorkflowType == RunWorkflow.Name ? description : null;
         }
         catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
         {
@@ -77,7 +78,19 @@ internal sealed class RunCatalog(IStorage storage, ITemporalClient? temporal)
         }
     }
 
-    private RunView Merge(string name, RunManifest? manifest, WorkflowExecution? execution)
+    /// <summary>How <c>temporal workflow describe</c> words a closed workflow's status.</summary>
+    private static string? ClosedAs(WorkflowExecutionStatus? status) => status switch
+    {
+        WorkflowExecutionStatus.Terminated => "terminated",
+        WorkflowExecutionStatus.Canceled => "canceled",
+        WorkflowExecutionStatus.Failed => "failed",
+        WorkflowExecutionStatus.TimedOut => "timed out",
+        WorkflowExecutionStatus.Completed => "completed",
+        WorkflowExecutionStatus.ContinuedAsNew => "continued as new",
+        _ => null,
+    };
+
+    private RunView Merge(string name, RunManifest? manifest, WorkflowExecution? execution, WorkflowExecutionStatus? temporalStatus = null)
     {
         var attributes = execution?.TypedSearchAttributes;
         var liveStatus = attributes is not null
@@ -91,6 +104,7 @@ internal sealed class RunCatalog(IStorage storage, ITemporalClient? temporal)
         attributes?.TryGetValue(DstackSearchAttributes.Workflow, out liveWorkflow);
 
         var status = liveStatus ?? manifest?.Status ?? RunStatus.Submitted;
+        var lost = execution is null && temporal is not null && !status.IsFinished();
         return new RunView
         {
             Name = name,
@@ -100,7 +114,8 @@ internal sealed class RunCatalog(IStorage storage, ITemporalClient? temporal)
             Backend = manifest?.Backend ?? liveBackend,
             Manifest = manifest,
             Live = execution is not null,
-            Lost = execution is null && temporal is not null && !status.IsFinished(),
+            Lost = lost,
+            EndedInTemporal = lost ? ClosedAs(temporalStatus) : null,
         };
     }
 }

@@ -24,7 +24,8 @@ internal sealed record RunJson(
     DateTimeOffset? FinishedAt,
     string? User,
     string? Tag,
-    IReadOnlyList<string> Artifacts)
+    IReadOnlyList<string> Artifacts,
+    string? EndedInTemporal)
 {
     /// <summary>Gets the options <c>--json</c> output is written with: camelCase, indented.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -53,6 +54,7 @@ internal sealed record RunJson(
             m?.FinishedAt,
             m?.Spec.User,
             m?.Spec.Tag,
-            m?.Artifacts ?? []);
+            m?.Artifacts ?? [],
+            run.EndedInTemporal);
     }
 }

@@ -32,8 +32,19 @@ internal sealed record RunView
     /// </summary>
     public bool Lost { get; init; }
 
+    /// <summary>
+    /// Gets how Temporal closed the workflow of a lost run (<c>terminated</c> from the Web UI or <c>temporal workflow
+    /// terminate</c>, <c>canceled</c>, <c>timed out</c>), or null when the run is not lost or Temporal no longer knows it
+    /// (a restarted embedded server, or past retention).
+    /// </summary>
+    public string? EndedInTemporal { get; init; }
+
     /// <summary>Gets a value indicating whether the run may be removed: it finished, or it is lost.</summary>
     public bool CanBeRemoved => Status.IsFinished() || Lost;
 
-    public string StatusText => Lost ? $"{Status.ToDisplayName()} (lost)" : Status.ToDisplayName();
+    /// <summary>
+    /// Gets the status users see: a lost run never reads as running. It shows how Temporal ended it when Temporal still
+    /// knows (<c>terminated</c>), else the last status its manifest recorded, marked lost.
+    /// </summary>
+    public string StatusText => !Lost ? Status.ToDisplayName() : EndedInTemporal ?? $"{Status.ToDisplayName()} (lost)";
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Dstack.TemporalServer.HttpApi;
+using Dstack.TemporalServer.WebUi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -10,18 +11,20 @@ using Microsoft.Extensions.Options;
 namespace Dstack.TemporalServer.Hosting;
 
 /// <summary>
-/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 without TLS and, when
-/// <see cref="TemporalServerOptions.HttpPort"/> is set, Temporal's HTTP API over HTTP/1.1 on a port of its own.
+/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 without TLS and, each over HTTP/1.1 on a
+/// port of its own, Temporal's HTTP API when <see cref="TemporalServerOptions.HttpPort"/> is set and the Temporal Web UI
+/// when <see cref="TemporalServerOptions.UiPort"/> is.
 /// </summary>
 public sealed class EmbeddedTemporalServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EmbeddedTemporalServer(WebApplication app, string address, string? httpAddress)
+    private EmbeddedTemporalServer(WebApplication app, string address, string? httpAddress, Uri? uiAddress)
     {
         _app = app;
         Address = address;
         HttpAddress = httpAddress;
+        UiAddress = uiAddress;
     }
 
     /// <summary>Gets the address clients connect to, <c>host:port</c>.</summary>
@@ -29,6 +32,9 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
 
     /// <summary>Gets the address of the HTTP API, <c>host:port</c>, or null when it is off.</summary>
     public string? HttpAddress { get; }
+
+    /// <summary>Gets the web UI's address, such as <c>http://127.0.0.1:8233/</c>, or null when the server runs without it.</summary>
+    public Uri? UiAddress { get; }
 
     /// <summary>Starts a server on <paramref name="ip"/>:<paramref name="port"/> (0 picks a free port).</summary>
     public static async Task<EmbeddedTemporalServer> StartAsync(
@@ -44,14 +50,16 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(logLevel);
         ListenOptions? grpcListener = null;
         ListenOptions? httpListener = null;
+        ListenOptions? uiListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<TemporalServerOptions>>().Value;
             kestrel.Listen(IPAddress.Parse(ip), port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 grpcListener = listen;
             });
-            if (kestrel.ApplicationServices.GetRequiredService<IOptions<TemporalServerOptions>>().Value.HttpPort is { } httpPort)
+            if (options.HttpPort is { } httpPort)
             {
                 // Browsers speak HTTP/1.1 without TLS; the gRPC listener stays HTTP/2 only.
                 kestrel.Listen(IPAddress.Parse(ip), httpPort, listen =>
@@ -61,12 +69,23 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
                 });
             }
 
+            if (options.UiPort is { } uiPort && TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded)
+            {
+                uiListener = kestrel.ListenDstackTemporalWebUi(IPAddress.Parse(options.UiIp), uiPort);
+            }
+
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         builder.Services.AddDstackTemporalServer(configure);
         var app = builder.Build();
+        var uiPortAsked = app.Services.GetRequiredService<IOptions<TemporalServerOptions>>().Value.UiPort is not null;
         try
         {
+            if (uiPortAsked && TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded)
+            {
+                app.UseDstackTemporalWebUi();
+            }
+
             app.MapDstackTemporalServer();
 
             // Kestrel sets the bound port on the listener before it accepts, so the branch sees the real port when 0 was asked.
@@ -82,7 +101,16 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
             throw;
         }
 
-        return new EmbeddedTemporalServer(app, Authority(grpcListener), httpListener is null ? null : Authority(httpListener));
+        if (uiPortAsked && uiListener is null)
+        {
+            app.Logger.LogWarning("{Hint} The server runs without it.", TemporalWebUiExtensions.DstackTemporalWebUiMissingHint);
+        }
+
+        return new EmbeddedTemporalServer(
+            app,
+            Authority(grpcListener),
+            httpListener is null ? null : Authority(httpListener),
+            uiListener is null ? null : new Uri($"http://{Authority(uiListener)}/"));
     }
 
     /// <summary>Waits until the host stops (Ctrl+C or SIGTERM).</summary>

@@ -52,4 +52,15 @@ public sealed class TemporalServerOptions
     /// </summary>
     /// <value>The default value is 4 MiB, real Temporal's.</value>
     public long SuggestContinueAsNewAfterBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the port of the Temporal Web UI and of its HTTP API (<c>/api/v1</c>), an HTTP/1.1 listener of its own
+    /// as <c>--ui-port</c> of the Temporal CLI; 0 picks a free port.
+    /// </summary>
+    /// <value>The default value is null: no web UI (headless).</value>
+    public int? UiPort { get; set; }
+
+    /// <summary>Gets or sets the IP address the web UI listens on, as <c>--ui-ip</c> of the Temporal CLI.</summary>
+    /// <value>The default value is <c>127.0.0.1</c>.</value>
+    public string UiIp { get; set; } = "127.0.0.1";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dstack.Core.Backends;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 
@@ -44,6 +45,54 @@ public sealed class PsCommandTests
         Assert.Contains("old-owl-1", output, StringComparison.Ordinal);
         Assert.Contains("running (lost)", output, StringComparison.Ordinal);
         Assert.DoesNotContain("storage only", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ps_RunWhoseWorkflowWasTerminated_ShowsItTerminatedNotRunning()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        var handle = await home.StartRunWorkflowAsync("busy-bee-3", "q");
+        await handle.TerminateAsync("terminated from the Temporal Web UI");
+
+        var (exitCode, table) = await home.RunAsync("ps");
+        var (_, json) = await home.RunAsync("ps", "--json");
+        var (_, details) = await home.RunAsync("ps", "busy-bee-3");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("terminated", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("running", table, StringComparison.Ordinal);
+        var run = Assert.Single(JsonNode.Parse(json)!.AsArray())!;
+        Assert.True((bool)run["lost"]!);
+        Assert.False((bool)run["live"]!);
+        Assert.Equal("terminated", (string?)run["endedInTemporal"]);
+        var note = string.Join(' ', details.Split((char[])[' ', '\n', '│'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Its workflow was terminated in Temporal while the run was running", note, StringComparison.Ordinal);
+        Assert.Contains("dstack stop busy-bee-3", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ps_CloudMachineOfATerminatedRun_ListedAsLeakedWhileALiveRunsMachineIsNot()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5), m => m with { Backend = "aws" });
+        await home.AddRunAsync("new-elk-4", RunStatus.Running, TimeSpan.FromMinutes(3), m => m with { Backend = "aws" });
+        var terminated = await home.StartRunWorkflowAsync("busy-bee-3", "q");
+        await terminated.TerminateAsync("terminated from the Temporal Web UI");
+        await home.StartRunWorkflowAsync("new-elk-4", "q");
+        IReadOnlyList<TaggedMachine> machines =
+        [
+            new("aws", "us-east-1", "i-0terminatedrun", "g5.xlarge", "busy-bee-3", "alice", "running", DateTimeOffset.UtcNow),
+            new("aws", "us-east-1", "i-0liverun", "g5.xlarge", "new-elk-4", "alice", "running", DateTimeOffset.UtcNow),
+        ];
+
+        var (exitCode, output) = await CliRunner.RunAsync(
+            console => home.CreateContext(console) with { ListCloudMachinesAsync = _ => Task.FromResult(machines) }, "ps");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("LEAKED MACHINE", output, StringComparison.Ordinal);
+        Assert.Contains("i-0terminatedrun", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("i-0liverun", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,6 +62,25 @@ public sealed class RmCommandTests
     }
 
     [Fact]
+    public async Task Rm_TerminatedRunWithItsJobLeftRunning_KillsTheJobThenRemovesTheRun()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        var manifest = await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        await home.Manifests.WriteAsync(manifest with { Attempts = [TestHome.LocalAttempt(manifest.Spec.SubmittedAt)] });
+        var job = await home.StartLocalJobAsync("busy-bee-3", "sleep 600\n");
+        var handle = await home.StartRunWorkflowAsync("busy-bee-3", "q");
+        await handle.TerminateAsync("terminated from the Temporal Web UI");
+
+        var (exitCode, output) = await home.RunAsync("rm", "busy-bee-3", "-y");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("stopped its job on local and released the machine", output, StringComparison.Ordinal);
+        Assert.False(await home.ProcessGroupAliveAsync(job));
+        Assert.False(await home.LocalJobFolderExistsAsync("busy-bee-3"));
+        Assert.Null(await home.Manifests.ReadAsync("busy-bee-3"));
+    }
+
+    [Fact]
     public async Task RmAll_RemovesFinishedRunsAndKeepsUnfinishedOnes()
     {
         await using var home = await TestHome.WithoutTemporalAsync();

@@ -97,17 +97,44 @@ public sealed class StopCommandTests
     }
 
     [Fact]
-    public async Task Stop_RunTemporalDoesNotHave_ExplainsAndPointsToRm()
+    public async Task Stop_RunTemporalDoesNotHaveThatHeldNoMachine_MarksItStoppedSayingWhy()
     {
         await using var home = await TestHome.WithTemporalAsync();
-        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        await home.AddRunAsync("busy-bee-3", RunStatus.Provisioning, TimeSpan.FromMinutes(5));
 
-        var (exitCode, wrapped) = await home.RunAsync("stop", "busy-bee-3", "-y");
+        var (exitCode, output) = await home.RunAsync("stop", "busy-bee-3", "-y");
 
-        var output = string.Join(' ', wrapped.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(ExitCodes.RunFailure, exitCode);
-        Assert.Contains("Temporal has no open workflow for it", output, StringComparison.Ordinal);
-        Assert.Contains("dstack rm busy-bee-3", output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("busy-bee-3 stopped; found no machine to release", output, StringComparison.Ordinal);
+        var manifest = await home.Manifests.ReadAsync("busy-bee-3");
+        Assert.Equal((RunStatus.Stopped, FailureReason.StoppedByUser), (manifest!.Status, manifest.Reason));
+        Assert.Contains("not open in Temporal", manifest.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "-y" }, RunStatus.Stopped)]
+    [InlineData(new[] { "-x", "-y" }, RunStatus.Aborted)]
+    public async Task Stop_TerminatedRunWithItsJobLeftRunning_StopsTheJobAndMarksTheRunEnded(string[] flags, RunStatus expected)
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        var manifest = await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        await home.Manifests.WriteAsync(manifest with { Attempts = [TestHome.LocalAttempt(manifest.Spec.SubmittedAt)] });
+        var job = await home.StartLocalJobAsync("busy-bee-3", "sleep 600\n");
+        var handle = await home.StartRunWorkflowAsync("busy-bee-3", _queue);
+        await handle.TerminateAsync("terminated from the Temporal Web UI");
+        Assert.True(await home.ProcessGroupAliveAsync(job));
+
+        var (exitCode, output) = await home.RunAsync(["stop", "busy-bee-3", .. flags]);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("stopped its job on local and released the machine", output, StringComparison.Ordinal);
+        Assert.False(await home.ProcessGroupAliveAsync(job));
+        Assert.False(await home.LocalJobFolderExistsAsync("busy-bee-3"));
+        var ended = await home.Manifests.ReadAsync("busy-bee-3");
+        Assert.Equal(expected, ended!.Status);
+        Assert.Contains("was terminated in Temporal", ended.Message, StringComparison.Ordinal);
+        Assert.NotNull(ended.FinishedAt);
+        Assert.NotNull(Assert.Single(ended.Attempts).EndedAt);
     }
 
     [Fact]

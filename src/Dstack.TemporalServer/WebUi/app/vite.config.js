@@ -1,0 +1,10 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [sveltekit()],
+  // The package resolves every API URL against VITE_API; empty means the origin that served the page.
+  define: { 'import.meta.env.VITE_API': JSON.stringify('') },
+  optimizeDeps: { include: ['date-fns', 'date-fns-tz'] },
+  build: { reportCompressedSize: false },
+});
