@@ -13,6 +13,9 @@ namespace Dstack.Benchmarks.WebUi;
 /// <param name="ListRequested">When the call listing the workflows started.</param>
 /// <param name="ListAnswered">When its answer had arrived.</param>
 /// <param name="ApiCalls">Every HTTP API call, in the order they started.</param>
+/// <param name="MainThreadBusy">How long the page's main thread ran tasks, until the timings were read.</param>
+/// <param name="Scripts">How much of that ran JavaScript.</param>
+/// <param name="StyleAndLayout">How much of it computed styles and layout.</param>
 internal sealed record PageLoadTiming(
     double RowsRendered,
     double DocumentReceived,
@@ -22,4 +25,7 @@ internal sealed record PageLoadTiming(
     double FirstApiCall,
     double ListRequested,
     double ListAnswered,
-    IReadOnlyList<ApiCallTiming> ApiCalls);
+    IReadOnlyList<ApiCallTiming> ApiCalls,
+    double MainThreadBusy = 0,
+    double Scripts = 0,
+    double StyleAndLayout = 0);
