@@ -16,6 +16,8 @@ namespace Dstack.Benchmarks.WebUi;
 /// <param name="MainThreadBusy">How long the page's main thread ran tasks, until the timings were read.</param>
 /// <param name="Scripts">How much of that ran JavaScript.</param>
 /// <param name="StyleAndLayout">How much of it computed styles and layout.</param>
+/// <param name="BrowserCpu">CPU time of all Chromium's processes during the load.</param>
+/// <param name="ServerCpu">CPU time of the server during the load.</param>
 internal sealed record PageLoadTiming(
     double RowsRendered,
     double DocumentReceived,
@@ -28,4 +30,6 @@ internal sealed record PageLoadTiming(
     IReadOnlyList<ApiCallTiming> ApiCalls,
     double MainThreadBusy = 0,
     double Scripts = 0,
-    double StyleAndLayout = 0);
+    double StyleAndLayout = 0,
+    double BrowserCpu = 0,
+    double ServerCpu = 0);

@@ -80,21 +80,27 @@ try
     }
     else
     {
-        var loads = await WorkflowsPageLoads.MeasureAsync(new Uri(server.WebUi, "namespaces/default/workflows"), FilledRun.IdPrefix, PageSize, pageLoads);
+        var loads = await WorkflowsPageLoads.MeasureAsync(new Uri(server.WebUi, "namespaces/default/workflows"), FilledRun.IdPrefix, PageSize, pageLoads, server.CpuTime);
         Console.WriteLine(Invariant($"page, first load    {Steps(loads.First)} (the first after the server started)"));
         foreach (var load in loads.Loads)
         {
-            Console.WriteLine(Invariant($"page load           {Steps(load)}"));
+            Console.WriteLine(Invariant($"page, new visitor   {Steps(load)}"));
+        }
+
+        foreach (var load in loads.Revisits)
+        {
+            Console.WriteLine(Invariant($"page, revisit       {Steps(load)}"));
         }
 
         var median = loads.Loads.First(l => l.RowsRendered == loads.Summary.P50);
-        Console.WriteLine("API calls of the median load (ms from navigation start):");
+        Console.WriteLine("API calls of the median new visitor's load (ms from navigation start):");
         foreach (var call in median.ApiCalls)
         {
             Console.WriteLine(Invariant($"  {call.Started,6:F0} - {call.Answered,6:F0}  {call.Path}"));
         }
 
-        Console.WriteLine(Invariant($"workflows page      {loads.Summary} from navigation start until {PageSize} rows of runs are in the DOM ({LoadAverage.Now()})"));
+        Console.WriteLine(Invariant($"workflows page      new visitor (fresh context): {loads.Summary} from navigation start until {PageSize} rows of runs are in the DOM ({LoadAverage.Now()})"));
+        Console.WriteLine(Invariant($"workflows page      revisit (cache warm): {loads.RevisitSummary}"));
     }
 }
 finally
@@ -204,6 +210,6 @@ static void CheckCount(JsonElement body, IReadOnlyList<FilledRun> expected)
 }
 
 static string Steps(PageLoadTiming t) => Invariant(
-    $"rows at {t.RowsRendered:F0} ms: index.html {t.DocumentReceived:F0}, {t.Assets} scripts and styles ({t.AssetKilobytes:F0} KB) by {t.AssetsReceived:F0}, first API call at {t.FirstApiCall:F0}, list asked at {t.ListRequested:F0} and answered by {t.ListAnswered:F0}; main thread busy {t.MainThreadBusy:F0} ms ({t.Scripts:F0} scripts, {t.StyleAndLayout:F0} style and layout)");
+    $"rows at {t.RowsRendered:F0} ms: index.html {t.DocumentReceived:F0}, {t.Assets} scripts and styles ({t.AssetKilobytes:F0} KB) by {t.AssetsReceived:F0}, first API call at {t.FirstApiCall:F0}, list asked at {t.ListRequested:F0} and answered by {t.ListAnswered:F0}; main thread busy {t.MainThreadBusy:F0} ms ({t.Scripts:F0} scripts, {t.StyleAndLayout:F0} style and layout); CPU: Chromium {t.BrowserCpu:F0} ms, server {t.ServerCpu:F0} ms");
 
 static string Invariant(FormattableString text) => FormattableString.Invariant(text);

@@ -90,6 +90,13 @@ internal sealed class ServerProcess : IDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
+    /// <summary>Gets the CPU time the server has used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>Stops the server with SIGTERM, as <c>dstack server stop</c> does, so it closes its database cleanly.</summary>
     public async Task StopAsync()
     {

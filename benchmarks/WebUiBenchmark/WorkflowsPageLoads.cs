@@ -36,9 +36,10 @@ internal static class WorkflowsPageLoads
     /// <summary>
     /// Loads <paramref name="page"/> once, then <paramref name="loads"/> times more, each in a new browser context (no
     /// cache, no cookies, as a new visitor) and timed until links to <paramref name="rows"/> distinct runs whose workflow
-    /// IDs start with <paramref name="idPrefix"/> are in the DOM.
+    /// IDs start with <paramref name="idPrefix"/> are in the DOM; then as many revisits in one context, whose HTTP cache
+    /// and compiled-code cache are warm as a returning user's. <paramref name="serverCpu"/> reads the server's CPU time.
     /// </summary>
-    public static async Task<PageLoadResult> MeasureAsync(Uri page, string idPrefix, int rows, int loads)
+    public static async Task<PageLoadResult> MeasureAsync(Uri page, string idPrefix, int rows, int loads, Func<TimeSpan> serverCpu)
     {
         if (!File.Exists(Chromium))
         {
@@ -47,39 +48,74 @@ internal static class WorkflowsPageLoads
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
-        var first = await LoadAsync(browser, page, RowsRenderedScript(page, idPrefix, rows));
-        var timings = new List<PageLoadTiming>(loads);
-        for (var i = 0; i < loads; i++)
+        var processes = await browser.NewBrowserCDPSessionAsync();
+        var script = RowsRenderedScript(page, idPrefix, rows);
+        async Task<PageLoadTiming> FreshAsync()
         {
-            timings.Add(await LoadAsync(browser, page, RowsRenderedScript(page, idPrefix, rows)));
+            await using var context = await browser.NewContextAsync();
+            await context.AddInitScriptAsync(script);
+            return await LoadAsync(context, await context.NewPageAsync(), page, processes, serverCpu);
         }
 
-        return new PageLoadResult(first, timings, LatencySummary.Of(timings.Select(t => t.RowsRendered)));
+        var first = await FreshAsync();
+        var fresh = new List<PageLoadTiming>(loads);
+        for (var i = 0; i < loads; i++)
+        {
+            fresh.Add(await FreshAsync());
+        }
+
+        var revisits = new List<PageLoadTiming>(loads);
+        await using (var returning = await browser.NewContextAsync())
+        {
+            await returning.AddInitScriptAsync(script);
+            var tab = await returning.NewPageAsync();
+            await LoadAsync(returning, tab, page, processes, serverCpu);
+            for (var i = 0; i < loads; i++)
+            {
+                revisits.Add(await LoadAsync(returning, tab, page, processes, serverCpu));
+            }
+        }
+
+        return new PageLoadResult(first, fresh, LatencySummary.Of(fresh.Select(t => t.RowsRendered)), revisits, LatencySummary.Of(revisits.Select(t => t.RowsRendered)));
     }
 
-    private static async Task<PageLoadTiming> LoadAsync(IBrowser browser, Uri url, string rowsRendered)
+    private static async Task<PageLoadTiming> LoadAsync(IBrowserContext context, IPage page, Uri url, ICDPSession processes, Func<TimeSpan> serverCpu)
     {
-        await using var context = await browser.NewContextAsync();
-        await context.AddInitScriptAsync(rowsRendered);
-        var page = await context.NewPageAsync();
-
-        // Chromium's own counters of its main thread (the DevTools protocol's Performance domain), to tell time spent
-        // running the page's code from time spent waiting for the network and the server.
+        // Chromium's own counters of the page's main thread (the DevTools protocol's Performance domain) and the CPU time
+        // of all its processes, with the server's, tell the work done from the time spent waiting for a core.
         var devTools = await context.NewCDPSessionAsync(page);
         await devTools.SendAsync("Performance.enable");
+        var metricsBefore = await MetricsAsync(devTools);
+        var browserCpuBefore = await BrowserCpuAsync(processes);
+        var serverCpuBefore = serverCpu();
         await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
         await page.WaitForFunctionAsync("() => window.__dstackRowsRenderedAt", options: new PageWaitForFunctionOptions { Timeout = 60_000 });
-        var metrics = (await devTools.SendAsync("Performance.getMetrics"))!.Value.GetProperty("metrics").EnumerateArray()
-            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble() * 1000);
+        var serverCpuUsed = serverCpu() - serverCpuBefore;
+        var browserCpuAfter = await BrowserCpuAsync(processes);
+        var metricsAfter = await MetricsAsync(devTools);
+        double Metric(string name) => metricsAfter[name] - metricsBefore.GetValueOrDefault(name);
+        await devTools.DetachAsync();
         var timing = (await page.EvaluateAsync<JsonElement>(TimingScript)).Deserialize<PageLoadTiming>(JsonSerializerOptions.Web)
             ?? throw new InvalidOperationException("no timings from the page");
         return timing with
         {
-            MainThreadBusy = metrics["TaskDuration"],
-            Scripts = metrics["ScriptDuration"],
-            StyleAndLayout = metrics["RecalcStyleDuration"] + metrics["LayoutDuration"],
+            MainThreadBusy = Metric("TaskDuration"),
+            Scripts = Metric("ScriptDuration"),
+            StyleAndLayout = Metric("RecalcStyleDuration") + Metric("LayoutDuration"),
+            BrowserCpu = browserCpuAfter.Sum(p => p.Value - browserCpuBefore.GetValueOrDefault(p.Key)),
+            ServerCpu = serverCpuUsed.TotalMilliseconds,
         };
     }
+
+    // The page's counters, durations in ms; they add up over the navigations of one page, so a load is the difference.
+    private static async Task<Dictionary<string, double>> MetricsAsync(ICDPSession page) =>
+        (await page.SendAsync("Performance.getMetrics"))!.Value.GetProperty("metrics").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble() * 1000);
+
+    // CPU time (ms) of each of Chromium's processes by id; a context's renderer is new, so it counts from zero.
+    private static async Task<Dictionary<int, double>> BrowserCpuAsync(ICDPSession browser) =>
+        (await browser.SendAsync("SystemInfo.getProcessInfo"))!.Value.GetProperty("processInfo").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("id").GetInt32(), p => p.GetProperty("cpuTime").GetDouble() * 1000);
 
     // Runs in the page before its own scripts: a MutationObserver notes performance.now() (milliseconds since navigation
     // start) when the DOM first holds links to enough distinct runs, so the figure does not depend on how often
