@@ -185,6 +185,26 @@ internal sealed class TestHome : IAsyncDisposable
     public Task<bool> ProcessGroupAliveAsync(int processGroup) => OnThisMachineAsync(async shell =>
         (await shell.RunAsync(string.Create(CultureInfo.InvariantCulture, $"kill -0 -- -{processGroup} 2>/dev/null"))).Succeeded);
 
+    /// <summary>
+    /// Whether every process of the group <paramref name="processGroup"/> has ended within <paramref name="timeout"/>: a
+    /// process just killed stays visible to <c>kill -0</c> until its parent has reaped it.
+    /// </summary>
+    public async Task<bool> ProcessGroupEndsAsync(int processGroup, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await ProcessGroupAliveAsync(processGroup))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
     /// <summary>Whether the job folder of attempt 1 of <paramref name="run"/> is still on this machine.</summary>
     public Task<bool> LocalJobFolderExistsAsync(string run) => OnThisMachineAsync(async shell =>
         (await shell.RunAsync($"test -d '{new JobRunner(shell, run, StorageLayout.MainJob, 1).JobDirectory}'")).Succeeded);
