@@ -67,6 +67,31 @@ public sealed class InterruptTests
         Assert.True(stop.ExitCode == 0, stop.Output);
     }
 
+    [Fact]
+    public async Task LogsFollow_Sigterm_ExitsAsTheShellWouldAndLeavesTheRunGoing()
+    {
+        await using var sandbox = new DstackSandbox();
+        await sandbox.InitRepoAsync(Workflows);
+        await sandbox.StartDstackServerAsync("--headless");
+        var name = await RunSteps.SubmitAsync(sandbox, "long");
+        await RunSteps.WaitForLogAsync(sandbox, name, "tick 1");
+        var logs = sandbox.StartDstack("logs", name, "-f");
+        var output = new OutputWatcher(logs);
+        await output.WaitForAsync(new Regex("tick 2\n"), TimeSpan.FromSeconds(120));
+
+        await SignalAsync(logs, "TERM");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await logs.WaitForExitAsync(timeout.Token);
+        var text = await output.WaitForEndAsync(TimeSpan.FromSeconds(30));
+        Assert.True(logs.ExitCode == 143, $"exit {logs.ExitCode}: {text}");
+        var ps = await sandbox.DstackAsync("ps", name, "--json");
+        Assert.Contains("\"running\"", ps.Stdout, StringComparison.OrdinalIgnoreCase);
+        var stop = await sandbox.DstackAsync("stop", name, "-y");
+        Assert.True(stop.ExitCode == 0, stop.Output);
+        await RunSteps.WaitFinishedAsync(sandbox, name);
+    }
+
     private static async Task SignalAsync(Process process, string signal)
     {
         using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;

@@ -21,6 +21,11 @@ internal abstract class DstackCommand : Command
             {
                 return ErrorReporter.Report(console, e);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM (see Interrupts): the command stopped where it was, as the shell reports a signal.
+                return Interrupts.ExitCode;
+            }
         });
     }
 
