@@ -86,6 +86,7 @@ internal sealed partial class WorkflowRun
         run.WftStartedTime = ReadTime(reader);
         run.LastCompletedWftStartedEventId = reader.ReadInt64();
         run._wftNeeded = reader.ReadBoolean();
+        run.RestoreWorkflowTaskTimeout();
         for (var n = reader.ReadInt32(); n > 0; n--)
         {
             run._buffer.Add(ReadMessage(reader, HistoryEvent.Parser)!);
@@ -162,6 +163,22 @@ internal sealed partial class WorkflowRun
                 QueueActivityAttemptWhenDue(activity);
             }
         }
+    }
+
+    /// <summary>
+    /// A pending task whose scheduled event is not where it points is transient (a retry kept out of the history); its
+    /// timeout is drawn again, the others keep the one their scheduled event recorded.
+    /// </summary>
+    private void RestoreWorkflowTaskTimeout()
+    {
+        if (Wft == WftPhase.None)
+        {
+            return;
+        }
+
+        var scheduled = WftScheduledEventId <= History.Count ? History[(int)WftScheduledEventId - 1].WorkflowTaskScheduledEventAttributes : null;
+        _wftTransient = scheduled is null;
+        WftTimeout = scheduled?.StartToCloseTimeout?.ToTimeSpan() ?? WorkflowTaskBackoff.StartToCloseTimeout(WorkflowTaskTimeout, WftAttempt);
     }
 
     private byte[] EncodeState()
