@@ -213,6 +213,41 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_PausedActivity_StaysPausedUntilUnpaused()
+    {
+        var id = $"wf-{Guid.NewGuid()}";
+        var activityQueue = $"tq-act-{Guid.NewGuid()}";
+        var execution = new Temporalio.Api.Common.V1.WorkflowExecution { WorkflowId = id };
+        await using (var server = await StartAsync())
+        {
+            var client = await ConnectAsync(server);
+            using var worker = NewWorker(client);
+            await worker.ExecuteAsync(async () =>
+            {
+                var handle = await client.StartWorkflowAsync((ActivityWorkflow wf) => wf.RunAsync(activityQueue), new WorkflowOptions(id, _queue));
+                await Eventually.Async(async () => (await handle.DescribeRawAsync()).PendingActivities.Count == 1, Deadline);
+                await client.Connection.WorkflowService.PauseActivityAsync(new() { Namespace = "default", Execution = execution, Type = "Attempt", Identity = "operator" });
+            });
+        }
+
+        await using (var server = await StartAsync())
+        {
+            var client = await ConnectAsync(server);
+            var pending = Assert.Single((await client.GetWorkflowHandle(id).DescribeRawAsync()).PendingActivities);
+            Assert.Equal(PendingActivityState.Paused, pending.State);
+            Assert.Equal("operator", pending.PauseInfo.Manual.Identity);
+
+            var poll = new PollActivityTaskQueueRequest { Namespace = "default", TaskQueue = new() { Name = activityQueue } };
+            var none = await client.Connection.WorkflowService.PollActivityTaskQueueAsync(poll, new() { Timeout = TimeSpan.FromSeconds(3) });
+            Assert.True(none.TaskToken.IsEmpty);
+
+            await client.Connection.WorkflowService.UnpauseActivityAsync(new() { Namespace = "default", Execution = execution, Type = "Attempt" });
+            var task = await client.Connection.WorkflowService.PollActivityTaskQueueAsync(poll, new() { Timeout = Deadline });
+            Assert.Equal(1, task.Attempt);
+        }
+    }
+
+    [Fact]
     public async Task Restart_SameDatabase_SameClusterIdAndSqliteStores()
     {
         GetClusterInfoResponse before;
