@@ -97,8 +97,21 @@ internal sealed partial class WorkflowRun
             Identity = identity,
             RequestId = Guid.NewGuid().ToString(),
             HistorySizeBytes = _historySizeBytes,
-            SuggestContinueAsNew = History.Count + 1 >= Engine.Options.SuggestContinueAsNewAfterEvents || _historySizeBytes >= Engine.Options.SuggestContinueAsNewAfterBytes,
         };
+
+        // Real Temporal's getHistorySizeInfo: the size written so far, and the ID this started event takes.
+        var reasons = e.WorkflowTaskStartedEventAttributes.SuggestContinueAsNewReasons;
+        if (_historySizeBytes >= Engine.Options.SuggestContinueAsNewAfterBytes)
+        {
+            reasons.Add(SuggestContinueAsNewReason.HistorySizeTooLarge);
+        }
+
+        if (History.Count + 1 >= Engine.Options.SuggestContinueAsNewAfterEvents)
+        {
+            reasons.Add(SuggestContinueAsNewReason.TooManyHistoryEvents);
+        }
+
+        e.WorkflowTaskStartedEventAttributes.SuggestContinueAsNew = reasons.Count > 0;
         return e;
     }
 
