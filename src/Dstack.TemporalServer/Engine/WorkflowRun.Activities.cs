@@ -180,7 +180,7 @@ internal sealed partial class WorkflowRun
             StartToCloseTimeout = a.StartToCloseTimeout,
             HeartbeatTimeout = a.HeartbeatTimeout,
             RetryPolicy = a.RetryPolicy,
-            Priority = a.Priority,
+            Priority = Priorities.Merge(StartedAttributes.Priority, a.Priority),
         };
     }
 

@@ -123,7 +123,7 @@ internal sealed partial class WorkflowRun
             return new(Bad, "A valid StartToClose or ScheduleToCloseTimeout is not set on command.");
         }
 
-        return null;
+        return Priorities.Check(a.Priority) is { } priorityError ? new(Bad, priorityError) : null;
     }
 
     private CommandError? ValidateSearchAttributes(SearchAttributes? attributes)

@@ -132,6 +132,7 @@ internal sealed partial class WorkflowServiceEndpoint
                 },
                 WorkflowExecutionInfo = ExecutionInfo(run),
             };
+            response.WorkflowExecutionInfo.Priority = run.StartedAttributes.Priority;
             foreach (var activity in run.Activities.Values)
             {
                 response.PendingActivities.Add(PendingActivity(activity, _engine.UtcNow));
@@ -170,6 +171,7 @@ internal sealed partial class WorkflowServiceEndpoint
             ScheduledTime = Timestamp.FromDateTime(activity.CurrentAttemptScheduledTime),
             LastFailure = activity.LastFailure,
             LastWorkerIdentity = activity.LastWorkerIdentity,
+            Priority = activity.Attributes.Priority,
         };
         if (activity.LastHeartbeatTime is { } beat)
         {

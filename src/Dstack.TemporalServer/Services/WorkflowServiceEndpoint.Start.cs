@@ -27,6 +27,7 @@ internal sealed partial class WorkflowServiceEndpoint
         attributes.Header = request.Header;
         attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);
@@ -65,6 +66,7 @@ internal sealed partial class WorkflowServiceEndpoint
         attributes.Header = request.Header;
         attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);
@@ -230,6 +232,9 @@ internal sealed partial class WorkflowServiceEndpoint
             throw ServerErrors.InvalidArgument(error);
         }
     }
+
+    private static Priority? CheckPriority(Priority? priority) =>
+        Priorities.Check(priority) is { } error ? throw ServerErrors.InvalidArgument(error) : priority;
 
     private static bool IsNegative(Duration? duration) => duration is not null && duration.ToTimeSpan() < TimeSpan.Zero;
 
