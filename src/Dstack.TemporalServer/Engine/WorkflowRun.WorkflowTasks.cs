@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Deployment.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Failure.V1;
 using Temporalio.Api.History.V1;
@@ -214,19 +215,46 @@ internal sealed partial class WorkflowRun
         }
 
         var completed = NewEvent(EventType.WorkflowTaskCompleted);
-        completed.WorkflowTaskCompletedEventAttributes = new WorkflowTaskCompletedEventAttributes
-        {
-            ScheduledEventId = WftScheduledEventId,
-            StartedEventId = WftStartedEventId,
-            Identity = request.Identity,
-            SdkMetadata = request.SdkMetadata,
-            MeteringMetadata = request.MeteringMetadata,
-        };
+        completed.WorkflowTaskCompletedEventAttributes = CompletedAttributes(request);
         Write(completed);
         LastCompletedWftStartedEventId = WftStartedEventId;
         Wft = WftPhase.None;
         WftAttempt = 1;
         return completed.EventId;
+    }
+
+    /// <summary>
+    /// The completed event as real Temporal writes it, with the worker's build ID and deployment: a worker replaying
+    /// the history later reads Workflow.CurrentBuildId of each past task from there, so a workflow that branches on
+    /// it replays the same way on a worker of another build.
+    /// </summary>
+    private WorkflowTaskCompletedEventAttributes CompletedAttributes(RespondWorkflowTaskCompletedRequest request)
+    {
+        var options = request.DeploymentOptions;
+        var versioned = options?.WorkerVersioningMode == WorkerVersioningMode.Versioned;
+#pragma warning disable CS0612 // Deprecated in the API, yet the SDKs still send them and replay reads them back.
+        var deployment = request.Deployment;
+        var attributes = new WorkflowTaskCompletedEventAttributes
+        {
+            ScheduledEventId = WftScheduledEventId,
+            StartedEventId = WftStartedEventId,
+            Identity = request.Identity,
+            BinaryChecksum = request.BinaryChecksum,
+            WorkerVersion = request.WorkerVersionStamp,
+            SdkMetadata = request.SdkMetadata,
+            MeteringMetadata = request.MeteringMetadata,
+            WorkerDeploymentName = options?.DeploymentName is { Length: > 0 } name ? name : deployment?.SeriesName ?? string.Empty,
+            VersioningBehavior = options is null || versioned ? request.VersioningBehavior : VersioningBehavior.Unspecified,
+        };
+#pragma warning restore CS0612
+        // A version counts only with both its parts, from the options of a versioned worker, else from the older field.
+        var (deploymentName, buildId) = versioned ? (options?.DeploymentName, options?.BuildId) : (deployment?.SeriesName, deployment?.BuildId);
+        if (!string.IsNullOrEmpty(deploymentName) && !string.IsNullOrEmpty(buildId))
+        {
+            attributes.DeploymentVersion = new WorkerDeploymentVersion { DeploymentName = deploymentName, BuildId = buildId };
+        }
+
+        return attributes;
     }
 
     /// <summary>After the commands: flush what arrived meanwhile and schedule the next workflow task when needed.</summary>
