@@ -32,7 +32,10 @@ internal sealed partial class WorkflowRun
                 CommandType.ContinueAsNewWorkflowExecution => ValidateSearchAttributes(command.ContinueAsNewWorkflowExecutionCommandAttributes.SearchAttributes),
                 CommandType.CompleteWorkflowExecution or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution or
                 CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties => null,
-                _ => new CommandError(WorkflowTaskFailedCause.UnhandledCommand, $"command {command.CommandType} is not supported by the embedded Temporal server"),
+                // Real Temporal with Nexus turned off (system.enableNexus=false): the task fails with FEATURE_DISABLED.
+                CommandType.ScheduleNexusOperation or CommandType.RequestCancelNexusOperation =>
+                    new CommandError(WorkflowTaskFailedCause.FeatureDisabled, "Nexus operations disabled"),
+                _ => CommandError.UnknownCommandType(command.CommandType),
             };
             if (error is not null)
             {
@@ -120,7 +123,7 @@ internal sealed partial class WorkflowRun
             return new(Bad, "A valid StartToClose or ScheduleToCloseTimeout is not set on command.");
         }
 
-        return null;
+        return Priorities.Check(a.Priority) is { } priorityError ? new(Bad, priorityError) : null;
     }
 
     private CommandError? ValidateSearchAttributes(SearchAttributes? attributes)

@@ -165,6 +165,7 @@ internal sealed partial class WorkflowRun
             SearchAttributes = CurrentSearchAttributes(),
             RetryPolicy = StartedAttributes.RetryPolicy,
             WorkflowExecutionExpirationTime = StartedAttributes.WorkflowExecutionExpirationTime,
+            Priority = StartedAttributes.Priority,
         };
         if (backoff > TimeSpan.Zero)
         {

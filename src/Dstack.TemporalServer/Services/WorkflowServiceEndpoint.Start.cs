@@ -17,6 +17,8 @@ internal sealed partial class WorkflowServiceEndpoint
 {
     private const int MaxIdLength = 1000;
 
+    private static readonly TimeSpan MaxWorkflowTaskTimeout = TimeSpan.FromSeconds(120);
+
     private StartWorkflowExecutionResponse StartWorkflowExecution(StartWorkflowExecutionRequest request, ServerCallContext context)
     {
         var attributes = ValidateStart(request.Namespace, request.WorkflowId, request.WorkflowType, request.TaskQueue, request.Input,
@@ -25,6 +27,7 @@ internal sealed partial class WorkflowServiceEndpoint
         attributes.Header = request.Header;
         attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);
@@ -63,6 +66,7 @@ internal sealed partial class WorkflowServiceEndpoint
         attributes.Header = request.Header;
         attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);
@@ -189,20 +193,19 @@ internal sealed partial class WorkflowServiceEndpoint
             throw ServerErrors.InvalidArgument("Memo size exceeds limit.");
         }
 
-        // Real Temporal: the run timeout defaults to (and is capped by) the execution timeout; the task timeout defaults to 10 s.
+        // Real Temporal (OverrideStartWorkflowExecutionRequest): the execution timeout is left as sent, so a workflow
+        // without one sees none; the run timeout defaults to (and is capped by) the execution timeout, and is written
+        // only when that changes it; the task timeout defaults to 10 s, at most 120 s and at most the run timeout.
         var execution = executionTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        var run = runTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (execution > TimeSpan.Zero && (run == TimeSpan.Zero || run > execution))
-        {
-            run = execution;
-        }
-
+        var sentRun = runTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        var run = execution > TimeSpan.Zero && (sentRun == TimeSpan.Zero || sentRun > execution) ? execution : sentRun;
         var task = taskTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
         if (task == TimeSpan.Zero)
         {
             task = TimeSpan.FromSeconds(10);
         }
 
+        task = task < MaxWorkflowTaskTimeout ? task : MaxWorkflowTaskTimeout;
         if (run > TimeSpan.Zero && task > run)
         {
             task = run;
@@ -213,8 +216,8 @@ internal sealed partial class WorkflowServiceEndpoint
             WorkflowType = type,
             TaskQueue = new TaskQueue { Name = taskQueue.Name, Kind = TaskQueueKind.Normal },
             Input = input,
-            WorkflowExecutionTimeout = Duration.FromTimeSpan(execution),
-            WorkflowRunTimeout = Duration.FromTimeSpan(run),
+            WorkflowExecutionTimeout = executionTimeout,
+            WorkflowRunTimeout = run == sentRun ? runTimeout : Duration.FromTimeSpan(run),
             WorkflowTaskTimeout = Duration.FromTimeSpan(task),
             Memo = memo,
             SearchAttributes = searchAttributes,
@@ -229,6 +232,9 @@ internal sealed partial class WorkflowServiceEndpoint
             throw ServerErrors.InvalidArgument(error);
         }
     }
+
+    private static Priority? CheckPriority(Priority? priority) =>
+        Priorities.Check(priority) is { } error ? throw ServerErrors.InvalidArgument(error) : priority;
 
     private static bool IsNegative(Duration? duration) => duration is not null && duration.ToTimeSpan() < TimeSpan.Zero;
 

@@ -31,6 +31,9 @@ internal sealed partial class WorkflowServiceEndpoint
             UpsertMemo = true,
             SdkMetadata = true,
             CountGroupByExecutionStatus = true,
+
+            // Workers then stamp each completed workflow task with their build ID, which replay reads back.
+            BuildIdBasedVersioning = true,
         },
     };
 

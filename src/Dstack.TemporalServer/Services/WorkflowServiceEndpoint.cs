@@ -46,6 +46,9 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<RespondActivityTaskCompletedRequest>("RespondActivityTaskCompleted", RespondActivityTaskCompleted)
             .Add<RespondActivityTaskFailedRequest>("RespondActivityTaskFailed", RespondActivityTaskFailed)
             .Add<RespondActivityTaskCanceledRequest>("RespondActivityTaskCanceled", RespondActivityTaskCanceled)
+            .Add<PauseActivityRequest>("PauseActivity", PauseActivity)
+            .Add<UnpauseActivityRequest>("UnpauseActivity", UnpauseActivity)
+            .Add<ResetActivityRequest>("ResetActivity", ResetActivity)
             .Add<ResetStickyTaskQueueRequest>("ResetStickyTaskQueue", (_, _) => new ResetStickyTaskQueueResponse())
             .Add<ShutdownWorkerRequest>("ShutdownWorker", (_, _) => new ShutdownWorkerResponse());
     }
