@@ -13,7 +13,8 @@ namespace Dstack.TemporalServer.Engine;
 /// </content>
 internal sealed partial class WorkflowRun
 {
-    private const byte StateFormat = 1;
+    /// <summary>The state's layout: 2 added the pending children; 1 (without them) is still read.</summary>
+    private const byte StateFormat = 2;
 
     /// <summary>Gets or sets how many history events the store already holds.</summary>
     public int PersistedEventCount { get; set; }
@@ -42,7 +43,8 @@ internal sealed partial class WorkflowRun
         }
 
         using var reader = new BinaryReader(new MemoryStream(stored.State));
-        if (reader.ReadByte() != StateFormat)
+        var format = reader.ReadByte();
+        if (format is < 1 or > StateFormat)
         {
             throw new ServerStoreException($"run {stored.RunId} has a state format this version does not read");
         }
@@ -116,6 +118,16 @@ internal sealed partial class WorkflowRun
             // Timers are armed in Resume; until then the entry holds the due time only.
             var timerId = reader.ReadString();
             run.Timers[timerId] = new UserTimer(timerId, reader.ReadInt64(), ReadTime(reader), NoTimer.Instance);
+        }
+
+        for (var n = format >= 2 ? reader.ReadInt32() : 0; n > 0; n--)
+        {
+            var initiatedEventId = reader.ReadInt64();
+            run.Children.Add(initiatedEventId, new ChildExecution(initiatedEventId, run.History[(int)initiatedEventId - 1].StartChildWorkflowExecutionInitiatedEventAttributes)
+            {
+                StartedEventId = reader.ReadInt64(),
+                StartedRunId = reader.ReadString(),
+            });
         }
 
         return run;
@@ -231,6 +243,14 @@ internal sealed partial class WorkflowRun
                 writer.Write(timer.TimerId);
                 writer.Write(timer.StartedEventId);
                 WriteTime(writer, timer.DueTime);
+            }
+
+            writer.Write(Children.Count);
+            foreach (var child in Children.Values)
+            {
+                writer.Write(child.InitiatedEventId);
+                writer.Write(child.StartedEventId);
+                writer.Write(child.StartedRunId);
             }
         }
 

@@ -151,10 +151,10 @@ internal sealed partial class WorkflowRun
         if (IsOpen && needed)
         {
             ScheduleWorkflowTask();
-            return true;
         }
 
-        return false;
+        DeliverInitiated();
+        return Wft == WftPhase.Scheduled;
     }
 
     public void FailWorkflowTask(WorkflowTaskFailedCause cause, Failure? failure, string identity, bool incrementAttempt = true)

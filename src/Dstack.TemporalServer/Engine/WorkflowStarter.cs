@@ -1,6 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
+using Temporalio.Api.Sdk.V1;
 
 namespace Dstack.TemporalServer.Engine;
 
@@ -15,7 +17,8 @@ internal static class WorkflowStarter
         string requestId,
         WorkflowExecutionStartedEventAttributes attributes,
         HistoryEvent? signal = null,
-        string? runId = null)
+        string? runId = null,
+        UserMetadata? userMetadata = null)
     {
         runId ??= Guid.NewGuid().ToString();
         attributes.OriginalExecutionRunId = runId;
@@ -41,6 +44,7 @@ internal static class WorkflowStarter
         ns.Add(run);
         var started = run.NewEvent(EventType.WorkflowExecutionStarted);
         started.WorkflowExecutionStartedEventAttributes = attributes;
+        started.UserMetadata = userMetadata;
         run.Write(started);
         if (signal is not null)
         {
@@ -56,6 +60,56 @@ internal static class WorkflowStarter
 
         ArmRunTimers(engine, run);
         return run;
+    }
+
+    /// <summary>
+    /// Real Temporal's start timeouts: the run timeout defaults to (and is capped by) the execution timeout; the task
+    /// timeout defaults to 10 s and is capped by the run timeout.
+    /// </summary>
+    public static (Duration Execution, Duration Run, Duration Task) NormalizeTimeouts(Duration? executionTimeout, Duration? runTimeout, Duration? taskTimeout)
+    {
+        var execution = executionTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        var run = runTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (execution > TimeSpan.Zero && (run == TimeSpan.Zero || run > execution))
+        {
+            run = execution;
+        }
+
+        var task = taskTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (task == TimeSpan.Zero)
+        {
+            task = TimeSpan.FromSeconds(10);
+        }
+
+        if (run > TimeSpan.Zero && task > run)
+        {
+            task = run;
+        }
+
+        return (Duration.FromTimeSpan(execution), Duration.FromTimeSpan(run), Duration.FromTimeSpan(task));
+    }
+
+    /// <summary>Fills a workflow retry policy's unset fields with real Temporal's defaults; no policy means no retries.</summary>
+    public static RetryPolicy? WithRetryDefaults(RetryPolicy? policy)
+    {
+        if (policy is null)
+        {
+            return null;
+        }
+
+        var filled = policy.Clone();
+        if (filled.InitialInterval is null || filled.InitialInterval.ToTimeSpan() <= TimeSpan.Zero)
+        {
+            filled.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        }
+
+        if (filled.BackoffCoefficient <= 0)
+        {
+            filled.BackoffCoefficient = 2.0;
+        }
+
+        filled.MaximumInterval ??= Duration.FromTimeSpan(filled.InitialInterval.ToTimeSpan() * 100);
+        return filled;
     }
 
     /// <summary>Arms the first-task backoff and the run and execution timeouts, from absolute times so a restored run gets what remains.</summary>
