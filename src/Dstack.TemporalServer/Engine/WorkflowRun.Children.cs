@@ -187,7 +187,7 @@ internal sealed partial class WorkflowRun
             Header = a.Header,
         };
 
-        // Delivery runs only between workflow tasks, so the event is written now and its ID is known.
+        // Delivery holds back the next workflow task, so the event is written at once and its ID is known.
         AddForWorkflow(started);
         child.StartedEventId = started.EventId;
         child.StartedRunId = run.RunId;

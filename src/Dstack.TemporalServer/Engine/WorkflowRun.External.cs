@@ -15,6 +15,12 @@ internal sealed partial class WorkflowRun
     /// <summary>Initiated events of the workflow task being completed, to deliver once its commands are recorded.</summary>
     private readonly List<long> _initiated = [];
 
+    /// <summary>
+    /// Set while delivering: the events it adds for this workflow are written at once and the next workflow task is
+    /// scheduled after the last of them, so that no poller can start it in between.
+    /// </summary>
+    private bool _holdWorkflowTask;
+
     private CommandError? ValidateSignalExternal(SignalExternalWorkflowExecutionCommandAttributes? a)
     {
         const WorkflowTaskFailedCause Bad = WorkflowTaskFailedCause.BadSignalWorkflowExecutionAttributes;
@@ -95,28 +101,35 @@ internal sealed partial class WorkflowRun
     {
         var initiated = _initiated.ToList();
         _initiated.Clear();
-        foreach (var eventId in initiated)
+        _holdWorkflowTask = true;
+        try
         {
-            if (!IsOpen)
+            foreach (var eventId in initiated.TakeWhile(_ => IsOpen))
             {
-                return;
+                Deliver(History[(int)eventId - 1]);
             }
+        }
+        finally
+        {
+            _holdWorkflowTask = false;
+        }
+    }
 
-            var e = History[(int)eventId - 1];
-            switch (e.AttributesCase)
-            {
-                case HistoryEvent.AttributesOneofCase.StartChildWorkflowExecutionInitiatedEventAttributes:
-                    StartChild(Children[eventId]);
-                    break;
-                case HistoryEvent.AttributesOneofCase.SignalExternalWorkflowExecutionInitiatedEventAttributes:
-                    DeliverSignal(eventId, e.SignalExternalWorkflowExecutionInitiatedEventAttributes);
-                    break;
-                case HistoryEvent.AttributesOneofCase.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes:
-                    DeliverCancelRequest(eventId, e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes);
-                    break;
-                default:
-                    throw new InvalidOperationException($"event {eventId} is not an initiated event");
-            }
+    private void Deliver(HistoryEvent e)
+    {
+        switch (e.AttributesCase)
+        {
+            case HistoryEvent.AttributesOneofCase.StartChildWorkflowExecutionInitiatedEventAttributes:
+                StartChild(Children[e.EventId]);
+                break;
+            case HistoryEvent.AttributesOneofCase.SignalExternalWorkflowExecutionInitiatedEventAttributes:
+                DeliverSignal(e.EventId, e.SignalExternalWorkflowExecutionInitiatedEventAttributes);
+                break;
+            case HistoryEvent.AttributesOneofCase.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes:
+                DeliverCancelRequest(e.EventId, e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes);
+                break;
+            default:
+                throw new InvalidOperationException($"event {e.EventId} is not an initiated event");
         }
     }
 
