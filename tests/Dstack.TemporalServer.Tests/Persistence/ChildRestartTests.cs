@@ -24,16 +24,7 @@ public sealed class ChildRestartTests : IDisposable
     {
         var parentId = $"parent-{Guid.NewGuid()}";
         var childId = $"child-{Guid.NewGuid()}";
-        await using (var server = await StartAsync())
-        {
-            var client = await ConnectAsync(server);
-            using var worker = NewWorker(client);
-            await worker.ExecuteAsync(async () =>
-            {
-                var parent = await client.StartWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(childId, true), new WorkflowOptions(parentId, _queue));
-                await Eventually.Async(async () => (await parent.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.ChildWorkflowExecutionStarted), Deadline);
-            });
-        }
+        await StartParentWithChildAsync(parentId, childId, waitForChild: true);
 
         await using (var server = await StartAsync())
         {
@@ -58,16 +49,7 @@ public sealed class ChildRestartTests : IDisposable
     {
         var parentId = $"parent-{Guid.NewGuid()}";
         var childId = $"child-{Guid.NewGuid()}";
-        await using (var server = await StartAsync())
-        {
-            var client = await ConnectAsync(server);
-            using var worker = NewWorker(client);
-            await worker.ExecuteAsync(async () =>
-            {
-                var parent = await client.StartWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(childId, false), new WorkflowOptions(parentId, _queue));
-                await Eventually.Async(async () => (await parent.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.ChildWorkflowExecutionStarted), Deadline);
-            });
-        }
+        await StartParentWithChildAsync(parentId, childId, waitForChild: false);
 
         await using (var server = await StartAsync())
         {
@@ -78,6 +60,19 @@ public sealed class ChildRestartTests : IDisposable
             var history = await child.FetchHistoryAsync();
             Assert.Equal("by parent close policy", history.Events.Last().WorkflowExecutionTerminatedEventAttributes.Reason);
         }
+    }
+
+    /// <summary>Runs a first server until the parent's child has started, then stops it with its worker.</summary>
+    private async Task StartParentWithChildAsync(string parentId, string childId, bool waitForChild)
+    {
+        await using var server = await StartAsync();
+        var client = await ConnectAsync(server);
+        using var worker = NewWorker(client);
+        await worker.ExecuteAsync(async () =>
+        {
+            var parent = await client.StartWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(childId, waitForChild), new WorkflowOptions(parentId, _queue));
+            await Eventually.Async(async () => (await parent.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.ChildWorkflowExecutionStarted), Deadline);
+        });
     }
 
     private Task<EmbeddedTemporalServer> StartAsync() =>
