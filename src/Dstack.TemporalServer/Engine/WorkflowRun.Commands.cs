@@ -20,6 +20,7 @@ internal sealed partial class WorkflowRun
     {
         var activityIds = Activities.Values.Select(a => a.Attributes.ActivityId).ToHashSet(StringComparer.Ordinal);
         var timerIds = Timers.Keys.ToHashSet(StringComparer.Ordinal);
+        var childIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var command in commands)
         {
             var error = command.CommandType switch
@@ -30,6 +31,9 @@ internal sealed partial class WorkflowRun
                     : new CommandError(WorkflowTaskFailedCause.BadStartTimerAttributes, $"invalid history builder state for action: add-timer-started-event, TimerId: {command.StartTimerCommandAttributes.TimerId} already exists"),
                 CommandType.UpsertWorkflowSearchAttributes => ValidateSearchAttributes(command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes),
                 CommandType.ContinueAsNewWorkflowExecution => ValidateSearchAttributes(command.ContinueAsNewWorkflowExecutionCommandAttributes.SearchAttributes),
+                CommandType.StartChildWorkflowExecution => ValidateChild(command.StartChildWorkflowExecutionCommandAttributes, childIds),
+                CommandType.SignalExternalWorkflowExecution => ValidateSignalExternal(command.SignalExternalWorkflowExecutionCommandAttributes),
+                CommandType.RequestCancelExternalWorkflowExecution => ValidateCancelExternal(command.RequestCancelExternalWorkflowExecutionCommandAttributes, childIds),
                 CommandType.CompleteWorkflowExecution or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution or
                 CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties => null,
                 // Real Temporal with Nexus turned off (system.enableNexus=false): the task fails with FEATURE_DISABLED.
@@ -94,6 +98,15 @@ internal sealed partial class WorkflowRun
                 return false;
             case CommandType.ContinueAsNewWorkflowExecution:
                 ContinueAsNew(command.ContinueAsNewWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
+            case CommandType.StartChildWorkflowExecution:
+                InitiateChild(command, completedEventId);
+                return false;
+            case CommandType.SignalExternalWorkflowExecution:
+                InitiateSignalExternal(command.SignalExternalWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
+            case CommandType.RequestCancelExternalWorkflowExecution:
+                InitiateCancelExternal(command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedEventId);
                 return false;
             default:
                 throw new InvalidOperationException($"unvalidated command {command.CommandType}");

@@ -21,6 +21,8 @@ internal sealed partial class WorkflowRun
     /// </summary>
     private const byte ActivityControlSection = 1;
 
+    private const byte ChildrenSection = 2;
+
     /// <summary>Gets or sets how many history events the store already holds.</summary>
     public int PersistedEventCount { get; set; }
 
@@ -48,7 +50,8 @@ internal sealed partial class WorkflowRun
         }
 
         using var reader = new BinaryReader(new MemoryStream(stored.State));
-        if (reader.ReadByte() != StateFormat)
+        var format = reader.ReadByte();
+        if (format is < 1 or > StateFormat)
         {
             throw new ServerStoreException($"run {stored.RunId} has a state format this version does not read");
         }
@@ -132,6 +135,10 @@ internal sealed partial class WorkflowRun
             if (section == ActivityControlSection)
             {
                 run.ReadActivityControl(content);
+            }
+            else if (section == ChildrenSection)
+            {
+                run.ReadChildren(content);
             }
         }
 
@@ -267,9 +274,34 @@ internal sealed partial class WorkflowRun
             }
 
             WriteSection(writer, ActivityControlSection, WriteActivityControl);
+            WriteSection(writer, ChildrenSection, WriteChildren);
         }
 
         return stream.ToArray();
+    }
+
+    private void WriteChildren(BinaryWriter writer)
+    {
+        writer.Write(Children.Count);
+        foreach (var child in Children.Values)
+        {
+            writer.Write(child.InitiatedEventId);
+            writer.Write(child.StartedEventId);
+            writer.Write(child.StartedRunId);
+        }
+    }
+
+    private void ReadChildren(BinaryReader reader)
+    {
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            var initiatedEventId = reader.ReadInt64();
+            Children.Add(initiatedEventId, new ChildExecution(initiatedEventId, History[(int)initiatedEventId - 1].StartChildWorkflowExecutionInitiatedEventAttributes)
+            {
+                StartedEventId = reader.ReadInt64(),
+                StartedRunId = reader.ReadString(),
+            });
+        }
     }
 
     private static void WriteSection(BinaryWriter writer, byte section, Action<BinaryWriter> write)

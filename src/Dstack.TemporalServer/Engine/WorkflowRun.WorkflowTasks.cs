@@ -37,6 +37,12 @@ internal sealed partial class WorkflowRun
     /// <summary>Asks for a workflow task: now when none is pending, after the started one completes otherwise.</summary>
     public void RequestWorkflowTask()
     {
+        if (_holdWorkflowTask)
+        {
+            _wftNeeded = true;
+            return;
+        }
+
         switch (Wft)
         {
             case WftPhase.None when IsOpen:
@@ -261,8 +267,10 @@ internal sealed partial class WorkflowRun
     public bool FinishWorkflowTaskCompletion(bool forceNewTask)
     {
         var needed = _wftNeeded || _buffer.Count > 0 || forceNewTask;
-        _wftNeeded = false;
         FlushBuffer();
+        DeliverInitiated();
+        needed |= _wftNeeded;
+        _wftNeeded = false;
         if (IsOpen && needed)
         {
             ScheduleWorkflowTask();

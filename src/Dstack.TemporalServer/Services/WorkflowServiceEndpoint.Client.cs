@@ -138,6 +138,18 @@ internal sealed partial class WorkflowServiceEndpoint
                 response.PendingActivities.Add(PendingActivity(activity, _engine.UtcNow));
             }
 
+            foreach (var child in run.Children.Values)
+            {
+                response.PendingChildren.Add(new PendingChildExecutionInfo
+                {
+                    WorkflowId = child.Attributes.WorkflowId,
+                    RunId = child.StartedRunId,
+                    WorkflowTypeName = child.Attributes.WorkflowType.Name,
+                    InitiatedId = child.InitiatedEventId,
+                    ParentClosePolicy = child.Attributes.ParentClosePolicy,
+                });
+            }
+
             if (run.IsOpen && run.Wft != WftPhase.None)
             {
                 response.PendingWorkflowTask = new PendingWorkflowTaskInfo

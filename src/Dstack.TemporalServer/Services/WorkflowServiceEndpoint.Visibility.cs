@@ -181,7 +181,14 @@ internal sealed partial class WorkflowServiceEndpoint
             Memo = run.Memo,
             FirstRunId = run.StartedAttributes.FirstExecutionRunId,
             StateTransitionCount = run.History.Count,
+            RootExecution = run.RootExecution,
         };
+        if (run.ParentExecution is { } parent)
+        {
+            info.ParentExecution = parent;
+            info.ParentNamespaceId = run.StartedAttributes.ParentWorkflowNamespaceId;
+        }
+
         if (run.CloseTime is { } closed)
         {
             info.CloseTime = Timestamp.FromDateTime(closed);

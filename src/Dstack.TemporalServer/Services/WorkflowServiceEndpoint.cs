@@ -77,10 +77,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             throw ServerErrors.InvalidArgument("WorkflowId is not set on request.");
         }
 
-        var run = string.IsNullOrEmpty(execution.RunId)
-            ? ns.CurrentRun(execution.WorkflowId)
-            : ns.RunsById.GetValueOrDefault(execution.RunId);
-        return run is not null && run.WorkflowId == execution.WorkflowId ? run : throw ServerErrors.WorkflowNotFound();
+        return ns.FindRun(execution.WorkflowId, execution.RunId) ?? throw ServerErrors.WorkflowNotFound();
     }
 
     private void CheckBlob(Payloads? payload)
