@@ -31,7 +31,8 @@ internal sealed partial class WorkflowRun
                 CommandType.UpsertWorkflowSearchAttributes => ValidateSearchAttributes(command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes),
                 CommandType.ContinueAsNewWorkflowExecution => ValidateSearchAttributes(command.ContinueAsNewWorkflowExecutionCommandAttributes.SearchAttributes),
                 CommandType.CompleteWorkflowExecution or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution or
-                CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties => null,
+                CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties or
+                CommandType.ProtocolMessage => null,
                 _ => new CommandError(WorkflowTaskFailedCause.UnhandledCommand, $"command {command.CommandType} is not supported by the embedded Temporal server"),
             };
             if (error is not null)
@@ -64,6 +65,9 @@ internal sealed partial class WorkflowRun
                 return false;
             case CommandType.UpsertWorkflowSearchAttributes:
                 UpsertSearchAttributes(command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes, completedEventId);
+                return false;
+            case CommandType.ProtocolMessage:
+                ApplyProtocolMessage(command.ProtocolMessageCommandAttributes.MessageId);
                 return false;
             case CommandType.ModifyWorkflowProperties:
                 ModifyProperties(command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo, completedEventId);

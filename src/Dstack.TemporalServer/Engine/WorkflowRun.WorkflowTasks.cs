@@ -119,6 +119,7 @@ internal sealed partial class WorkflowRun
         };
         response.History.Events.AddRange(History);
         AttachQueuedQueries(response);
+        AttachUpdates(response, started.EventId);
         return response;
     }
 

@@ -194,6 +194,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         _runTimers.Clear();
         DispatchQueuedQueriesDirectly();
         NotifyChanged();
+        AbortUpdatesOnClose(closeEvent);
         _closed.TrySetResult();
     }
 
