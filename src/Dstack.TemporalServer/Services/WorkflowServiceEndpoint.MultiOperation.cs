@@ -34,13 +34,13 @@ internal sealed partial class WorkflowServiceEndpoint
         var (attributes, stage) = ValidateMultiOperation(request.Namespace, start, update);
         for (var attempt = 1; ; attempt++)
         {
-            var (admitted, started) = StartOrUpdate(request.Namespace, start, attributes.Clone(), update);
+            var (admitted, started, status) = StartOrUpdate(request.Namespace, start, attributes.Clone(), update);
             var runId = admitted.Run.RunId;
             await _engine.PersistAsync();
             try
             {
                 var answer = await WaitForUpdateAsync(admitted, stage, context);
-                return MultiOperationResponse(runId, started, WorkflowExecutionStatus.Running, answer);
+                return MultiOperationResponse(runId, started, status, answer);
             }
             catch (RpcException e) when (!started && UpdateErrors.IsAbortedByClosingWorkflow(e))
             {
@@ -131,7 +131,7 @@ internal sealed partial class WorkflowServiceEndpoint
     }
 
     /// <summary>Admits the update to the workflow's open run when it may take it, else starts a run (the start's policies apply) and admits it there.</summary>
-    private (WorkflowUpdate Update, bool Started) StartOrUpdate(
+    private (WorkflowUpdate Update, bool Started, WorkflowExecutionStatus Status) StartOrUpdate(
         string nsName, StartWorkflowExecutionRequest start, WorkflowExecutionStartedEventAttributes attributes, UpdateWorkflowExecutionRequest update)
     {
         lock (_engine.Gate)
@@ -141,7 +141,7 @@ internal sealed partial class WorkflowServiceEndpoint
             var updateId = update.Request.Meta.UpdateId;
             if (existing?.FindCompletedUpdate(updateId) is { } completed)
             {
-                return (completed, false);
+                return (completed, false, existing.Status);
             }
 
             if (existing is { IsOpen: true } &&
@@ -149,7 +149,7 @@ internal sealed partial class WorkflowServiceEndpoint
             {
                 try
                 {
-                    return (existing.AdmitUpdate(update.Request, pinnedToRun: false), false);
+                    return (existing.AdmitUpdate(update.Request, pinnedToRun: false), false, WorkflowExecutionStatus.Running);
                 }
                 catch (RpcException e)
                 {
@@ -174,7 +174,7 @@ internal sealed partial class WorkflowServiceEndpoint
             }
 
             // The run's first workflow task is scheduled, not started: it delivers the update.
-            return (run.AdmitUpdate(update.Request, pinnedToRun: false), true);
+            return (run.AdmitUpdate(update.Request, pinnedToRun: false), true, WorkflowExecutionStatus.Running);
         }
     }
 
