@@ -154,7 +154,7 @@ public sealed class UpdatesTests(ServerFixture server)
         using var worker = NewWorker();
         var events = await worker.ExecuteAsync(async () =>
         {
-            Assert.Equal(4, await update);
+            Assert.Equal(4, await update.WaitAsync(Deadline));
             return (await handle.FetchHistoryAsync()).Events.ToList();
         });
 
@@ -184,7 +184,7 @@ public sealed class UpdatesTests(ServerFixture server)
             var update = Task.Run(() => handle.ExecuteUpdateAsync(wf => wf.WaitForReleaseAsync(), new() { Rpc = new() { CancellationToken = cancel.Token } }));
             await Eventually.Async(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted), Deadline);
             await cancel.CancelAsync();
-            await Assert.ThrowsAsync<WorkflowUpdateRpcTimeoutOrCanceledException>(() => update);
+            await Assert.ThrowsAsync<WorkflowUpdateRpcTimeoutOrCanceledException>(() => update.WaitAsync(Deadline));
         });
     }
 
@@ -214,7 +214,7 @@ public sealed class UpdatesTests(ServerFixture server)
 
         await handle.TerminateAsync();
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => update);
+        var error = await Assert.ThrowsAsync<RpcException>(() => update.WaitAsync(Deadline));
         Assert.Equal(RpcException.StatusCode.NotFound, error.Code);
     }
 
@@ -231,7 +231,7 @@ public sealed class UpdatesTests(ServerFixture server)
         Assert.Equal("Greet", message.Body.Unpack<Request>().Input.Name);
         await CompleteRawTaskAsync(task);
 
-        var error = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => update);
+        var error = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => update.WaitAsync(Deadline));
         Assert.Equal("UnprocessedUpdate", Assert.IsType<ApplicationFailureException>(error.InnerException).ErrorType);
         Assert.DoesNotContain((await handle.FetchHistoryAsync()).Events, e => e.EventType == EventType.WorkflowExecutionUpdateAccepted);
     }
@@ -261,7 +261,7 @@ public sealed class UpdatesTests(ServerFixture server)
         Assert.Equal(id, request.ProtocolInstanceId);
         await AcceptAndCompleteAsync(second, request, "done");
 
-        Assert.Equal("done", await update);
+        Assert.Equal("done", await update.WaitAsync(Deadline));
         var answer = await Service.PollWorkflowExecutionUpdateAsync(new()
         {
             Namespace = ServerFixture.Namespace,
