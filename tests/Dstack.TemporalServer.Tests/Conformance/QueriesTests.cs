@@ -158,13 +158,13 @@ public sealed class QueriesTests(ServerFixture server)
         // by that task's result, not treated as one the completed task left unanswered and sent again.
         var service = server.Client.Connection.WorkflowService;
         var handle = await server.Client.StartWorkflowAsync("RawWorkflow", [], new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
-        var task = await PollRawAsync("raw-0");
+        var task = await RawWorkflowTasks.PollAsync(server.Client, _queue, "raw-0");
         var query = Task.Run(() => handle.QueryAsync<string>("Q", []));
         for (var i = 1; task.Queries.Count == 0; i++)
         {
             Assert.True(i < 50, "no workflow task carried the query");
             var identity = $"raw-{i}";
-            var next = PollRawAsync(identity);
+            var next = RawWorkflowTasks.PollAsync(server.Client, _queue, identity);
             await Eventually.Async(
                 async () => (await service.DescribeTaskQueueAsync(new()
                 {
@@ -193,23 +193,6 @@ public sealed class QueriesTests(ServerFixture server)
         await service.RespondWorkflowTaskCompletedAsync(request);
 
         Assert.Equal("answered by the task", await query.WaitAsync(TimeSpan.FromSeconds(30)));
-    }
-
-    private async Task<Temporalio.Api.WorkflowService.V1.PollWorkflowTaskQueueResponse> PollRawAsync(string identity)
-    {
-        while (true)
-        {
-            var task = await server.Client.Connection.WorkflowService.PollWorkflowTaskQueueAsync(new()
-            {
-                Namespace = ServerFixture.Namespace,
-                TaskQueue = new() { Name = _queue },
-                Identity = identity,
-            });
-            if (!task.TaskToken.IsEmpty)
-            {
-                return task;
-            }
-        }
     }
 
     private TemporalWorker NewWorker() =>

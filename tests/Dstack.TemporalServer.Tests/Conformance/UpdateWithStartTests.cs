@@ -5,7 +5,6 @@ using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
-using Temporalio.Workflows;
 
 namespace Dstack.TemporalServer.Tests.Conformance;
 
@@ -26,7 +25,7 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         var (result, events) = await worker.ExecuteAsync(async () =>
         {
             var start = StartOperation(id, 10, WorkflowIdConflictPolicy.Fail);
-            var result = await server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(5), new(start));
+            var result = await server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(5), new(start));
             var handle = await start.GetHandleAsync();
             Assert.Equal(15, await handle.QueryAsync(wf => wf.Counter));
             return (result, (await handle.FetchHistoryAsync()).Events.ToList());
@@ -47,9 +46,9 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         await worker.ExecuteAsync(async () =>
         {
             var first = StartOperation(id, 1, WorkflowIdConflictPolicy.Fail);
-            await server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(1), new(first));
+            await server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(1), new(first));
             var again = StartOperation(id, 1000, WorkflowIdConflictPolicy.UseExisting);
-            Assert.Equal(12, await server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(10), new(again)));
+            Assert.Equal(12, await server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(10), new(again)));
 
             Assert.Equal((await first.GetHandleAsync()).ResultRunId, (await again.GetHandleAsync()).ResultRunId);
         });
@@ -62,11 +61,11 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         var id = $"wf-{Guid.NewGuid()}";
         await worker.ExecuteAsync(async () =>
         {
-            await server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(1), new(StartOperation(id, 0, WorkflowIdConflictPolicy.Fail)));
+            await server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(1), new(StartOperation(id, 0, WorkflowIdConflictPolicy.Fail)));
 
             var second = StartOperation(id, 0, WorkflowIdConflictPolicy.Fail);
             await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() =>
-                server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(1), new(second)));
+                server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(1), new(second)));
             await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => second.GetHandleAsync());
         });
     }
@@ -80,7 +79,7 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         {
             var start = StartOperation(id, 3, WorkflowIdConflictPolicy.Fail);
             var error = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() =>
-                server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(-1), new(start)));
+                server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(-1), new(start)));
 
             Assert.Equal("negative values are rejected", error.InnerException?.Message);
             Assert.Equal(3, await (await start.GetHandleAsync()).QueryAsync(wf => wf.Counter));
@@ -96,7 +95,7 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         var handle = await worker.ExecuteAsync(async () =>
         {
             var start = StartOperation(id, 0, WorkflowIdConflictPolicy.Fail);
-            Assert.Equal(2, await server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(2), new(start) { Id = updateId }));
+            Assert.Equal(2, await server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(2), new(start) { Id = updateId }));
             var handle = await start.GetHandleAsync();
             await handle.SignalAsync(wf => wf.FinishAsync());
             await handle.GetResultAsync();
@@ -105,7 +104,7 @@ public sealed class UpdateWithStartTests(ServerFixture server)
 
         // No worker: the outcome comes from the closed run's history, and no run is started.
         var again = StartOperation(id, 0, WorkflowIdConflictPolicy.Fail);
-        Assert.Equal(2, await server.Client.ExecuteUpdateWithStartWorkflowAsync((CounterWorkflow wf) => wf.AddAsync(50), new(again) { Id = updateId }));
+        Assert.Equal(2, await server.Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync(50), new(again) { Id = updateId }));
         Assert.Equal(handle.ResultRunId, (await again.GetHandleAsync()).ResultRunId);
     }
 
@@ -118,7 +117,7 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         {
             Namespace = ServerFixture.Namespace,
             WorkflowId = id,
-            WorkflowType = new() { Name = "CounterWorkflow" },
+            WorkflowType = new() { Name = "UpdatableWorkflow" },
             TaskQueue = new() { Name = _queue },
             RequestId = Guid.NewGuid().ToString(),
             CronSchedule = "* * * * *",
@@ -153,48 +152,9 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         Assert.True(failure.Statuses[1].Details.Single().Is(MultiOperationExecutionAborted.Descriptor));
     }
 
-    private WithStartWorkflowOperation<WorkflowHandle<CounterWorkflow, int>> StartOperation(string id, int initial, WorkflowIdConflictPolicy conflict) =>
-        WithStartWorkflowOperation.Create((CounterWorkflow wf) => wf.RunAsync(initial), new WorkflowOptions(id, _queue) { IdConflictPolicy = conflict });
+    private WithStartWorkflowOperation<WorkflowHandle<UpdatableWorkflow, int>> StartOperation(string id, int initial, WorkflowIdConflictPolicy conflict) =>
+        WithStartWorkflowOperation.Create((UpdatableWorkflow wf) => wf.RunAsync(initial), new WorkflowOptions(id, _queue) { IdConflictPolicy = conflict });
 
     private TemporalWorker NewWorker() =>
-        new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<CounterWorkflow>());
-
-    [Workflow]
-    public sealed class CounterWorkflow
-    {
-        private bool _finished;
-
-        // The counter is set before any handler runs: an update can be delivered with the first workflow task.
-        [WorkflowInit]
-        public CounterWorkflow(int initial) => Counter = initial;
-
-        [WorkflowQuery]
-        public int Counter { get; private set; }
-
-        [WorkflowRun]
-        public async Task<int> RunAsync(int initial)
-        {
-            await Workflow.WaitConditionAsync(() => _finished);
-            return Counter;
-        }
-
-        [WorkflowUpdate("Add")]
-        public async Task<int> AddAsync(int value)
-        {
-            Counter += value;
-            return Counter;
-        }
-
-        [WorkflowUpdateValidator(nameof(AddAsync))]
-        public void ValidateAdd(int value)
-        {
-            if (value < 0)
-            {
-                throw new ApplicationFailureException("negative values are rejected");
-            }
-        }
-
-        [WorkflowSignal]
-        public async Task FinishAsync() => _finished = true;
-    }
+        new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<UpdatableWorkflow>());
 }

@@ -9,7 +9,6 @@ using Temporalio.Client;
 using Temporalio.Converters;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
-using Temporalio.Workflows;
 
 namespace Dstack.TemporalServer.Tests.Conformance;
 
@@ -303,7 +302,7 @@ public sealed class UpdatesTests(ServerFixture server)
     private const string RawWorkflowType = "RawWorkflow";
 
     private async Task<WorkflowHandle<UpdatableWorkflow, int>> StartAsync() =>
-        await server.Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+        await server.Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(0), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
 
     private Task<WorkflowHandle> StartRawAsync() =>
         server.Client.StartWorkflowAsync(RawWorkflowType, [], new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
@@ -326,25 +325,7 @@ public sealed class UpdatesTests(ServerFixture server)
         }
     }
 
-    private async Task<PollWorkflowTaskQueueResponse> PollRawAsync()
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < deadline)
-        {
-            var task = await Service.PollWorkflowTaskQueueAsync(new()
-            {
-                Namespace = ServerFixture.Namespace,
-                TaskQueue = new() { Name = _queue },
-                Identity = "raw-worker",
-            });
-            if (!task.TaskToken.IsEmpty)
-            {
-                return task;
-            }
-        }
-
-        throw new TimeoutException("no workflow task");
-    }
+    private Task<PollWorkflowTaskQueueResponse> PollRawAsync() => RawWorkflowTasks.PollAsync(server.Client, _queue, "raw-worker");
 
     private Task<RespondWorkflowTaskCompletedResponse> CompleteRawTaskAsync(PollWorkflowTaskQueueResponse task, params Command[] commands) =>
         Service.RespondWorkflowTaskCompletedAsync(new()
@@ -396,53 +377,4 @@ public sealed class UpdatesTests(ServerFixture server)
 
     private TemporalWorker NewWorker() =>
         new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<UpdatableWorkflow>());
-
-    [Workflow]
-    public sealed class UpdatableWorkflow
-    {
-        private bool _released;
-        private bool _finished;
-
-        [WorkflowQuery]
-        public int Counter { get; private set; }
-
-        [WorkflowRun]
-        public async Task<int> RunAsync()
-        {
-            await Workflow.WaitConditionAsync(() => _finished);
-            return Counter;
-        }
-
-        [WorkflowUpdate("Add")]
-        public async Task<int> AddAsync(int value)
-        {
-            Counter += value;
-            return Counter;
-        }
-
-        [WorkflowUpdateValidator(nameof(AddAsync))]
-        public void ValidateAdd(int value)
-        {
-            if (value < 0)
-            {
-                throw new ApplicationFailureException("negative values are rejected");
-            }
-        }
-
-        [WorkflowUpdate]
-        public async Task<string> WaitForReleaseAsync()
-        {
-            await Workflow.WaitConditionAsync(() => _released);
-            return "released";
-        }
-
-        [WorkflowUpdate]
-        public Task FailAsync() => throw new ApplicationFailureException("update failed on purpose", "UpdateFailure");
-
-        [WorkflowSignal]
-        public async Task ReleaseAsync() => _released = true;
-
-        [WorkflowSignal]
-        public async Task FinishAsync() => _finished = true;
-    }
 }
