@@ -53,7 +53,7 @@ internal sealed partial class WorkflowRun
     public void AnswerInFlightQueries(IDictionary<string, WorkflowQueryResult> results, bool newTaskScheduled)
     {
         // The next task may already have started (a waiting poller takes it at once) with queries of its own.
-        var completed = _inFlightQueries.Where(q => q.WorkflowTaskStartedEventId == LastCompletedWftStartedEventId).ToList();
+        var completed = _inFlightQueries.Count == 0 ? [] : _inFlightQueries.FindAll(q => q.WorkflowTaskStartedEventId == LastCompletedWftStartedEventId);
         _inFlightQueries.RemoveAll(completed.Contains);
         foreach (var query in completed)
         {

@@ -149,7 +149,7 @@ internal sealed partial class WorkflowRun
         }
 
         _heartbeatTaskNext = heartbeat;
-        if (!IsOpen || heartbeat)
+        if (!IsOpen || heartbeat || _updates.Count == 0)
         {
             return;
         }
