@@ -11,4 +11,7 @@ internal sealed class PendingQuery(string id, WorkflowQuery query)
     public WorkflowQuery Query { get; } = query;
 
     public TaskCompletionSource<RespondQueryTaskCompletedRequest> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Gets or sets the started event ID of the workflow task the query rides on.</summary>
+    public long WorkflowTaskStartedEventId { get; set; }
 }

@@ -35,7 +35,8 @@ internal sealed partial class WorkflowRun
                 CommandType.SignalExternalWorkflowExecution => ValidateSignalExternal(command.SignalExternalWorkflowExecutionCommandAttributes),
                 CommandType.RequestCancelExternalWorkflowExecution => ValidateCancelExternal(command.RequestCancelExternalWorkflowExecutionCommandAttributes, childIds),
                 CommandType.CompleteWorkflowExecution or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution or
-                CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties => null,
+                CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties or
+                CommandType.ProtocolMessage => null,
                 // Real Temporal with Nexus turned off (system.enableNexus=false): the task fails with FEATURE_DISABLED.
                 CommandType.ScheduleNexusOperation or CommandType.RequestCancelNexusOperation =>
                     new CommandError(WorkflowTaskFailedCause.FeatureDisabled, "Nexus operations disabled"),
@@ -71,6 +72,9 @@ internal sealed partial class WorkflowRun
                 return false;
             case CommandType.UpsertWorkflowSearchAttributes:
                 UpsertSearchAttributes(command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes, completedEventId);
+                return false;
+            case CommandType.ProtocolMessage:
+                ApplyProtocolMessage(command.ProtocolMessageCommandAttributes.MessageId);
                 return false;
             case CommandType.ModifyWorkflowProperties:
                 ModifyProperties(command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo, completedEventId);

@@ -52,7 +52,10 @@ internal sealed partial class WorkflowRun
     /// <summary>Answers the queries that rode on the completed workflow task; the unanswered ones wait for the next task or go direct.</summary>
     public void AnswerInFlightQueries(IDictionary<string, WorkflowQueryResult> results, bool newTaskScheduled)
     {
-        foreach (var query in _inFlightQueries)
+        // The next task may already have started (a waiting poller takes it at once) with queries of its own.
+        var completed = _inFlightQueries.Count == 0 ? [] : _inFlightQueries.FindAll(q => q.WorkflowTaskStartedEventId == LastCompletedWftStartedEventId);
+        _inFlightQueries.RemoveAll(completed.Contains);
+        foreach (var query in completed)
         {
             if (results.TryGetValue(query.Id, out var result))
             {
@@ -74,7 +77,6 @@ internal sealed partial class WorkflowRun
             }
         }
 
-        _inFlightQueries.Clear();
         if (!newTaskScheduled && Wft == WftPhase.None)
         {
             DispatchQueuedQueriesDirectly();
@@ -88,6 +90,7 @@ internal sealed partial class WorkflowRun
             if (!query.Answer.Task.IsCompleted)
             {
                 response.Queries[query.Id] = query.Query;
+                query.WorkflowTaskStartedEventId = response.StartedEventId;
                 _inFlightQueries.Add(query);
             }
         }

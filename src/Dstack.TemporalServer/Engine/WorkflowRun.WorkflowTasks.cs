@@ -202,6 +202,7 @@ internal sealed partial class WorkflowRun
 
         ArmWorkflowTaskTimer();
         AttachQueuedQueries(response);
+        AttachUpdates(response, WftStartedEventId);
         return response;
     }
 

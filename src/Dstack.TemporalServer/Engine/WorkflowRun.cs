@@ -200,6 +200,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         CloseFamily(closeEvent);
         DispatchQueuedQueriesDirectly();
         NotifyChanged();
+        AbortUpdatesOnClose(closeEvent);
         _closed.TrySetResult();
     }
 

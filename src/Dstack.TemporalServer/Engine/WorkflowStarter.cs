@@ -60,6 +60,11 @@ internal static class WorkflowStarter
             run.ScheduleWorkflowTask();
         }
 
+        if (ns.RunsById.GetValueOrDefault(attributes.ContinuedExecutionRunId) is { } previous)
+        {
+            run.AdoptUpdates(previous);
+        }
+
         ArmRunTimers(engine, run);
         return run;
     }

@@ -43,7 +43,7 @@ internal static class ServerErrors
 
     public static RpcException BlobTooLarge() => InvalidArgument("Blob data size exceeds limit.");
 
-    private static RpcException WithDetail(StatusCode code, string message, IMessage detail)
+    public static RpcException WithDetail(StatusCode code, string message, IMessage detail)
     {
         var status = new GrpcStatus { Code = (int)code, Message = message };
         status.Details.Add(Any.Pack(detail));

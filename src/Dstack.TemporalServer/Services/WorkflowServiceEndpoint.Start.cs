@@ -19,13 +19,7 @@ internal sealed partial class WorkflowServiceEndpoint
 
     private StartWorkflowExecutionResponse StartWorkflowExecution(StartWorkflowExecutionRequest request, ServerCallContext context)
     {
-        var attributes = ValidateStart(request.Namespace, request.WorkflowId, request.WorkflowType, request.TaskQueue, request.Input,
-            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.SearchAttributes, request.Memo);
-        attributes.Identity = request.Identity;
-        attributes.Header = request.Header;
-        attributes.RetryPolicy = WorkflowStarter.WithRetryDefaults(request.RetryPolicy);
-        attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
-        attributes.Priority = CheckPriority(request.Priority);
+        var attributes = StartAttributes(request);
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);
@@ -96,6 +90,19 @@ internal sealed partial class WorkflowServiceEndpoint
             var run = WorkflowStarter.Start(_engine, ns, request.WorkflowId, request.RequestId, attributes, signal, runId);
             return new SignalWithStartWorkflowExecutionResponse { RunId = run.RunId, Started = true };
         }
+    }
+
+    /// <summary>Validates a start request (alone or in an update-with-start) and builds its run's started event.</summary>
+    private WorkflowExecutionStartedEventAttributes StartAttributes(StartWorkflowExecutionRequest request)
+    {
+        var attributes = ValidateStart(request.Namespace, request.WorkflowId, request.WorkflowType, request.TaskQueue, request.Input,
+            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.SearchAttributes, request.Memo);
+        attributes.Identity = request.Identity;
+        attributes.Header = request.Header;
+        attributes.RetryPolicy = WorkflowStarter.WithRetryDefaults(request.RetryPolicy);
+        attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
+        return attributes;
     }
 
     /// <summary>

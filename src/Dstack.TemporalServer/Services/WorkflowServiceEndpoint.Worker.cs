@@ -71,6 +71,11 @@ internal sealed partial class WorkflowServiceEndpoint
                 throw ServerErrors.InvalidArgument(error.FullMessage);
             }
 
+            if (run.RefuseBadUpdateMessages(commands, request.Messages, request.Identity) is { } messageError)
+            {
+                throw ServerErrors.InvalidArgument(messageError.Message);
+            }
+
             if (closeIndex >= 0 && run.HasBufferedEvents)
             {
                 // New events arrived while the task ran; the workflow must see them before it may close.
@@ -80,10 +85,13 @@ internal sealed partial class WorkflowServiceEndpoint
 
             var completedEventId = run.CompleteWorkflowTask(request);
             var forceNewTask = request.ForceCreateNewWorkflowTask;
+            run.ReceiveUpdateMessages(request.Messages);
             foreach (var command in commands)
             {
                 forceNewTask |= run.Apply(command, completedEventId, request.Identity);
             }
+
+            run.FinishUpdateMessages(request.ForceCreateNewWorkflowTask);
 
             var newTask = run.FinishWorkflowTaskCompletion(forceNewTask);
             run.AnswerInFlightQueries(request.QueryResults, newTask);

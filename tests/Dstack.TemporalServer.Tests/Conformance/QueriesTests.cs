@@ -151,6 +151,50 @@ public sealed class QueriesTests(ServerFixture server)
         Assert.Equal(RpcException.StatusCode.FailedPrecondition, ex.Code);
     }
 
+    [Fact]
+    public async Task Query_RidesOnATaskStartedWhileThePreviousOneCompletes_AnsweredByThatTaskOnly()
+    {
+        // A worker polling while a task completes takes the next task at once; the query it carries must be answered
+        // by that task's result, not treated as one the completed task left unanswered and sent again.
+        var service = server.Client.Connection.WorkflowService;
+        var handle = await server.Client.StartWorkflowAsync("RawWorkflow", [], new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
+        var task = await RawWorkflowTasks.PollAsync(server.Client, _queue, "raw-0");
+        var query = Task.Run(() => handle.QueryAsync<string>("Q", []));
+        for (var i = 1; task.Queries.Count == 0; i++)
+        {
+            Assert.True(i < 50, "no workflow task carried the query");
+            var identity = $"raw-{i}";
+            var next = RawWorkflowTasks.PollAsync(server.Client, _queue, identity);
+            await Eventually.Async(
+                async () => (await service.DescribeTaskQueueAsync(new()
+                {
+                    Namespace = ServerFixture.Namespace,
+                    TaskQueue = new() { Name = _queue },
+                    TaskQueueType = TaskQueueType.Workflow,
+                })).Pollers.Any(p => p.Identity == identity),
+                TimeSpan.FromSeconds(30));
+            await service.RespondWorkflowTaskCompletedAsync(new()
+            {
+                Namespace = ServerFixture.Namespace,
+                TaskToken = task.TaskToken,
+                Identity = identity,
+                ForceCreateNewWorkflowTask = true,
+            });
+            task = await next;
+        }
+
+        var answer = new Temporalio.Api.Query.V1.WorkflowQueryResult
+        {
+            ResultType = QueryResultType.Answered,
+            Answer = new() { Payloads_ = { Temporalio.Converters.DataConverter.Default.PayloadConverter.ToPayload("answered by the task") } },
+        };
+        var request = new Temporalio.Api.WorkflowService.V1.RespondWorkflowTaskCompletedRequest { Namespace = ServerFixture.Namespace, TaskToken = task.TaskToken, Identity = "raw" };
+        request.QueryResults.Add(task.Queries.Single().Key, answer);
+        await service.RespondWorkflowTaskCompletedAsync(request);
+
+        Assert.Equal("answered by the task", await query.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private TemporalWorker NewWorker() =>
         new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<QueryWorkflow>());
 
