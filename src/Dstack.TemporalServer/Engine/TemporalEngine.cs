@@ -12,7 +12,7 @@ namespace Dstack.TemporalServer.Engine;
 /// In persistent mode, operations mark the runs they change; the changes are captured under the lock at the end
 /// of each operation and committed in order, and an RPC is answered only after its changes are committed.
 /// </summary>
-internal sealed class TemporalEngine : IDisposable
+internal sealed partial class TemporalEngine : IDisposable
 {
     private readonly Dictionary<string, ServerNamespace> _namespaces = new(StringComparer.Ordinal);
     private readonly ILogger<TemporalEngine> _logger;
@@ -195,7 +195,7 @@ internal sealed class TemporalEngine : IDisposable
     /// <summary>Captures the pending changes and queues them to the store; called under the lock.</summary>
     private void Commit()
     {
-        if (_disposed || (_dirty.Count == 0 && _deleted.Count == 0 && !_searchAttributesDirty))
+        if (_disposed || (_dirty.Count == 0 && _deleted.Count == 0 && !_searchAttributesDirty && !HasScheduleChanges))
         {
             return;
         }
@@ -212,7 +212,7 @@ internal sealed class TemporalEngine : IDisposable
             attributes = [.. _namespaces.Values.SelectMany(ns => ns.CustomSearchAttributes.Select(a => new SearchAttributeRecord(ns.Name, a.Key, a.Value)))];
         }
 
-        var batch = new StoreBatch(runs, [.. _deleted], attributes);
+        var batch = new StoreBatch(runs, [.. _deleted], attributes) { Schedules = CaptureSchedules(), DeletedSchedules = TakeDeletedSchedules() };
         _dirty.Clear();
         _deleted.Clear();
         _searchAttributesDirty = false;
@@ -249,6 +249,8 @@ internal sealed class TemporalEngine : IDisposable
         {
             run.Resume();
         }
+
+        RestoreSchedules(state.Schedules);
 
         // Resuming only re-arms timers and queues; nothing changed that is not already stored.
         _dirty.Clear();

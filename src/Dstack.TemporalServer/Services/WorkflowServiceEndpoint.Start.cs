@@ -25,6 +25,10 @@ internal sealed partial class WorkflowServiceEndpoint
         attributes.Header = request.Header;
         attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+
+        // Set by schedules: the last run's result or failure, which the new run reads as its last result or failure.
+        attributes.LastCompletionResult = request.LastCompletionResult;
+        attributes.ContinuedFailure = request.ContinuedFailure;
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);

@@ -48,6 +48,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<RespondActivityTaskCanceledRequest>("RespondActivityTaskCanceled", RespondActivityTaskCanceled)
             .Add<ResetStickyTaskQueueRequest>("ResetStickyTaskQueue", (_, _) => new ResetStickyTaskQueueResponse())
             .Add<ShutdownWorkerRequest>("ShutdownWorker", (_, _) => new ShutdownWorkerResponse());
+        AddScheduleHandlers();
     }
 
     public Task<IMessage> HandleAsync(string method, IMessage request, ServerCallContext context) =>
