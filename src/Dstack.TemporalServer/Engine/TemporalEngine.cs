@@ -14,6 +14,8 @@ namespace Dstack.TemporalServer.Engine;
 /// </summary>
 internal sealed partial class TemporalEngine : IDisposable
 {
+    private static readonly TimeSpan LongestTimerDelay = TimeSpan.FromDays(30);
+
     private readonly Dictionary<string, ServerNamespace> _namespaces = new(StringComparer.Ordinal);
     private readonly ILogger<TemporalEngine> _logger;
     private readonly IServerStore _store;
@@ -108,11 +110,7 @@ internal sealed partial class TemporalEngine : IDisposable
     /// <summary>Runs <paramref name="action"/> under the lock at <paramref name="dueAt"/> (at once when past). Dispose the result to cancel.</summary>
     public ITimer ScheduleAt(DateTime dueAt, Action action)
     {
-        var due = dueAt - UtcNow;
-        if (due < TimeSpan.Zero)
-        {
-            due = TimeSpan.Zero;
-        }
+        var due = Clamp(dueAt - UtcNow);
 
         ITimer? timer = null;
         timer = Time.CreateTimer(
@@ -129,7 +127,7 @@ internal sealed partial class TemporalEngine : IDisposable
                     var remaining = dueAt - UtcNow;
                     if (remaining > TimeSpan.Zero && timer is not null)
                     {
-                        timer.Change(remaining, Timeout.InfiniteTimeSpan);
+                        timer.Change(Clamp(remaining), Timeout.InfiniteTimeSpan);
                         return;
                     }
 
@@ -152,6 +150,13 @@ internal sealed partial class TemporalEngine : IDisposable
             Timeout.InfiniteTimeSpan);
         return timer;
     }
+
+    /// <summary>
+    /// A timer's delay: none when past, and at most what a system timer accepts (about 49 days). A later time is
+    /// reached in steps, as a timer that fires early is set again for what remains.
+    /// </summary>
+    private static TimeSpan Clamp(TimeSpan due) =>
+        due < TimeSpan.Zero ? TimeSpan.Zero : due > LongestTimerDelay ? LongestTimerDelay : due;
 
     public void Dispose()
     {
