@@ -280,13 +280,19 @@ internal sealed partial class ServerSchedule
         }
     }
 
-    /// <summary>The action's search attributes plus the two real Temporal adds: the nominal time and the schedule's ID.</summary>
+    /// <summary>
+    /// The action's search attributes plus the two real Temporal adds: the nominal time and the schedule's ID. Each
+    /// carries its type, which the SDKs need to read a workflow's search attributes (real Temporal adds the types to
+    /// the history it hands out).
+    /// </summary>
     private SearchAttributes StartedSearchAttributes(SearchAttributes? attributes, DateTime nominal)
     {
-        var result = attributes?.Clone() ?? new SearchAttributes();
-        result.IndexedFields["TemporalScheduledStartTime"] = Json(nominal.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-        result.IndexedFields["TemporalScheduledById"] = Json(Id);
-        return result;
+        var fields = new Dictionary<string, Payload>(attributes?.IndexedFields ?? [], StringComparer.Ordinal)
+        {
+            ["TemporalScheduledStartTime"] = Json(nominal.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+            ["TemporalScheduledById"] = Json(Id),
+        };
+        return Typed(fields);
     }
 
     private static Payload Json(string value) => new()

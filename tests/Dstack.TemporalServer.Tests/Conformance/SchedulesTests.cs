@@ -130,7 +130,7 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
     [Fact]
     public async Task Trigger_PausedSchedule_StartsWorkflowNamedAfterItsTimeAndTaggedWithTheSchedule()
     {
-        var action = Action("done");
+        var action = Action("tags");
         var handle = await CreateAsync(new Schedule(action, new ScheduleSpec()) { State = new() { Paused = true } });
         using var worker = NewWorker();
         await worker.ExecuteAsync(async () =>
@@ -142,7 +142,7 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
 
             Assert.Matches($"^{Regex.Escape(action.Options.Id!)}-\\d{{4}}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$", started.WorkflowId);
             var workflow = server.Client.GetWorkflowHandle(started.WorkflowId, started.FirstExecutionRunId);
-            Assert.Equal("done", await workflow.GetResultAsync<string>());
+            Assert.Equal($"scheduled by {handle.Id} for {started.WorkflowId[^20..]}", await workflow.GetResultAsync<string>().WaitAsync(Deadline));
             var attributes = (await workflow.DescribeAsync()).TypedSearchAttributes;
             Assert.Equal(handle.Id, attributes.Get(ScheduledById));
             Assert.Equal(started.WorkflowId[^20..], attributes.Get(ScheduledStartTime).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
@@ -534,7 +534,10 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
     {
         private bool _finish;
 
-        /// <param name="mode">"done" completes, "wait" waits for the finish signal, "chain" reports the last run's failure or result (and fails without either).</param>
+        /// <param name="mode">
+        /// "wait" waits for the finish signal, "chain" reports the last run's failure or result (and fails without either),
+        /// "tags" reports the search attributes the schedule set; anything else is the result.
+        /// </param>
         [WorkflowRun]
         public async Task<string> RunAsync(string mode)
         {
@@ -549,6 +552,9 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
                     return $"after result: {Workflow.PayloadConverter.ToValue<string>(last)}";
                 case "chain":
                     throw new ApplicationFailureException("boom", nonRetryable: true);
+                case "tags":
+                    var time = Workflow.TypedSearchAttributes.Get(ScheduledStartTime).UtcDateTime;
+                    return $"scheduled by {Workflow.TypedSearchAttributes.Get(ScheduledById)} for {time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}";
                 default:
                     return mode;
             }
