@@ -90,15 +90,26 @@ internal sealed partial class TemporalEngine
         }
     }
 
-    private List<ScheduleRecord> CaptureSchedules()
+    /// <summary>The changed schedules' rows; no allocation in the usual commit, which changes none.</summary>
+    private IReadOnlyList<ScheduleRecord> CaptureSchedules()
     {
+        if (_dirtySchedules.Count == 0)
+        {
+            return Array.Empty<ScheduleRecord>();
+        }
+
         var records = _dirtySchedules.Select(s => s.CaptureForStore()).ToList();
         _dirtySchedules.Clear();
         return records;
     }
 
-    private List<(string Namespace, string ScheduleId)> TakeDeletedSchedules()
+    private IReadOnlyList<(string Namespace, string ScheduleId)> TakeDeletedSchedules()
     {
+        if (_deletedSchedules.Count == 0)
+        {
+            return Array.Empty<(string Namespace, string ScheduleId)>();
+        }
+
         var deleted = _deletedSchedules.ToList();
         _deletedSchedules.Clear();
         return deleted;
