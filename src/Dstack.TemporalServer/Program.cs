@@ -13,7 +13,10 @@ var namespaces = new Option<string[]>("--namespace", "-n") { Description = "Name
 var searchAttributes = new Option<string[]>("--search-attribute") { Description = "Custom search attributes to register, NAME=TYPE." };
 var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "warn" };
 var logFormat = new Option<string>("--log-format") { Description = "Accepted for compatibility; logs are single-line text." };
-var dynamicConfig = new Option<string[]>("--dynamic-config-value") { Description = "Accepted for compatibility; unsupported keys are ignored." };
+var dynamicConfig = new Option<string[]>("--dynamic-config-value")
+{
+    Description = "Dynamic config value, as KEY=JSON_VALUE (string values need quotes). Honoured: limit.historyCount.suggestContinueAsNew, limit.historySize.suggestContinueAsNew; other keys are accepted and ignored.",
+};
 var headless = new Option<bool>("--headless") { Description = "Run without the web UI." };
 var uiPort = new Option<int?>("--ui-port") { Description = "Port of the web UI (default: the gRPC port + 1000, as the Temporal CLI)." };
 var uiIp = new Option<string?>("--ui-ip") { Description = "IP address the web UI binds (default: the --ip address)." };
@@ -36,6 +39,20 @@ startDev.SetAction(async (result, cancellationToken) =>
         }
 
         attributes[parts[0]] = type;
+    }
+
+    var configValues = new List<DynamicConfigValue>();
+    foreach (var spec in result.GetValue(dynamicConfig) ?? [])
+    {
+        try
+        {
+            configValues.Add(DynamicConfigValue.Parse(spec));
+        }
+        catch (FormatException e)
+        {
+            await Console.Error.WriteLineAsync($"error: --dynamic-config-value {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
     }
 
     var level = result.GetValue(logLevel)?.ToUpperInvariant() switch
@@ -72,6 +89,11 @@ startDev.SetAction(async (result, cancellationToken) =>
                 foreach (var (name, type) in attributes)
                 {
                     options.SearchAttributes[name] = type;
+                }
+
+                foreach (var value in configValues)
+                {
+                    value.ApplyTo(options);
                 }
             },
             level,

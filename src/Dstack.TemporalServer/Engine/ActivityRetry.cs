@@ -25,6 +25,12 @@ internal sealed record ActivityRetry(RetryState State, TimeSpan? Interval)
             return new(RetryState.RetryPolicyNotSet, null);
         }
 
+        if (activity.Paused)
+        {
+            // Real Temporal counts the attempt and waits for the unpause, whatever the policy's limits.
+            return new(RetryState.InProgress, TimeSpan.Zero);
+        }
+
         if (policy.MaximumAttempts > 0 && activity.Attempt >= policy.MaximumAttempts)
         {
             return new(RetryState.MaximumAttemptsReached, null);

@@ -37,6 +37,17 @@ internal sealed class ActivityState(long scheduledEventId, ActivityTaskScheduled
 
     public bool CancelRequested => CancelRequestedEventId != 0;
 
+    /// <summary>Gets or sets the pause of PauseActivity; while set, no attempt is dispatched (a running one may finish).</summary>
+    public ActivityPause? Pause { get; set; }
+
+    public bool Paused => Pause is not null;
+
+    /// <summary>Gets or sets a value indicating whether ResetActivity restarted the attempts while one ran; heartbeats then answer activity_reset.</summary>
+    public bool ResetRequested { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the next attempt starts without the heartbeat details (ResetActivity's reset_heartbeat).</summary>
+    public bool ResetHeartbeats { get; set; }
+
     /// <summary>Gets timers of the current attempt (start-to-close, heartbeat, schedule-to-start, retry backoff).</summary>
     public List<ITimer> AttemptTimers { get; } = [];
 

@@ -28,6 +28,13 @@ internal sealed class ServerNamespace(string name)
     public WorkflowRun? CurrentRun(string workflowId) =>
         RunsByWorkflowId.TryGetValue(workflowId, out var runs) && runs.Count > 0 ? runs[^1] : null;
 
+    /// <summary>Finds a run of <paramref name="workflowId"/>: the one named by <paramref name="runId"/>, or the current one when it is empty.</summary>
+    public WorkflowRun? FindRun(string workflowId, string? runId)
+    {
+        var run = string.IsNullOrEmpty(runId) ? CurrentRun(workflowId) : RunsById.GetValueOrDefault(runId);
+        return run?.WorkflowId == workflowId ? run : null;
+    }
+
     public void Add(WorkflowRun run)
     {
         RunsById.Add(run.RunId, run);

@@ -33,7 +33,12 @@ internal sealed partial class WorkflowRun
         activity.LastHeartbeatTime = Engine.UtcNow;
         Engine.MarkDirty(this);
         ArmHeartbeatTimer(activity);
-        return new RecordActivityTaskHeartbeatResponse { CancelRequested = activity.CancelRequested };
+        return new RecordActivityTaskHeartbeatResponse
+        {
+            CancelRequested = activity.CancelRequested,
+            ActivityPaused = activity.Paused,
+            ActivityReset = activity.ResetRequested,
+        };
     }
 
     public void CompleteActivity(ActivityState activity, Payloads? result, string identity)
@@ -125,6 +130,11 @@ internal sealed partial class WorkflowRun
 
     private void QueueActivityAttempt(ActivityState activity)
     {
+        if (activity.Paused)
+        {
+            return;
+        }
+
         var attempt = activity.Attempt;
         var scheduleToStart = activity.Attributes.ScheduleToStartTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
         if (scheduleToStart > TimeSpan.Zero)
@@ -137,7 +147,7 @@ internal sealed partial class WorkflowRun
 
     private PollActivityTaskQueueResponse? TryStartActivity(ActivityState activity, int attempt, PollerInfo poller)
     {
-        if (!IsOpen || !Activities.ContainsKey(activity.ScheduledEventId) || activity.Attempt != attempt || activity.Started)
+        if (!IsOpen || !Activities.ContainsKey(activity.ScheduledEventId) || activity.Attempt != attempt || activity.Started || activity.Paused)
         {
             return null;
         }
@@ -170,7 +180,7 @@ internal sealed partial class WorkflowRun
             StartToCloseTimeout = a.StartToCloseTimeout,
             HeartbeatTimeout = a.HeartbeatTimeout,
             RetryPolicy = a.RetryPolicy,
-            Priority = a.Priority,
+            Priority = Priorities.Merge(StartedAttributes.Priority, a.Priority),
         };
     }
 
@@ -290,6 +300,14 @@ internal sealed partial class WorkflowRun
         activity.Started = false;
         activity.LastFailure = failure;
         activity.Attempt++;
+        if (activity.ResetHeartbeats)
+        {
+            activity.HeartbeatDetails = null;
+            activity.LastHeartbeatTime = null;
+        }
+
+        activity.ResetRequested = false;
+        activity.ResetHeartbeats = false;
         activity.CurrentAttemptScheduledTime = Engine.UtcNow + interval;
         Engine.MarkDirty(this);
         QueueActivityAttemptWhenDue(activity);

@@ -20,6 +20,7 @@ internal sealed partial class WorkflowRun
     {
         var activityIds = Activities.Values.Select(a => a.Attributes.ActivityId).ToHashSet(StringComparer.Ordinal);
         var timerIds = Timers.Keys.ToHashSet(StringComparer.Ordinal);
+        var childIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var command in commands)
         {
             var error = command.CommandType switch
@@ -30,9 +31,15 @@ internal sealed partial class WorkflowRun
                     : new CommandError(WorkflowTaskFailedCause.BadStartTimerAttributes, $"invalid history builder state for action: add-timer-started-event, TimerId: {command.StartTimerCommandAttributes.TimerId} already exists"),
                 CommandType.UpsertWorkflowSearchAttributes => ValidateSearchAttributes(command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes),
                 CommandType.ContinueAsNewWorkflowExecution => ValidateSearchAttributes(command.ContinueAsNewWorkflowExecutionCommandAttributes.SearchAttributes),
+                CommandType.StartChildWorkflowExecution => ValidateChild(command.StartChildWorkflowExecutionCommandAttributes, childIds),
+                CommandType.SignalExternalWorkflowExecution => ValidateSignalExternal(command.SignalExternalWorkflowExecutionCommandAttributes),
+                CommandType.RequestCancelExternalWorkflowExecution => ValidateCancelExternal(command.RequestCancelExternalWorkflowExecutionCommandAttributes, childIds),
                 CommandType.CompleteWorkflowExecution or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution or
                 CommandType.RequestCancelActivityTask or CommandType.CancelTimer or CommandType.RecordMarker or CommandType.ModifyWorkflowProperties => null,
-                _ => new CommandError(WorkflowTaskFailedCause.UnhandledCommand, $"command {command.CommandType} is not supported by the embedded Temporal server"),
+                // Real Temporal with Nexus turned off (system.enableNexus=false): the task fails with FEATURE_DISABLED.
+                CommandType.ScheduleNexusOperation or CommandType.RequestCancelNexusOperation =>
+                    new CommandError(WorkflowTaskFailedCause.FeatureDisabled, "Nexus operations disabled"),
+                _ => CommandError.UnknownCommandType(command.CommandType),
             };
             if (error is not null)
             {
@@ -92,6 +99,15 @@ internal sealed partial class WorkflowRun
             case CommandType.ContinueAsNewWorkflowExecution:
                 ContinueAsNew(command.ContinueAsNewWorkflowExecutionCommandAttributes, completedEventId);
                 return false;
+            case CommandType.StartChildWorkflowExecution:
+                InitiateChild(command, completedEventId);
+                return false;
+            case CommandType.SignalExternalWorkflowExecution:
+                InitiateSignalExternal(command.SignalExternalWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
+            case CommandType.RequestCancelExternalWorkflowExecution:
+                InitiateCancelExternal(command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
             default:
                 throw new InvalidOperationException($"unvalidated command {command.CommandType}");
         }
@@ -120,7 +136,7 @@ internal sealed partial class WorkflowRun
             return new(Bad, "A valid StartToClose or ScheduleToCloseTimeout is not set on command.");
         }
 
-        return null;
+        return Priorities.Check(a.Priority) is { } priorityError ? new(Bad, priorityError) : null;
     }
 
     private CommandError? ValidateSearchAttributes(SearchAttributes? attributes)

@@ -12,12 +12,13 @@ internal sealed partial class WorkflowRun
 {
     private bool _cancelRequested;
 
-    public void Signal(string name, Payloads? input, string identity, Header? header)
+    /// <summary>Signals the run; <paramref name="external"/> is the workflow that sent it, for a SignalExternalWorkflowExecution command.</summary>
+    public void Signal(string name, Payloads? input, string identity, Header? header, WorkflowExecution? external = null)
     {
-        AddForWorkflow(SignalEvent(name, input, identity, header));
+        AddForWorkflow(SignalEvent(name, input, identity, header, external));
     }
 
-    public HistoryEvent SignalEvent(string name, Payloads? input, string identity, Header? header)
+    public HistoryEvent SignalEvent(string name, Payloads? input, string identity, Header? header, WorkflowExecution? external = null)
     {
         var e = NewEvent(EventType.WorkflowExecutionSignaled);
         e.WorkflowExecutionSignaledEventAttributes = new WorkflowExecutionSignaledEventAttributes
@@ -26,12 +27,16 @@ internal sealed partial class WorkflowRun
             Input = input,
             Identity = identity,
             Header = header,
+            ExternalWorkflowExecution = external,
         };
         return e;
     }
 
-    /// <summary>Records a cancel request once; repeated requests are no-ops, as on a real server.</summary>
-    public void RequestCancel(string reason, string identity)
+    /// <summary>
+    /// Records a cancel request once; repeated requests are no-ops, as on a real server. <paramref name="external"/> is
+    /// the workflow that asked (a RequestCancelExternalWorkflowExecution command, or a parent close policy).
+    /// </summary>
+    public void RequestCancel(string reason, string identity, long externalInitiatedEventId = 0, WorkflowExecution? external = null)
     {
         if (_cancelRequested)
         {
@@ -45,6 +50,8 @@ internal sealed partial class WorkflowRun
         {
             Cause = reason,
             Identity = identity,
+            ExternalInitiatedEventId = externalInitiatedEventId,
+            ExternalWorkflowExecution = external,
         };
         AddForWorkflow(e);
     }
@@ -165,6 +172,14 @@ internal sealed partial class WorkflowRun
             SearchAttributes = CurrentSearchAttributes(),
             RetryPolicy = StartedAttributes.RetryPolicy,
             WorkflowExecutionExpirationTime = StartedAttributes.WorkflowExecutionExpirationTime,
+            Priority = StartedAttributes.Priority,
+
+            // The next run stays the child of the same parent, which hears only from the chain's last run.
+            ParentWorkflowNamespace = StartedAttributes.ParentWorkflowNamespace,
+            ParentWorkflowNamespaceId = StartedAttributes.ParentWorkflowNamespaceId,
+            ParentWorkflowExecution = StartedAttributes.ParentWorkflowExecution,
+            ParentInitiatedEventId = StartedAttributes.ParentInitiatedEventId,
+            RootWorkflowExecution = StartedAttributes.RootWorkflowExecution,
         };
         if (backoff > TimeSpan.Zero)
         {

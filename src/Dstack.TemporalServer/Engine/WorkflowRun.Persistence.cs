@@ -15,6 +15,14 @@ internal sealed partial class WorkflowRun
 {
     private const byte StateFormat = 1;
 
+    /// <summary>
+    /// State added after format 1 goes in tagged sections at the end: a file written before them still reads, and
+    /// sections added by different changes do not depend on each other's order.
+    /// </summary>
+    private const byte ActivityControlSection = 1;
+
+    private const byte ChildrenSection = 2;
+
     /// <summary>Gets or sets how many history events the store already holds.</summary>
     public int PersistedEventCount { get; set; }
 
@@ -42,7 +50,8 @@ internal sealed partial class WorkflowRun
         }
 
         using var reader = new BinaryReader(new MemoryStream(stored.State));
-        if (reader.ReadByte() != StateFormat)
+        var format = reader.ReadByte();
+        if (format is < 1 or > StateFormat)
         {
             throw new ServerStoreException($"run {stored.RunId} has a state format this version does not read");
         }
@@ -86,6 +95,7 @@ internal sealed partial class WorkflowRun
         run.WftStartedTime = ReadTime(reader);
         run.LastCompletedWftStartedEventId = reader.ReadInt64();
         run._wftNeeded = reader.ReadBoolean();
+        run.RestoreWorkflowTaskTimeout();
         for (var n = reader.ReadInt32(); n > 0; n--)
         {
             run._buffer.Add(ReadMessage(reader, HistoryEvent.Parser)!);
@@ -116,6 +126,20 @@ internal sealed partial class WorkflowRun
             // Timers are armed in Resume; until then the entry holds the due time only.
             var timerId = reader.ReadString();
             run.Timers[timerId] = new UserTimer(timerId, reader.ReadInt64(), ReadTime(reader), NoTimer.Instance);
+        }
+
+        while (reader.BaseStream.Position < reader.BaseStream.Length)
+        {
+            var section = reader.ReadByte();
+            using var content = new BinaryReader(new MemoryStream(reader.ReadBytes(reader.ReadInt32())));
+            if (section == ActivityControlSection)
+            {
+                run.ReadActivityControl(content);
+            }
+            else if (section == ChildrenSection)
+            {
+                run.ReadChildren(content);
+            }
         }
 
         return run;
@@ -162,6 +186,22 @@ internal sealed partial class WorkflowRun
                 QueueActivityAttemptWhenDue(activity);
             }
         }
+    }
+
+    /// <summary>
+    /// A pending task whose scheduled event is not where it points is transient (a retry kept out of the history); its
+    /// timeout is drawn again, the others keep the one their scheduled event recorded.
+    /// </summary>
+    private void RestoreWorkflowTaskTimeout()
+    {
+        if (Wft == WftPhase.None)
+        {
+            return;
+        }
+
+        var scheduled = WftScheduledEventId <= History.Count ? History[(int)WftScheduledEventId - 1].WorkflowTaskScheduledEventAttributes : null;
+        _wftTransient = scheduled is null;
+        WftTimeout = scheduled?.StartToCloseTimeout?.ToTimeSpan() ?? WorkflowTaskBackoff.StartToCloseTimeout(WorkflowTaskTimeout, WftAttempt);
     }
 
     private byte[] EncodeState()
@@ -232,9 +272,84 @@ internal sealed partial class WorkflowRun
                 writer.Write(timer.StartedEventId);
                 WriteTime(writer, timer.DueTime);
             }
+
+            WriteSection(writer, ActivityControlSection, WriteActivityControl);
+            WriteSection(writer, ChildrenSection, WriteChildren);
         }
 
         return stream.ToArray();
+    }
+
+    private void WriteChildren(BinaryWriter writer)
+    {
+        writer.Write(Children.Count);
+        foreach (var child in Children.Values)
+        {
+            writer.Write(child.InitiatedEventId);
+            writer.Write(child.StartedEventId);
+            writer.Write(child.StartedRunId);
+        }
+    }
+
+    private void ReadChildren(BinaryReader reader)
+    {
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            var initiatedEventId = reader.ReadInt64();
+            Children.Add(initiatedEventId, new ChildExecution(initiatedEventId, History[(int)initiatedEventId - 1].StartChildWorkflowExecutionInitiatedEventAttributes)
+            {
+                StartedEventId = reader.ReadInt64(),
+                StartedRunId = reader.ReadString(),
+            });
+        }
+    }
+
+    private static void WriteSection(BinaryWriter writer, byte section, Action<BinaryWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var content = new BinaryWriter(stream))
+        {
+            write(content);
+        }
+
+        var bytes = stream.ToArray();
+        writer.Write(section);
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private void WriteActivityControl(BinaryWriter writer)
+    {
+        var controlled = Activities.Values.Where(a => a.Paused || a.ResetRequested || a.ResetHeartbeats).ToList();
+        writer.Write(controlled.Count);
+        foreach (var a in controlled)
+        {
+            writer.Write(a.ScheduledEventId);
+            writer.Write(a.ResetRequested);
+            writer.Write(a.ResetHeartbeats);
+            writer.Write(a.Pause is not null);
+            if (a.Pause is { } pause)
+            {
+                WriteTime(writer, pause.PauseTime);
+                writer.Write(pause.Identity);
+                writer.Write(pause.Reason);
+                writer.Write(pause.RequestId);
+            }
+        }
+    }
+
+    private void ReadActivityControl(BinaryReader reader)
+    {
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            var activity = Activities[reader.ReadInt64()];
+            activity.ResetRequested = reader.ReadBoolean();
+            activity.ResetHeartbeats = reader.ReadBoolean();
+            if (reader.ReadBoolean())
+            {
+                activity.Pause = new ActivityPause(ReadTime(reader), reader.ReadString(), reader.ReadString(), reader.ReadString());
+            }
+        }
     }
 
     private static void WriteTime(BinaryWriter writer, DateTime time) => writer.Write(time.Ticks);

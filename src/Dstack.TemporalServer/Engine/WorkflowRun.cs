@@ -145,6 +145,10 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         "HistoryLength" => (long)History.Count,
         "HistorySizeBytes" => _historySizeBytes,
         "ExecutionDuration" => CloseTime is { } closed ? (long)(closed - ExecutionTime).Ticks * 100 : null,
+        "ParentWorkflowId" => ParentExecution?.WorkflowId,
+        "ParentRunId" => ParentExecution?.RunId,
+        "RootWorkflowId" => RootExecution.WorkflowId,
+        "RootRunId" => RootExecution.RunId,
         _ => SearchAttributes.TryGetValue(attributeName, out var payload) ? SearchAttributeValues.Decode(payload, AttributeType(attributeName)) : null,
     };
 
@@ -172,6 +176,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         Status = status;
         CloseTime = Engine.UtcNow;
         CloseEvent = closeEvent;
+        _initiated.Clear();
         CancelWorkflowTaskTimer();
         Wft = WftPhase.None;
         foreach (var activity in Activities.Values)
@@ -192,6 +197,7 @@ internal sealed partial class WorkflowRun : IVisibilityRecord
         }
 
         _runTimers.Clear();
+        CloseFamily(closeEvent);
         DispatchQueuedQueriesDirectly();
         NotifyChanged();
         _closed.TrySetResult();

@@ -1,12 +1,16 @@
 using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
+using Temporalio.Api.Sdk.V1;
 
 namespace Dstack.TemporalServer.Engine;
 
 /// <summary>Creates runs: for a start request, a signal-with-start, a continue-as-new or a workflow retry.</summary>
 internal static class WorkflowStarter
 {
+    private static readonly TimeSpan MaxWorkflowTaskTimeout = TimeSpan.FromSeconds(120);
+
     /// <summary>Creates and records a run, writes its first events and schedules its first workflow task.</summary>
     public static WorkflowRun Start(
         TemporalEngine engine,
@@ -15,7 +19,8 @@ internal static class WorkflowStarter
         string requestId,
         WorkflowExecutionStartedEventAttributes attributes,
         HistoryEvent? signal = null,
-        string? runId = null)
+        string? runId = null,
+        UserMetadata? userMetadata = null)
     {
         runId ??= Guid.NewGuid().ToString();
         attributes.OriginalExecutionRunId = runId;
@@ -41,6 +46,7 @@ internal static class WorkflowStarter
         ns.Add(run);
         var started = run.NewEvent(EventType.WorkflowExecutionStarted);
         started.WorkflowExecutionStartedEventAttributes = attributes;
+        started.UserMetadata = userMetadata;
         run.Write(started);
         if (signal is not null)
         {
@@ -56,6 +62,54 @@ internal static class WorkflowStarter
 
         ArmRunTimers(engine, run);
         return run;
+    }
+
+    /// <summary>
+    /// Real Temporal's start timeouts (OverrideStartWorkflowExecutionRequest): the execution timeout is left as sent, so
+    /// a workflow without one sees none; the run timeout defaults to (and is capped by) the execution timeout, and is
+    /// written only when that changes it; the task timeout defaults to 10 s, at most 120 s and at most the run timeout.
+    /// </summary>
+    public static (Duration? Execution, Duration? Run, Duration Task) NormalizeTimeouts(Duration? executionTimeout, Duration? runTimeout, Duration? taskTimeout)
+    {
+        var execution = executionTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        var sentRun = runTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        var run = execution > TimeSpan.Zero && (sentRun == TimeSpan.Zero || sentRun > execution) ? execution : sentRun;
+        var task = taskTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (task == TimeSpan.Zero)
+        {
+            task = TimeSpan.FromSeconds(10);
+        }
+
+        task = task < MaxWorkflowTaskTimeout ? task : MaxWorkflowTaskTimeout;
+        if (run > TimeSpan.Zero && task > run)
+        {
+            task = run;
+        }
+
+        return (executionTimeout, run == sentRun ? runTimeout : Duration.FromTimeSpan(run), Duration.FromTimeSpan(task));
+    }
+
+    /// <summary>Fills a workflow retry policy's unset fields with real Temporal's defaults; no policy means no retries.</summary>
+    public static RetryPolicy? WithRetryDefaults(RetryPolicy? policy)
+    {
+        if (policy is null)
+        {
+            return null;
+        }
+
+        var filled = policy.Clone();
+        if (filled.InitialInterval is null || filled.InitialInterval.ToTimeSpan() <= TimeSpan.Zero)
+        {
+            filled.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        }
+
+        if (filled.BackoffCoefficient <= 0)
+        {
+            filled.BackoffCoefficient = 2.0;
+        }
+
+        filled.MaximumInterval ??= Duration.FromTimeSpan(filled.InitialInterval.ToTimeSpan() * 100);
+        return filled;
     }
 
     /// <summary>Arms the first-task backoff and the run and execution timeouts, from absolute times so a restored run gets what remains.</summary>

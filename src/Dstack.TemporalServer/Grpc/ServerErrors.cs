@@ -16,6 +16,11 @@ internal static class ServerErrors
 
     public static RpcException NotFound(string message) => new(new Status(StatusCode.NotFound, message));
 
+    public static RpcException FailedPrecondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
+    public static RpcException ActivityNotFound() =>
+        NotFound("Can't find pending activity with such ID. Invalid activityID or activity already completed");
+
     public static RpcException WorkflowNotFound() => NotFound("workflow execution not found");
 
     public static RpcException WorkflowCompleted() => NotFound("workflow execution already completed");

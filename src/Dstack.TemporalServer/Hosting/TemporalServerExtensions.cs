@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,8 @@ namespace Dstack.TemporalServer.Hosting;
 /// <summary>Hosts the embedded Temporal server in any ASP.NET Core application.</summary>
 public static class TemporalServerExtensions
 {
+    private const string WorkflowServiceName = "temporal.api.workflowservice.v1.WorkflowService";
+
     /// <summary>Registers the server's state and its gRPC services.</summary>
     public static IServiceCollection AddDstackTemporalServer(this IServiceCollection services, Action<TemporalServerOptions>? configure = null)
     {
@@ -48,6 +51,11 @@ public static class TemporalServerExtensions
             (Temporalio.Api.OperatorService.V1.ServiceReflection.Descriptor.Services[0], provider.GetRequiredService<OperatorServiceEndpoint>()),
         ]));
         services.AddSingleton<HttpApiHandler>();
+
+        // grpc.health.v1.Health, which real Temporal's frontend serves for load balancers and the SDKs' CheckHealth. A
+        // service reports SERVING only when a check says so, and the server is up once this host answers calls.
+        services.AddGrpcHealthChecks(o => o.Services.Map(WorkflowServiceName, _ => true))
+            .AddCheck("frontend", () => HealthCheckResult.Healthy());
         return services;
     }
 
@@ -61,6 +69,7 @@ public static class TemporalServerExtensions
         endpoints.ServiceProvider.GetRequiredService<WorkflowServiceEndpoint>();
         endpoints.MapGrpcService<WorkflowServiceEndpoint>();
         endpoints.MapGrpcService<OperatorServiceEndpoint>();
+        endpoints.MapGrpcHealthChecksService();
         return endpoints;
     }
 

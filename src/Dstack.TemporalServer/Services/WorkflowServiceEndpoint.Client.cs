@@ -132,9 +132,22 @@ internal sealed partial class WorkflowServiceEndpoint
                 },
                 WorkflowExecutionInfo = ExecutionInfo(run),
             };
+            response.WorkflowExecutionInfo.Priority = run.StartedAttributes.Priority;
             foreach (var activity in run.Activities.Values)
             {
                 response.PendingActivities.Add(PendingActivity(activity, _engine.UtcNow));
+            }
+
+            foreach (var child in run.Children.Values)
+            {
+                response.PendingChildren.Add(new PendingChildExecutionInfo
+                {
+                    WorkflowId = child.Attributes.WorkflowId,
+                    RunId = child.StartedRunId,
+                    WorkflowTypeName = child.Attributes.WorkflowType.Name,
+                    InitiatedId = child.InitiatedEventId,
+                    ParentClosePolicy = child.Attributes.ParentClosePolicy,
+                });
             }
 
             if (run.IsOpen && run.Wft != WftPhase.None)
@@ -160,14 +173,17 @@ internal sealed partial class WorkflowServiceEndpoint
             ActivityId = activity.Attributes.ActivityId,
             ActivityType = activity.Attributes.ActivityType,
             State = activity.CancelRequested ? PendingActivityState.CancelRequested
-                : activity.Started ? PendingActivityState.Started
+                : activity.Started ? (activity.Paused ? PendingActivityState.PauseRequested : PendingActivityState.Started)
+                : activity.Paused ? PendingActivityState.Paused
                 : PendingActivityState.Scheduled,
+            Paused = activity.Paused,
             HeartbeatDetails = activity.HeartbeatDetails,
             Attempt = activity.Attempt,
             MaximumAttempts = activity.Attributes.RetryPolicy?.MaximumAttempts ?? 0,
             ScheduledTime = Timestamp.FromDateTime(activity.CurrentAttemptScheduledTime),
             LastFailure = activity.LastFailure,
             LastWorkerIdentity = activity.LastWorkerIdentity,
+            Priority = activity.Attributes.Priority,
         };
         if (activity.LastHeartbeatTime is { } beat)
         {
@@ -178,10 +194,19 @@ internal sealed partial class WorkflowServiceEndpoint
         {
             info.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
         }
-        else if (activity.CurrentAttemptScheduledTime > now)
+        else if (activity.CurrentAttemptScheduledTime > now && !activity.Paused)
         {
             // A retry waiting out its backoff: real Temporal reports when the next attempt is due.
             info.NextAttemptScheduleTime = Timestamp.FromDateTime(activity.CurrentAttemptScheduledTime);
+        }
+
+        if (activity.Pause is { } pause)
+        {
+            info.PauseInfo = new PendingActivityInfo.Types.PauseInfo
+            {
+                PauseTime = Timestamp.FromDateTime(pause.PauseTime),
+                Manual = new PendingActivityInfo.Types.PauseInfo.Types.Manual { Identity = pause.Identity, Reason = pause.Reason },
+            };
         }
 
         var scheduleToClose = activity.Attributes.ScheduleToCloseTimeout?.ToTimeSpan() ?? TimeSpan.Zero;

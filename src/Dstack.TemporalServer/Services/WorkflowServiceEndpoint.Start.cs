@@ -23,8 +23,9 @@ internal sealed partial class WorkflowServiceEndpoint
             request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.SearchAttributes, request.Memo);
         attributes.Identity = request.Identity;
         attributes.Header = request.Header;
-        attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
+        attributes.RetryPolicy = WorkflowStarter.WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
 
         // Set by schedules: the last run's result or failure, which the new run reads as its last result or failure.
         attributes.LastCompletionResult = request.LastCompletionResult;
@@ -65,8 +66,9 @@ internal sealed partial class WorkflowServiceEndpoint
         CheckBlob(request.SignalInput);
         attributes.Identity = request.Identity;
         attributes.Header = request.Header;
-        attributes.RetryPolicy = WithRetryDefaults(request.RetryPolicy);
+        attributes.RetryPolicy = WorkflowStarter.WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
+        attributes.Priority = CheckPriority(request.Priority);
         lock (_engine.Gate)
         {
             var ns = _engine.Namespace(request.Namespace);
@@ -101,56 +103,20 @@ internal sealed partial class WorkflowServiceEndpoint
     }
 
     /// <summary>
-    /// Applies the conflict policy to an open run and the reuse policy to a closed one. Returns the run to use instead
-    /// of starting (USE_EXISTING), null to go on and start, or throws AlreadyExists.
+    /// Applies the ID policies to the existing run. Returns the run to use instead of starting (USE_EXISTING), null to
+    /// go on and start, or throws AlreadyExists.
     /// </summary>
     private static WorkflowRun? ResolveConflict(WorkflowRun existing, string requestId, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict, WorkflowIdConflictPolicy defaultConflict)
     {
 #pragma warning disable CS0612 // Deprecated in the API, yet older SDKs still send it and real Temporal still honours it.
-        if (reuse == WorkflowIdReusePolicy.TerminateIfRunning)
+        if (reuse == WorkflowIdReusePolicy.TerminateIfRunning && conflict != WorkflowIdConflictPolicy.Unspecified)
 #pragma warning restore CS0612
         {
-            if (conflict != WorkflowIdConflictPolicy.Unspecified)
-            {
-                throw ServerErrors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.");
-            }
-
-            conflict = WorkflowIdConflictPolicy.TerminateExisting;
-            reuse = WorkflowIdReusePolicy.AllowDuplicate;
+            throw ServerErrors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.");
         }
 
-        if (existing.IsOpen)
-        {
-            switch (conflict == WorkflowIdConflictPolicy.Unspecified ? defaultConflict : conflict)
-            {
-                case WorkflowIdConflictPolicy.UseExisting:
-                    return existing;
-                case WorkflowIdConflictPolicy.TerminateExisting:
-                    existing.Terminate("terminated by new run", null, string.Empty);
-                    return null;
-                default:
-                    throw ServerErrors.AlreadyStarted(
-                        $"Workflow execution is already running. WorkflowId: {existing.WorkflowId}, RunId: {existing.RunId}.", requestId, existing.RunId);
-            }
-        }
-
-        var failedBefore = existing.Status is WorkflowExecutionStatus.Failed or WorkflowExecutionStatus.Canceled
-            or WorkflowExecutionStatus.Terminated or WorkflowExecutionStatus.TimedOut;
-        switch (reuse)
-        {
-            case WorkflowIdReusePolicy.RejectDuplicate:
-                throw ServerErrors.AlreadyStarted(
-                    $"Workflow execution already finished. WorkflowId: {existing.WorkflowId}, RunId: {existing.RunId}. Workflow Id reuse policy: reject duplicate workflow Id.",
-                    requestId,
-                    existing.RunId);
-            case WorkflowIdReusePolicy.AllowDuplicateFailedOnly when !failedBefore:
-                throw ServerErrors.AlreadyStarted(
-                    $"Workflow execution already finished successfully. WorkflowId: {existing.WorkflowId}, RunId: {existing.RunId}. Workflow Id reuse policy: allow duplicate workflow Id if last run failed.",
-                    requestId,
-                    existing.RunId);
-            default:
-                return null;
-        }
+        var use = WorkflowIdPolicies.Resolve(existing, reuse, conflict == WorkflowIdConflictPolicy.Unspecified ? defaultConflict : conflict, out var refusal);
+        return refusal is null ? use : throw ServerErrors.AlreadyStarted(refusal, requestId, existing.RunId);
     }
 
     private WorkflowExecutionStartedEventAttributes ValidateStart(
@@ -193,33 +159,15 @@ internal sealed partial class WorkflowServiceEndpoint
             throw ServerErrors.InvalidArgument("Memo size exceeds limit.");
         }
 
-        // Real Temporal: the run timeout defaults to (and is capped by) the execution timeout; the task timeout defaults to 10 s.
-        var execution = executionTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        var run = runTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (execution > TimeSpan.Zero && (run == TimeSpan.Zero || run > execution))
-        {
-            run = execution;
-        }
-
-        var task = taskTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (task == TimeSpan.Zero)
-        {
-            task = TimeSpan.FromSeconds(10);
-        }
-
-        if (run > TimeSpan.Zero && task > run)
-        {
-            task = run;
-        }
-
+        var (execution, run, task) = WorkflowStarter.NormalizeTimeouts(executionTimeout, runTimeout, taskTimeout);
         return new WorkflowExecutionStartedEventAttributes
         {
             WorkflowType = type,
             TaskQueue = new TaskQueue { Name = taskQueue.Name, Kind = TaskQueueKind.Normal },
             Input = input,
-            WorkflowExecutionTimeout = Duration.FromTimeSpan(execution),
-            WorkflowRunTimeout = Duration.FromTimeSpan(run),
-            WorkflowTaskTimeout = Duration.FromTimeSpan(task),
+            WorkflowExecutionTimeout = execution,
+            WorkflowRunTimeout = run,
+            WorkflowTaskTimeout = task,
             Memo = memo,
             SearchAttributes = searchAttributes,
             Attempt = 1,
@@ -234,27 +182,8 @@ internal sealed partial class WorkflowServiceEndpoint
         }
     }
 
+    private static Priority? CheckPriority(Priority? priority) =>
+        Priorities.Check(priority) is { } error ? throw ServerErrors.InvalidArgument(error) : priority;
+
     private static bool IsNegative(Duration? duration) => duration is not null && duration.ToTimeSpan() < TimeSpan.Zero;
-
-    private static RetryPolicy? WithRetryDefaults(RetryPolicy? policy)
-    {
-        if (policy is null)
-        {
-            return null;
-        }
-
-        var filled = policy.Clone();
-        if (filled.InitialInterval is null || filled.InitialInterval.ToTimeSpan() <= TimeSpan.Zero)
-        {
-            filled.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
-        }
-
-        if (filled.BackoffCoefficient <= 0)
-        {
-            filled.BackoffCoefficient = 2.0;
-        }
-
-        filled.MaximumInterval ??= Duration.FromTimeSpan(filled.InitialInterval.ToTimeSpan() * 100);
-        return filled;
-    }
 }

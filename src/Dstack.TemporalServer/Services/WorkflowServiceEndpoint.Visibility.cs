@@ -31,6 +31,9 @@ internal sealed partial class WorkflowServiceEndpoint
             UpsertMemo = true,
             SdkMetadata = true,
             CountGroupByExecutionStatus = true,
+
+            // Workers then stamp each completed workflow task with their build ID, which replay reads back.
+            BuildIdBasedVersioning = true,
         },
     };
 
@@ -178,7 +181,14 @@ internal sealed partial class WorkflowServiceEndpoint
             Memo = run.Memo,
             FirstRunId = run.StartedAttributes.FirstExecutionRunId,
             StateTransitionCount = run.History.Count,
+            RootExecution = run.RootExecution,
         };
+        if (run.ParentExecution is { } parent)
+        {
+            info.ParentExecution = parent;
+            info.ParentNamespaceId = run.StartedAttributes.ParentWorkflowNamespaceId;
+        }
+
         if (run.CloseTime is { } closed)
         {
             info.CloseTime = Timestamp.FromDateTime(closed);

@@ -60,8 +60,15 @@ internal sealed partial class WorkflowServiceEndpoint
 
             if (run.Validate(commands) is { } error)
             {
-                run.FailWorkflowTask(error.Cause, new Failure { Message = error.Message, Source = "Server" }, request.Identity);
-                throw ServerErrors.InvalidArgument(error.Message);
+                // As real Temporal: a refused task fails on its first attempt only. A retry that is refused again is
+                // left started, to time out (later and later, WorkflowTaskBackoff), so a worker sending the same
+                // refused command cannot make the server redeliver the task in a busy loop.
+                if (error.Cause is { } cause && run.WftAttempt == 1)
+                {
+                    run.FailWorkflowTask(cause, new Failure { Message = error.FullMessage, ServerFailureInfo = new ServerFailureInfo() }, request.Identity);
+                }
+
+                throw ServerErrors.InvalidArgument(error.FullMessage);
             }
 
             if (closeIndex >= 0 && run.HasBufferedEvents)
@@ -95,7 +102,14 @@ internal sealed partial class WorkflowServiceEndpoint
                 throw ServerErrors.WorkflowTaskNotFound();
             }
 
-            run.FailWorkflowTask(request.Cause, request.Failure, request.Identity);
+            // Real Temporal's history.enableDropRepeatedWorkflowTaskFailures: a retry's failure is dropped and the task
+            // times out instead, so a worker reporting every attempt cannot make the server spin. The SDKs report
+            // only the first attempt's failure anyway.
+            if (run.WftAttempt == 1)
+            {
+                run.FailWorkflowTask(request.Cause, request.Failure, request.Identity);
+            }
+
             return new RespondWorkflowTaskFailedResponse();
         }
     }

@@ -46,6 +46,9 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<RespondActivityTaskCompletedRequest>("RespondActivityTaskCompleted", RespondActivityTaskCompleted)
             .Add<RespondActivityTaskFailedRequest>("RespondActivityTaskFailed", RespondActivityTaskFailed)
             .Add<RespondActivityTaskCanceledRequest>("RespondActivityTaskCanceled", RespondActivityTaskCanceled)
+            .Add<PauseActivityRequest>("PauseActivity", PauseActivity)
+            .Add<UnpauseActivityRequest>("UnpauseActivity", UnpauseActivity)
+            .Add<ResetActivityRequest>("ResetActivity", ResetActivity)
             .Add<ResetStickyTaskQueueRequest>("ResetStickyTaskQueue", (_, _) => new ResetStickyTaskQueueResponse())
             .Add<ShutdownWorkerRequest>("ShutdownWorker", (_, _) => new ShutdownWorkerResponse());
         AddScheduleHandlers();
@@ -75,10 +78,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             throw ServerErrors.InvalidArgument("WorkflowId is not set on request.");
         }
 
-        var run = string.IsNullOrEmpty(execution.RunId)
-            ? ns.CurrentRun(execution.WorkflowId)
-            : ns.RunsById.GetValueOrDefault(execution.RunId);
-        return run is not null && run.WorkflowId == execution.WorkflowId ? run : throw ServerErrors.WorkflowNotFound();
+        return ns.FindRun(execution.WorkflowId, execution.RunId) ?? throw ServerErrors.WorkflowNotFound();
     }
 
     private void CheckBlob(Payloads? payload)

@@ -94,6 +94,52 @@ public sealed class ServerExecutableTests
     }
 
     [Fact]
+    public async Task StartDev_DynamicConfigHistoryCount_ContinueAsNewSuggestedFromThatLength()
+    {
+        using var server = Process.Start(new ProcessStartInfo(Executable)
+        {
+            ArgumentList =
+            {
+                "server", "start-dev", "--port", "0", "--headless",
+                "--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=20",
+                "--dynamic-config-value", "frontend.enableExecuteMultiOperation=true",
+            },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            var ready = await server.StandardOutput.ReadLineAsync() ?? string.Empty;
+            var client = await TemporalClient.ConnectAsync(new(System.Text.RegularExpressions.Regex.Match(ready, @"127\.0\.0\.1:\d+").Value));
+            var queue = $"tq-{Guid.NewGuid()}";
+            using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<GrowUntilSuggestedWorkflow>());
+            var length = await worker.ExecuteAsync(() =>
+                client.ExecuteWorkflowAsync((GrowUntilSuggestedWorkflow wf) => wf.RunAsync(), new($"grow-{Guid.NewGuid()}", queue)));
+
+            // Each timer adds five events; the first workflow task started at event 20 or later says so.
+            Assert.InRange(length, 20, 25);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task StartDev_BadDynamicConfigValue_ExitsWithClearError()
+    {
+        using var server = Process.Start(new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "server", "start-dev", "--port", "0", "--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=lots" },
+            RedirectStandardError = true,
+        })!;
+        var error = await server.StandardError.ReadToEndAsync();
+        await server.WaitForExitAsync();
+        Assert.Equal(2, server.ExitCode);
+        Assert.Contains("--dynamic-config-value invalid JSON value for key \"limit.historyCount.suggestContinueAsNew\"", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartDev_DbFilename_Kill9ThenRestart_WorkflowStartedBeforeCompletes()
     {
         var directory = Directory.CreateTempSubdirectory("dstack-temporal-exe-").FullName;
@@ -180,6 +226,21 @@ public sealed class ServerExecutableTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Workflow]
+    public sealed class GrowUntilSuggestedWorkflow
+    {
+        [WorkflowRun]
+        public async Task<int> RunAsync()
+        {
+            for (var i = 0; i < 100 && !Workflow.ContinueAsNewSuggested; i++)
+            {
+                await Workflow.DelayAsync(TimeSpan.FromMilliseconds(1));
+            }
+
+            return Workflow.CurrentHistoryLength;
+        }
     }
 
     [Workflow]

@@ -170,6 +170,84 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_RetriedWorkflowTaskInFlight_StaysOutOfHistoryUntilItCompletes()
+    {
+        var id = $"wf-{Guid.NewGuid()}";
+        await using (var server = await StartAsync())
+        {
+            var client = await ConnectAsync(server);
+            await client.StartWorkflowAsync((SignalWorkflow wf) => wf.RunAsync(false), new WorkflowOptions(id, _queue) { TaskTimeout = TimeSpan.FromSeconds(1) });
+
+            // A worker fails the first attempt, takes the second (a retry, kept out of the history) and dies with the server.
+            var service = client.Connection.WorkflowService;
+            var poll = new PollWorkflowTaskQueueRequest { Namespace = client.Options.Namespace, TaskQueue = new() { Name = _queue }, Identity = "doomed-worker" };
+            var first = await service.PollWorkflowTaskQueueAsync(poll);
+            await service.RespondWorkflowTaskFailedAsync(new()
+            {
+                Namespace = client.Options.Namespace,
+                TaskToken = first.TaskToken,
+                Cause = WorkflowTaskFailedCause.WorkflowWorkerUnhandledFailure,
+                Identity = "doomed-worker",
+            });
+            var second = await service.PollWorkflowTaskQueueAsync(poll);
+            Assert.Equal(2, second.Attempt);
+            Assert.Equal(first.History.Events.Count + 3, second.History.Events.Count);
+        }
+
+        await using (var server = await StartAsync())
+        {
+            var client = await ConnectAsync(server);
+            using var worker = NewWorker(client);
+            await worker.ExecuteAsync(async () =>
+            {
+                var handle = client.GetWorkflowHandle(id);
+                Assert.Equal("quick", await handle.GetResultAsync<string>());
+                var events = (await handle.FetchHistoryAsync()).Events.ToList();
+                Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.EventId));
+                var failed = Assert.Single(events, e => e.EventType == EventType.WorkflowTaskFailed);
+                Assert.DoesNotContain(events, e => e.EventType == EventType.WorkflowTaskTimedOut);
+                var retried = events.First(e => e.EventId > failed.EventId && e.EventType == EventType.WorkflowTaskScheduled);
+                Assert.True(retried.WorkflowTaskScheduledEventAttributes.Attempt >= 2);
+            });
+        }
+    }
+
+    [Fact]
+    public async Task Restart_PausedActivity_StaysPausedUntilUnpaused()
+    {
+        var id = $"wf-{Guid.NewGuid()}";
+        var activityQueue = $"tq-act-{Guid.NewGuid()}";
+        var execution = new Temporalio.Api.Common.V1.WorkflowExecution { WorkflowId = id };
+        await using (var server = await StartAsync())
+        {
+            var client = await ConnectAsync(server);
+            using var worker = NewWorker(client);
+            await worker.ExecuteAsync(async () =>
+            {
+                var handle = await client.StartWorkflowAsync((ActivityWorkflow wf) => wf.RunAsync(activityQueue), new WorkflowOptions(id, _queue));
+                await Eventually.Async(async () => (await handle.DescribeRawAsync()).PendingActivities.Count == 1, Deadline);
+                await client.Connection.WorkflowService.PauseActivityAsync(new() { Namespace = "default", Execution = execution, Type = "Attempt", Identity = "operator" });
+            });
+        }
+
+        await using (var server = await StartAsync())
+        {
+            var client = await ConnectAsync(server);
+            var pending = Assert.Single((await client.GetWorkflowHandle(id).DescribeRawAsync()).PendingActivities);
+            Assert.Equal(PendingActivityState.Paused, pending.State);
+            Assert.Equal("operator", pending.PauseInfo.Manual.Identity);
+
+            var poll = new PollActivityTaskQueueRequest { Namespace = "default", TaskQueue = new() { Name = activityQueue } };
+            var none = await client.Connection.WorkflowService.PollActivityTaskQueueAsync(poll, new() { Timeout = TimeSpan.FromSeconds(3) });
+            Assert.True(none.TaskToken.IsEmpty);
+
+            await client.Connection.WorkflowService.UnpauseActivityAsync(new() { Namespace = "default", Execution = execution, Type = "Attempt" });
+            var task = await client.Connection.WorkflowService.PollActivityTaskQueueAsync(poll, new() { Timeout = Deadline });
+            Assert.Equal(1, task.Attempt);
+        }
+    }
+
+    [Fact]
     public async Task Restart_SameDatabase_SameClusterIdAndSqliteStores()
     {
         GetClusterInfoResponse before;

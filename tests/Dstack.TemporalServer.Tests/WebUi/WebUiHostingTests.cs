@@ -150,6 +150,7 @@ public sealed partial class WebUiHostingTests(WebUiServerFixture fixture) : ICla
         return (pair, pair["_csrf=".Length..]);
     }
 
-    [GeneratedRegex(@"/_app/immutable/entry/start\.[\w-]+\.js")]
+    // The app is built as one script (svelte.config.js: bundleStrategy single), named by its content hash.
+    [GeneratedRegex(@"/_app/immutable/bundle\.[\w-]+\.js")]
     private static partial Regex EntryScript();
 }
