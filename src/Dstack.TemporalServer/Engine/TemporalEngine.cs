@@ -12,8 +12,10 @@ namespace Dstack.TemporalServer.Engine;
 /// In persistent mode, operations mark the runs they change; the changes are captured under the lock at the end
 /// of each operation and committed in order, and an RPC is answered only after its changes are committed.
 /// </summary>
-internal sealed class TemporalEngine : IDisposable
+internal sealed partial class TemporalEngine : IDisposable
 {
+    private static readonly TimeSpan LongestTimerDelay = TimeSpan.FromDays(30);
+
     private readonly Dictionary<string, ServerNamespace> _namespaces = new(StringComparer.Ordinal);
     private readonly ILogger<TemporalEngine> _logger;
     private readonly IServerStore _store;
@@ -108,11 +110,7 @@ internal sealed class TemporalEngine : IDisposable
     /// <summary>Runs <paramref name="action"/> under the lock at <paramref name="dueAt"/> (at once when past). Dispose the result to cancel.</summary>
     public ITimer ScheduleAt(DateTime dueAt, Action action)
     {
-        var due = dueAt - UtcNow;
-        if (due < TimeSpan.Zero)
-        {
-            due = TimeSpan.Zero;
-        }
+        var due = Clamp(dueAt - UtcNow);
 
         ITimer? timer = null;
         timer = Time.CreateTimer(
@@ -129,7 +127,7 @@ internal sealed class TemporalEngine : IDisposable
                     var remaining = dueAt - UtcNow;
                     if (remaining > TimeSpan.Zero && timer is not null)
                     {
-                        timer.Change(remaining, Timeout.InfiniteTimeSpan);
+                        timer.Change(Clamp(remaining), Timeout.InfiniteTimeSpan);
                         return;
                     }
 
@@ -152,6 +150,13 @@ internal sealed class TemporalEngine : IDisposable
             Timeout.InfiniteTimeSpan);
         return timer;
     }
+
+    /// <summary>
+    /// A timer's delay: none when past, and at most what a system timer accepts (about 49 days). A later time is
+    /// reached in steps, as a timer that fires early is set again for what remains.
+    /// </summary>
+    private static TimeSpan Clamp(TimeSpan due) =>
+        due < TimeSpan.Zero ? TimeSpan.Zero : due > LongestTimerDelay ? LongestTimerDelay : due;
 
     public void Dispose()
     {
@@ -195,7 +200,7 @@ internal sealed class TemporalEngine : IDisposable
     /// <summary>Captures the pending changes and queues them to the store; called under the lock.</summary>
     private void Commit()
     {
-        if (_disposed || (_dirty.Count == 0 && _deleted.Count == 0 && !_searchAttributesDirty))
+        if (_disposed || (_dirty.Count == 0 && _deleted.Count == 0 && !_searchAttributesDirty && !HasScheduleChanges))
         {
             return;
         }
@@ -212,7 +217,7 @@ internal sealed class TemporalEngine : IDisposable
             attributes = [.. _namespaces.Values.SelectMany(ns => ns.CustomSearchAttributes.Select(a => new SearchAttributeRecord(ns.Name, a.Key, a.Value)))];
         }
 
-        var batch = new StoreBatch(runs, [.. _deleted], attributes);
+        var batch = new StoreBatch(runs, [.. _deleted], attributes) { Schedules = CaptureSchedules(), DeletedSchedules = TakeDeletedSchedules() };
         _dirty.Clear();
         _deleted.Clear();
         _searchAttributesDirty = false;
@@ -249,6 +254,8 @@ internal sealed class TemporalEngine : IDisposable
         {
             run.Resume();
         }
+
+        RestoreSchedules(state.Schedules);
 
         // Resuming only re-arms timers and queues; nothing changed that is not already stored.
         _dirty.Clear();

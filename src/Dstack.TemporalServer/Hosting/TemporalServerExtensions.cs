@@ -23,7 +23,7 @@ public static class TemporalServerExtensions
     public static IServiceCollection AddDstackTemporalServer(this IServiceCollection services, Action<TemporalServerOptions>? configure = null)
     {
         services.AddOptions<TemporalServerOptions>().Configure(o => configure?.Invoke(o));
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<TemporalServerOptions>>().Value.TimeProvider ?? TimeProvider.System);
         services.AddSingleton<IServerStore>(provider =>
         {
             var path = provider.GetRequiredService<IOptions<TemporalServerOptions>>().Value.DatabasePath;
@@ -64,6 +64,9 @@ public static class TemporalServerExtensions
     {
         // Open the database and restore now, so a bad file fails the start instead of the first call.
         endpoints.ServiceProvider.GetRequiredService<TemporalEngine>();
+
+        // The endpoint starts the schedules' workflows; created now, restored schedules act without waiting for a first call.
+        endpoints.ServiceProvider.GetRequiredService<WorkflowServiceEndpoint>();
         endpoints.MapGrpcService<WorkflowServiceEndpoint>();
         endpoints.MapGrpcService<OperatorServiceEndpoint>();
         endpoints.MapGrpcHealthChecksService();

@@ -60,6 +60,10 @@ public sealed class TemporalServerOptions
     /// <value>The default value is null: no web UI (headless).</value>
     public int? UiPort { get; set; }
 
+    /// <summary>Gets or sets the clock of an embedded server; tests move it to check what the server does with time that passed while it was down.</summary>
+    /// <value>The default value is null: the system clock, unless the host registered a <see cref="System.TimeProvider"/>.</value>
+    internal TimeProvider? TimeProvider { get; set; }
+
     /// <summary>Gets or sets the IP address the web UI listens on, as <c>--ui-ip</c> of the Temporal CLI.</summary>
     /// <value>The default value is <c>127.0.0.1</c>.</value>
     public string UiIp { get; set; } = "127.0.0.1";

@@ -18,6 +18,8 @@ internal sealed class SqliteServerStore : IServerStore
 
     private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
+    private const string SchedulesTable = "CREATE TABLE schedules (namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (namespace, schedule_id));";
+
     private readonly string _path;
     private readonly SqliteConnection _connection;
     private readonly ILogger _logger;
@@ -132,7 +134,17 @@ internal sealed class SqliteServerStore : IServerStore
                 }
             }
 
-            return new StoredState(clusterId, attributes, runs);
+            var schedules = new List<ScheduleRecord>();
+            using (var command = Command("SELECT namespace, schedule_id, state FROM schedules"))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    schedules.Add(new ScheduleRecord(reader.GetString(0), reader.GetString(1), (byte[])reader[2]));
+                }
+            }
+
+            return new StoredState(clusterId, attributes, runs) { Schedules = schedules };
         }
         catch (SqliteException e)
         {
@@ -213,6 +225,7 @@ internal sealed class SqliteServerStore : IServerStore
                 CREATE TABLE search_attributes (namespace TEXT NOT NULL, name TEXT NOT NULL, type INTEGER NOT NULL, PRIMARY KEY (namespace, name));
                 CREATE TABLE runs (run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, seq INTEGER NOT NULL, state BLOB NOT NULL);
                 CREATE TABLE events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
+                {SchedulesTable}
                 """;
             create.ExecuteNonQuery();
             return;
@@ -236,6 +249,12 @@ internal sealed class SqliteServerStore : IServerStore
         {
             throw new ServerStoreException($"{path} was written by a newer dstack (schema version {found}; this one reads up to {SchemaVersion}). Upgrade dstack; the file was left untouched.");
         }
+
+        // Files written before schedules existed get their table; older builds ignore it.
+        using var schedules = connection.CreateCommand();
+        schedules.Transaction = transaction;
+        schedules.CommandText = SchedulesTable.Replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", StringComparison.Ordinal);
+        schedules.ExecuteNonQuery();
     }
 
     /// <summary>Gives the file a cluster ID the first time it is opened (files written before cluster IDs included).</summary>
@@ -362,9 +381,38 @@ internal sealed class SqliteServerStore : IServerStore
                     insert.ExecuteNonQuery();
                 }
             }
+
+            WriteSchedules(batch, transaction);
         }
 
         transaction.Commit();
+    }
+
+    private void WriteSchedules(StoreBatch batch, SqliteTransaction transaction)
+    {
+        if (batch.Schedules.Count > 0)
+        {
+            using var upsert = Command("INSERT INTO schedules (namespace, schedule_id, state) VALUES ($ns, $id, $state) ON CONFLICT (namespace, schedule_id) DO UPDATE SET state = excluded.state");
+            upsert.Transaction = transaction;
+            var (ns, id, state) = (upsert.Parameters.Add("$ns", SqliteType.Text), upsert.Parameters.Add("$id", SqliteType.Text), upsert.Parameters.Add("$state", SqliteType.Blob));
+            foreach (var schedule in batch.Schedules)
+            {
+                (ns.Value, id.Value, state.Value) = (schedule.Namespace, schedule.ScheduleId, schedule.State);
+                upsert.ExecuteNonQuery();
+            }
+        }
+
+        if (batch.DeletedSchedules.Count > 0)
+        {
+            using var delete = Command("DELETE FROM schedules WHERE namespace = $ns AND schedule_id = $id");
+            delete.Transaction = transaction;
+            var (ns, id) = (delete.Parameters.Add("$ns", SqliteType.Text), delete.Parameters.Add("$id", SqliteType.Text));
+            foreach (var (scheduleNamespace, scheduleId) in batch.DeletedSchedules)
+            {
+                (ns.Value, id.Value) = (scheduleNamespace, scheduleId);
+                delete.ExecuteNonQuery();
+            }
+        }
     }
 
     private sealed record PendingCommit(StoreBatch Batch, TaskCompletionSource Completion);

@@ -102,6 +102,10 @@ internal sealed partial class WorkflowServiceEndpoint
         attributes.RetryPolicy = WorkflowStarter.WithRetryDefaults(request.RetryPolicy);
         attributes.FirstWorkflowTaskBackoff = request.WorkflowStartDelay;
         attributes.Priority = CheckPriority(request.Priority);
+
+        // Set by schedules: the last run's result or failure, which the new run reads as its last result or failure.
+        attributes.LastCompletionResult = request.LastCompletionResult;
+        attributes.ContinuedFailure = request.ContinuedFailure;
         return attributes;
     }
 

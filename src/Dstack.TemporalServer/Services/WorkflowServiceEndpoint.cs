@@ -54,6 +54,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<ResetActivityRequest>("ResetActivity", ResetActivity)
             .Add<ResetStickyTaskQueueRequest>("ResetStickyTaskQueue", (_, _) => new ResetStickyTaskQueueResponse())
             .Add<ShutdownWorkerRequest>("ShutdownWorker", (_, _) => new ShutdownWorkerResponse());
+        AddScheduleHandlers();
     }
 
     public Task<IMessage> HandleAsync(string method, IMessage request, ServerCallContext context) =>

@@ -16,7 +16,8 @@ internal static class GoDurationParser
         return TryParseGoDuration(text, out nanoseconds) || TryParseHhMmSs(text, out nanoseconds);
     }
 
-    private static bool TryParseGoDuration(string text, out long nanoseconds)
+    /// <summary>Parses Go's time.ParseDuration forms plus "d" for 24-hour days, as the server's timestamp.ParseDuration does.</summary>
+    public static bool TryParseGoDuration(string text, out long nanoseconds)
     {
         nanoseconds = 0;
         var s = text.AsSpan();
