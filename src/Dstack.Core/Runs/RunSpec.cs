@@ -18,6 +18,13 @@ public sealed record RunSpec
     /// <summary>Gets the sha256 of the code snapshot in storage (<c>code/&lt;hash&gt;.tar.gz</c>).</summary>
     public required string CodeHash { get; init; }
 
+    /// <summary>
+    /// Gets the sha256 of the run's <see cref="RunScript"/> in storage (<c>scripts/&lt;hash&gt;.json</c>) when its setup,
+    /// commands, env, requirements and conda were too big to travel through Temporal; those members are then empty here
+    /// (<see cref="RunScriptStore"/>). Null when they are in this spec, as in every run submitted before it existed.
+    /// </summary>
+    public string? ScriptHash { get; init; }
+
     public IReadOnlyList<string> Setup { get; init; } = [];
 
     public IReadOnlyList<string> Commands { get; init; } = [];

@@ -7,6 +7,9 @@ public static class StorageLayout
 {
     public static string Code(string hash) => $"code/{hash}.tar.gz";
 
+    /// <summary>A run's setup, commands and env when they are too big for Temporal (<see cref="Runs.RunScriptStore"/>), content-addressed.</summary>
+    public static string Script(string hash) => $"scripts/{hash}.json";
+
     public static string RunPrefix(string run) => $"runs/{run}/";
 
     public static string Manifest(string run) => $"runs/{run}/manifest.json";

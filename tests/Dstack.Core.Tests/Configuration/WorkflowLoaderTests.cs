@@ -37,6 +37,30 @@ public sealed class WorkflowLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_HugeCommand_IsValidSinceItGoesThroughStorage()
+    {
+        Write(".dstack/workflows.yaml", $"workflows:\n  - name: big\n    provider: bash\n    commands:\n      - echo {new string('x', 3 * 1024 * 1024)}\n");
+
+        Assert.Equal("big", Assert.Single(WorkflowLoader.Load(_repo)).Name);
+    }
+
+    [Fact]
+    public void Load_SpecOverTemporalsLimit_NamesTheWorkflowAndTheKeyWithItsLine()
+    {
+        // Artifacts stay in the spec (the workflow reads them), so thousands of them cannot travel through Temporal.
+        var artifacts = string.Join(", ", Enumerable.Range(0, 8_000).Select(i => $"out/part-{i:D5}"));
+        Write(".dstack/workflows.yaml", $"workflows:\n  - name: small\n    provider: bash\n    commands: [x]\n  - name: huge\n    provider: bash\n    commands: [x]\n    artifacts: [{artifacts}]\n");
+
+        var exception = Assert.Throws<ConfigurationException>(() => WorkflowLoader.Load(_repo));
+
+        var error = Assert.Single(exception.Errors);
+        Assert.Equal((".dstack/workflows.yaml", 8, 5, "workflows[1].artifacts"), (error.File, error.Line, error.Column, error.Path));
+        Assert.StartsWith("workflow 'huge' is too big to run: its run spec would take about ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("over the 256 KiB a run spec may take there", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Temporal refuses any payload over 2 MiB (the server's blob size limit)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_OnlyFolder_IsEnough()
     {
         Write(".dstack/workflows/only.yaml", "workflows:\n  - {name: a, provider: code}\n");

@@ -54,7 +54,9 @@ internal static partial class WorkflowFileParser
             var path = NodeReader.Item("workflows", i);
             if (WorkflowKeys.WorkflowItem.TryRead(reader, node, path, out var spec))
             {
-                var nameNode = ((YamlMappingNode)node).Children[new YamlScalarNode("name")];
+                var map = (YamlMappingNode)node;
+                WorkflowSizeCheck.Check(reader, map, path, spec);
+                var nameNode = map.Children[new YamlScalarNode("name")];
                 workflows.Add(new ParsedWorkflow(spec, nameNode.Start, NodeReader.Child(path, "name")));
             }
         }
