@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Dstack.Cli.Temporal;
 using Dstack.Core;
 using Spectre.Console;
+using Temporalio.Exceptions;
 
 namespace Dstack.Cli.Commands;
 
@@ -20,6 +22,10 @@ internal abstract class DstackCommand : Command
             catch (DstackException e)
             {
                 return ErrorReporter.Report(console, e);
+            }
+            catch (RpcException e) when (PayloadTooLarge.Matches(e))
+            {
+                return ErrorReporter.Report(console, PayloadTooLarge.ToCommandException(e));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

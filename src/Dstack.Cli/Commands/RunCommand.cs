@@ -138,7 +138,7 @@ internal sealed class RunCommand : DstackCommand
         var client = await connecting ?? await ConnectAndRegisterAsync(connector, settings, startServerIfDown: true, cancellationToken);
         Timing.Mark("connected");
         var args = parseResult.GetValue(ArgsArgument) ?? [];
-        var (handle, spec) = await SubmitAsync(client, settings, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
+        var (handle, spec) = await SubmitAsync(client, settings, storage, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
 
         // The archive is in storage now; deleted here, not when following ends, it is not left in /tmp by a killed CLI.
         await snapshot.DisposeAsync();
@@ -248,7 +248,7 @@ internal sealed class RunCommand : DstackCommand
     }
 
     private static async Task<(WorkflowHandle Handle, RunSpec Spec)> SubmitAsync(
-        ITemporalClient client, DstackSettings settings, WorkflowSpec workflow, string repo, CodeSnapshot snapshot, RunOverrides overrides,
+        ITemporalClient client, DstackSettings settings, IStorage storage, WorkflowSpec workflow, string repo, CodeSnapshot snapshot, RunOverrides overrides,
         IReadOnlyList<string> args, string? tag, CancellationToken cancellationToken)
     {
         const int Tries = 10;
@@ -257,6 +257,9 @@ internal sealed class RunCommand : DstackCommand
             var runName = RunNames.Next(Random.Shared);
             var spec = RunSpecFactory.Create(workflow, new RunContext(runName, args), repo, snapshot.Repo, snapshot.Hash, overrides,
                 Environment.UserName, DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable) with { Tag = tag };
+
+            // A big script goes to storage and only its hash into the workflow's input, which Temporal limits.
+            spec = await new RunScriptStore(storage).OffloadAsync(spec, cancellationToken);
             Timing.Mark("spec built");
             var attributes = new SearchAttributeCollection.Builder()
                 .Set(DstackSearchAttributes.Workflow, spec.WorkflowName)

@@ -89,10 +89,12 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     [Activity]
     public async Task<PrepareJobResult> PrepareJobAsync(JobInput input)
     {
+        // A big script travels through storage, not in the input (RunScriptStore); runs submitted before carry it inline.
+        var spec = await ResolveScriptAsync(input.Spec);
         await using var shell = await ConnectAsync(input.Instance);
-        var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
-        var recipe = EnvironmentRecipe.FromSpec(input.Spec);
-        var script = new JobScriptBuilder(shell.DstackDirectory).Build(input.Spec, job.CodeDirectory, input.Attempt);
+        var job = new JobRunner(shell, spec.RunName, StorageLayout.MainJob, input.Attempt);
+        var recipe = EnvironmentRecipe.FromSpec(spec);
+        var script = new JobScriptBuilder(shell.DstackDirectory).Build(spec, job.CodeDirectory, input.Attempt);
         var codeKey = StorageLayout.Code(input.Spec.CodeHash);
         if (storage is IPresigningStorage direct)
         {
@@ -304,6 +306,19 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         catch (OperationCanceledException)
         {
             // The activity ended (or was cancelled): no more beats.
+        }
+    }
+
+    private async Task<RunSpec> ResolveScriptAsync(RunSpec spec)
+    {
+        try
+        {
+            return await new RunScriptStore(storage).ResolveAsync(spec, CancellationToken);
+        }
+        catch (StorageException e)
+        {
+            // Missing or corrupt: no retry brings it back.
+            throw new ApplicationFailureException(e.Message, errorType: FailureReason.Error, nonRetryable: true);
         }
     }
 

@@ -1,0 +1,120 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Dstack.Backends.Local;
+using Dstack.Core.Runs;
+using Dstack.Core.Storage;
+using Dstack.TemporalServer.Hosting;
+using Dstack.Workflows.Activities;
+using Dstack.Workflows.Contracts;
+using Temporalio.Client;
+using Temporalio.Worker;
+
+namespace Dstack.Workflows.Tests;
+
+/// <summary>
+/// A run whose script is too big for Temporal, end to end on this machine: the real workflow and activities, the local
+/// backend and local storage, against the embedded server with its real blob size limit.
+/// </summary>
+public sealed class BigScriptRunTests : IAsyncLifetime
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("dstack-bigscript-").FullName;
+    private EmbeddedTemporalServer _server = null!;
+    private TemporalClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
+        {
+            foreach (var key in DstackSearchAttributes.All)
+            {
+                o.SearchAttributes[key.Name] = key.ValueType;
+            }
+        });
+        _client = await TemporalClient.ConnectAsync(new(_server.Address) { DataConverter = DstackDataConverter.Instance });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_home, recursive: true);
+    }
+
+    [Fact]
+    public async Task Run_ScriptOver16KiB_RunsThroughStorageWithSmallInputs()
+    {
+        var storage = new LocalStorage(Path.Combine(_home, "storage"));
+        var lines = Enumerable.Range(0, 1_000).Select(i => $"echo line-{i:D4} {new string('x', 40)}").ToList();
+        var spec = new RunSpec
+        {
+            RunName = "big-1",
+            WorkflowName = "big",
+            Provider = "bash",
+            Repo = new RepoInfo("repo", null, "main", null, false),
+            CodeHash = await PutEmptyCodeAsync(storage),
+            Commands = [.. lines, "echo big-env ${#BIG}"],
+            Env = new Dictionary<string, string> { ["BIG"] = new string('v', 30_000) },
+            User = "tester",
+            SubmittedAt = DateTimeOffset.UnixEpoch,
+        };
+
+        spec = await new RunScriptStore(storage).OffloadAsync(spec);
+
+        Assert.NotNull(spec.ScriptHash);
+        var activities = new RunActivities([new LocalBackend(new LocalBackendOptions(_home), new MachineDetector())], storage);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(activities));
+        var (result, history) = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await _client.StartWorkflowAsync((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, 1)), new WorkflowOptions(spec.RunName, queue));
+            var result = await handle.GetResultAsync();
+            return (result, await handle.FetchHistoryAsync());
+        });
+
+        Assert.Equal(new RunResult(RunStatus.Done, 0, null, null), result);
+        var log = await ReadLogAsync(storage, spec.RunName);
+        Assert.Equal([.. lines.Select(l => l[5..]), "big-env 30000"], log.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // The script went through storage: no input recorded in the run's history carries it.
+        var inputs = history.Events
+            .SelectMany(e => (e.WorkflowExecutionStartedEventAttributes?.Input?.Payloads_ ?? []).Concat(e.ActivityTaskScheduledEventAttributes?.Input?.Payloads_ ?? []))
+            .ToList();
+        Assert.True(inputs.Count >= 4, $"expected the workflow's input and the job activities', found {inputs.Count} payloads");
+        Assert.All(inputs, p => Assert.InRange(p.CalculateSize(), 1, 8 * 1024));
+    }
+
+    /// <summary>Stores an archive with an empty repository, as a code snapshot, and returns its hash.</summary>
+    private static async Task<string> PutEmptyCodeAsync(LocalStorage storage)
+    {
+        using var archive = new MemoryStream();
+        await using (var gzip = new GZipStream(archive, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "src/"));
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(archive.ToArray()));
+        archive.Position = 0;
+        await storage.PutAsync(StorageLayout.Code(hash), archive);
+        return hash;
+    }
+
+    private static async Task<string> ReadLogAsync(LocalStorage storage, string run)
+    {
+        var logs = new LogStore(storage);
+        var text = new StringBuilder();
+        long offset = 0;
+        while (true)
+        {
+            var (data, next) = await logs.ReadAsync(run, StorageLayout.MainJob, offset);
+            if (data.Length == 0)
+            {
+                return text.ToString();
+            }
+
+            text.Append(Encoding.UTF8.GetString(data));
+            offset = next;
+        }
+    }
+}
