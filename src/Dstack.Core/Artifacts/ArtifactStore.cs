@@ -148,6 +148,12 @@ public sealed class ArtifactStore(IStorage storage)
             File.SetUnixFileMode(partial, File.GetUnixFileMode(partial) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
 
+        if (file.ModifiedAt is { } modified)
+        {
+            // The job's time, not the download's: make-style checks and "newest checkpoint" logic compare them.
+            File.SetLastWriteTimeUtc(partial, modified.UtcDateTime);
+        }
+
         File.Move(partial, destination, overwrite: true);
     }
 
@@ -231,10 +237,11 @@ public sealed class ArtifactStore(IStorage storage)
                 var relative = relativeFiles[i];
                 var path = Path.Combine(rootFull, relative);
                 var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+                var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(path));
                 var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
                 await using var hashing = new HashingReadStream(file);
                 await storage.PutAsync(StorageLayout.Artifact(run, job, relative), hashing, token);
-                files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable);
+                files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable, modified);
             });
 
         var index = new ArtifactIndex(paths, files);
