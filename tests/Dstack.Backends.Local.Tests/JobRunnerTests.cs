@@ -197,6 +197,32 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListArtifactFilesAsync_ForDirectUploads_ReportsModificationTimeAndExecutableBit()
+    {
+        // With S3 storage the instance uploads its files itself and this list is all the index learns of them.
+        var spec = TestHome.Spec(
+            "art-3",
+            "mkdir -p 'out/my bin'",
+            "echo weights > out/model.bin",
+            "touch -d '2024-05-06 07:08:09.25 UTC' out/model.bin",
+            "printf '#!/bin/sh\\n' > 'out/my bin/predict'",
+            "chmod 755 'out/my bin/predict'") with { WorkingDir = "work" };
+        var runner = await _home.PrepareAsync(spec, new Dictionary<string, string> { ["work/.keep"] = string.Empty });
+        await runner.StartAsync();
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+
+        var files = await runner.ListArtifactFilesAsync(["out"], "work");
+
+        var model = files.Single(f => f.Path == "out/model.bin");
+        Assert.Equal(new DateTimeOffset(2024, 5, 6, 7, 8, 9, 250, TimeSpan.Zero), model.ModifiedAt);
+        Assert.False(model.Executable);
+        Assert.Equal(8, model.Size);
+        var tool = files.Single(f => f.Path == "out/my bin/predict");
+        Assert.True(tool.Executable);
+        Assert.Equal(64, tool.Sha256.Length);
+    }
+
+    [Fact]
     public async Task PackArtifactsAsync_PathLeavingWorkingDir_Throws()
     {
         var runner = new JobRunner(_home.Shell, "art-2", "main");

@@ -11,6 +11,9 @@ namespace Dstack.Cli.Commands;
 /// <summary><c>dstack artifacts download</c>: copies a run's artifacts into a folder, verifying every hash.</summary>
 internal sealed class ArtifactsDownloadCommand : DstackCommand
 {
+    /// <summary>How many file names a summary line lists before it says how many more there are.</summary>
+    private const int NamesShown = 10;
+
     private static readonly Argument<string> RunArgument = new("RUN") { Description = "The run whose artifacts to download, or :TAG for a tag's." };
 
     private static readonly Option<DirectoryInfo> OutputOption = new("--output", "-o")
@@ -18,14 +21,20 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
         Description = "The folder to download into (default: the current directory); artifact paths are kept below it.",
     };
 
+    private static readonly Option<bool> ForceOption = new("--force")
+    {
+        Description = "Overwrite local files whose content differs from the artifacts (by default the download refuses and writes nothing).",
+    };
+
     private readonly CliContext _context;
 
     public ArtifactsDownloadCommand(IAnsiConsole console, CliContext context)
-        : base("download", "Download the artifacts of a run, checking each file against the sha256 recorded at upload.", console)
+        : base("download", "Download the artifacts of a run, checking each file against the sha256 recorded at upload; files already there with the same sha256 are skipped, files that differ are kept unless --force.", console)
     {
         _context = context;
         Arguments.Add(RunArgument);
         Options.Add(OutputOption);
+        Options.Add(ForceOption);
     }
 
     /// <summary>
@@ -83,7 +92,7 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
 
         try
         {
-            return await DownloadAsync(new ArtifactStore(storage), run, index, target, cancellationToken);
+            return await DownloadAsync(new ArtifactStore(storage), run, index, target, parseResult.GetValue(ForceOption), cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -92,28 +101,64 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
         }
     }
 
-    private async Task<int> DownloadAsync(ArtifactStore store, string run, ArtifactIndex index, string target, CancellationToken cancellationToken)
+    private async Task<int> DownloadAsync(ArtifactStore store, string run, ArtifactIndex index, string target, bool force, CancellationToken cancellationToken)
     {
-        var what = $"{index.Files.Count} {(index.Files.Count == 1 ? "file" : "files")} ({ByteSize.Format(index.TotalBytes)})";
-        if (Console.Profile.Capabilities.Interactive)
+        // Everything is compared before anything is written: a refused download leaves the folder as it was.
+        var plan = await ArtifactStore.PlanDownloadAsync(run, index, target, cancellationToken);
+        if (plan.Different.Count > 0 && !force)
+        {
+            throw new CommandException(
+                $"{Files(plan.Different.Count)} in {target} {(plan.Different.Count == 1 ? "differs" : "differ")} from the artifacts of {run} and would be overwritten: "
+                + $"{Names(plan.Different)}. Nothing was downloaded. Pass --force to overwrite {(plan.Different.Count == 1 ? "it" : "them")}, or choose another folder with -o.",
+                ExitCodes.ConfigOrUsage);
+        }
+
+        var files = plan.ToWrite(force);
+        var bytes = files.Sum(f => f.Size);
+        var what = $"{Files(files.Count)} ({ByteSize.Format(bytes)})";
+        if (files.Count > 0 && Console.Profile.Capabilities.Interactive)
         {
             await Console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask(run.EscapeMarkup(), maxValue: Math.Max(1, index.TotalBytes));
-                    await store.DownloadAsync(run, StorageLayout.MainJob, target, new SynchronousProgress<long>(done => task.Value = done), cancellationToken);
+                    var task = progress.AddTask(run.EscapeMarkup(), maxValue: Math.Max(1, bytes));
+                    await store.DownloadFilesAsync(run, StorageLayout.MainJob, files, target, new SynchronousProgress<long>(done => task.Value = done), cancellationToken);
                     task.Value = task.MaxValue;
                 });
         }
-        else
+        else if (files.Count > 0)
         {
-            // Redirected output gets two plain lines instead of a redrawn bar.
+            // Redirected output gets plain lines instead of a redrawn bar.
             Console.MarkupLineInterpolated($"Downloading {what} of run {run} to {target}");
-            await store.DownloadAsync(run, StorageLayout.MainJob, target, progress: null, cancellationToken);
+            await store.DownloadFilesAsync(run, StorageLayout.MainJob, files, target, progress: null, cancellationToken);
         }
 
-        Console.MarkupLineInterpolated($"[green]OK[/]: downloaded {what} to {target}, all hashes verified");
+        if (files.Count > 0)
+        {
+            Console.MarkupLineInterpolated($"[green]OK[/]: downloaded {what} to {target}, all hashes verified: {Names(files)}");
+        }
+        else
+        {
+            Console.MarkupLineInterpolated($"[green]OK[/]: nothing to download to {target}");
+        }
+
+        if (plan.Same.Count > 0)
+        {
+            Console.MarkupLineInterpolated($"skipped {Files(plan.Same.Count)} already there with the same sha256: {Names(plan.Same)}");
+        }
+
+        if (force && plan.Different.Count > 0)
+        {
+            Console.MarkupLineInterpolated($"[yellow]overwrote {Files(plan.Different.Count)}[/] whose local content differed: {Names(plan.Different)}");
+        }
+
         return ExitCodes.Ok;
     }
+
+    private static string Files(int count) => count == 1 ? "1 file" : $"{count} files";
+
+    private static string Names(IReadOnlyList<ArtifactFile> files) =>
+        string.Join(", ", files.Take(NamesShown).Select(f => f.Path))
+        + (files.Count > NamesShown ? $" and {files.Count - NamesShown} more" : string.Empty);
 }

@@ -76,13 +76,14 @@ internal sealed class RunCommand : DstackCommand
         var settings = _context.LoadSettings();
         Timing.Mark("settings");
 
-        // Connecting and snapshotting the code overlap with reading the workflows; the embedded server is only
-        // started (below) once the configuration is known to be good.
+        // Connecting and archiving the code overlap with reading the workflows; the embedded server is only started
+        // and the archive only uploaded (below) once the configuration is known to be good, so a typo leaves nothing
+        // in storage.
         var connector = new TemporalConnector(Console);
         var connecting = TryConnectAsync(connector, settings, cancellationToken);
         var storage = await _context.OpenStorageAsync(cancellationToken);
         Timing.Mark("storage");
-        var snapshotting = Task.Run(() => SnapshotAsync(storage, repo, cancellationToken), CancellationToken.None);
+        var snapshotting = Task.Run(() => SnapshotAsync(repo, cancellationToken), CancellationToken.None);
 
         // The first serialization of a run spec builds System.Text.Json's metadata for a dozen types, a visible part of
         // a short command; done now on another core, submitting later finds it ready.
@@ -133,8 +134,11 @@ internal sealed class RunCommand : DstackCommand
             TagStore.CheckName(tag); // a bad tag is a usage error, found before anything is submitted
         }
 
+        // Everything the command line and the workflows file can get wrong has been checked: only now does the code go to storage.
         var snapshot = await snapshotting;
         Timing.Mark("snapshot");
+        await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
+        Timing.Mark("snapshot stored");
         var client = await connecting ?? await ConnectAndRegisterAsync(connector, settings, startServerIfDown: true, cancellationToken);
         Timing.Mark("connected");
         var args = parseResult.GetValue(ArgsArgument) ?? [];
@@ -200,12 +204,10 @@ internal sealed class RunCommand : DstackCommand
         Timing.Mark("serialization warmed up");
     }
 
-    private static async Task<CodeSnapshot> SnapshotAsync(IStorage storage, string repo, CancellationToken cancellationToken)
+    private static async Task<CodeSnapshot> SnapshotAsync(string repo, CancellationToken cancellationToken)
     {
         var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
         Timing.Mark("snapshot made");
-        await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
-        Timing.Mark("snapshot stored");
         return snapshot;
     }
 

@@ -6,6 +6,7 @@ namespace Dstack.Core.Archives;
 /// <summary>
 /// Writes .tar.gz archives whose bytes depend only on the files' paths, contents, executable bits and link targets:
 /// entries sorted, times fixed, owners 0. The same content then has the same sha256, which content addressing needs.
+/// Archives that only carry files somewhere (dependencies, checkpoints) can keep the files' modification times instead.
 /// </summary>
 public static class DeterministicArchive
 {
@@ -24,7 +25,16 @@ public static class DeterministicArchive
     /// <paramref name="destination"/>. Regular files and symbolic links are archived; anything else is skipped.
     /// </summary>
     /// <returns>The number of entries written.</returns>
-    public static async Task<int> WriteAsync(string root, IEnumerable<string> relativePaths, Stream destination, CancellationToken cancellationToken = default)
+    public static Task<int> WriteAsync(string root, IEnumerable<string> relativePaths, Stream destination, CancellationToken cancellationToken = default) =>
+        WriteAsync(root, relativePaths, destination, keepModificationTimes: false, cancellationToken);
+
+    /// <summary>
+    /// Archives as <see cref="WriteAsync(string, IEnumerable{string}, Stream, CancellationToken)"/> does; with
+    /// <paramref name="keepModificationTimes"/>, each regular file's entry carries its modification time (to the second)
+    /// instead of the fixed one, and the bytes then depend on those times too.
+    /// </summary>
+    /// <returns>The number of entries written.</returns>
+    public static async Task<int> WriteAsync(string root, IEnumerable<string> relativePaths, Stream destination, bool keepModificationTimes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(relativePaths);
         var count = 0;
@@ -55,6 +65,11 @@ public static class DeterministicArchive
 
                     var executable = (info.UnixFileMode & UnixFileMode.UserExecute) != 0;
                     var entry = NewEntry(TarEntryType.RegularFile, relative, executable ? ExecutableMode : RegularMode);
+                    if (keepModificationTimes)
+                    {
+                        entry.ModificationTime = new DateTimeOffset(info.LastWriteTimeUtc);
+                    }
+
                     var content = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 81920, useAsync: true);
                     await using (content.ConfigureAwait(false))
                     {

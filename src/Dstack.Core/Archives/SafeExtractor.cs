@@ -99,6 +99,9 @@ public static class SafeExtractor
                 }
 
                 SetMode(target, entry.Mode);
+
+                // As tar does: the file keeps the time it was written by the job, not the time it was unpacked.
+                File.SetLastWriteTimeUtc(target, entry.ModificationTime.UtcDateTime);
                 return true;
 
             case TarEntryType.SymbolicLink:

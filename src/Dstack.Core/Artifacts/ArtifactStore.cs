@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Dstack.Core.Storage;
 
@@ -60,10 +61,38 @@ public sealed class ArtifactStore(IStorage storage)
     public async Task<ArtifactIndex> DownloadAsync(string run, string job, string target, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var index = await ReadIndexAsync(run, job, cancellationToken) ?? ArtifactIndex.Empty;
+        await DownloadFilesAsync(run, job, index.Files, target, progress, cancellationToken);
+        return index;
+    }
+
+    /// <summary>
+    /// Compares the files of <paramref name="index"/> with what <paramref name="target"/> holds, without writing anything:
+    /// a file there with the recorded size and sha256 needs no download, any other file (or folder, or link) in its place differs.
+    /// </summary>
+    /// <exception cref="ArtifactIntegrityException">A file's path would land outside the target.</exception>
+    public static async Task<ArtifactDownloadPlan> PlanDownloadAsync(string run, ArtifactIndex index, string target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var targetFull = Path.GetFullPath(target);
+        var states = new FileState[index.Files.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, index.Files.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (i, token) => states[i] = await CompareAsync(Destination(targetFull, index.Files[i], $"run {run}"), index.Files[i], token));
+        IReadOnlyList<ArtifactFile> With(FileState state) => [.. index.Files.Where((_, i) => states[i] == state)];
+        return new ArtifactDownloadPlan(With(FileState.Missing), With(FileState.Same), With(FileState.Different));
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="files"/> of a job into <paramref name="target"/>, verifying each size and sha256, as
+    /// <see cref="DownloadAsync"/> does for all of them.
+    /// </summary>
+    public async Task DownloadFilesAsync(string run, string job, IReadOnlyList<ArtifactFile> files, string target, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
         var targetFull = Path.GetFullPath(target);
         long done = 0;
         await Parallel.ForEachAsync(
-            index.Files,
+            files,
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (file, token) =>
             {
@@ -71,7 +100,6 @@ public sealed class ArtifactStore(IStorage storage)
                     ?? throw new ArtifactIntegrityException($"artifact '{file.Path}' of run {run} is missing from storage ({storage.Location}).");
                 await CopyVerifiedAsync(source, targetFull, file, $"run {run}", read => progress?.Report(Interlocked.Add(ref done, read)), token);
             });
-        return index;
     }
 
     /// <summary>
@@ -81,12 +109,7 @@ public sealed class ArtifactStore(IStorage storage)
     /// <exception cref="ArtifactIntegrityException">The path leaves the target, or the content does not match.</exception>
     internal static async Task CopyVerifiedAsync(Stream source, string targetFull, ArtifactFile file, string owner, Action<int>? onRead, CancellationToken cancellationToken)
     {
-        var destination = Path.GetFullPath(Path.Combine(targetFull, file.Path));
-        if (!destination.StartsWith(targetFull + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            throw new ArtifactIntegrityException($"artifact '{file.Path}' of {owner} points outside the download folder; refusing it.");
-        }
-
+        var destination = Destination(targetFull, file, owner);
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!); // under targetFull, so it has a parent
         var partial = destination + ".dstack-partial";
         long written;
@@ -125,7 +148,52 @@ public sealed class ArtifactStore(IStorage storage)
             File.SetUnixFileMode(partial, File.GetUnixFileMode(partial) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
 
+        if (file.ModifiedAt is { } modified)
+        {
+            // The job's time, not the download's: make-style checks and "newest checkpoint" logic compare them.
+            File.SetLastWriteTimeUtc(partial, modified.UtcDateTime);
+        }
+
         File.Move(partial, destination, overwrite: true);
+    }
+
+    /// <summary>Where <paramref name="file"/> goes under <paramref name="targetFull"/>.</summary>
+    /// <exception cref="ArtifactIntegrityException">The path leaves the target.</exception>
+    private static string Destination(string targetFull, ArtifactFile file, string owner)
+    {
+        var destination = Path.GetFullPath(Path.Combine(targetFull, file.Path));
+        if (!destination.StartsWith(Path.TrimEndingDirectorySeparator(targetFull) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArtifactIntegrityException($"artifact '{file.Path}' of {owner} points outside the download folder; refusing it.");
+        }
+
+        return destination;
+    }
+
+    private static async Task<FileState> CompareAsync(string destination, ArtifactFile file, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(destination);
+        if (info.LinkTarget is not null || Directory.Exists(destination))
+        {
+            return FileState.Different; // a link is never read through: it could lead anywhere
+        }
+
+        if (!info.Exists)
+        {
+            return FileState.Missing;
+        }
+
+        if (info.Length != file.Size)
+        {
+            return FileState.Different; // no need to read it
+        }
+
+        var stream = new FileStream(destination, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 81920, useAsync: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+            return hash == file.Sha256 ? FileState.Same : FileState.Different;
+        }
     }
 
     /// <summary>Lists the regular files in <paramref name="paths"/> under <paramref name="root"/>, relative and slash-separated.</summary>
@@ -169,14 +237,22 @@ public sealed class ArtifactStore(IStorage storage)
                 var relative = relativeFiles[i];
                 var path = Path.Combine(rootFull, relative);
                 var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+                var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(path));
                 var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
                 await using var hashing = new HashingReadStream(file);
                 await storage.PutAsync(StorageLayout.Artifact(run, job, relative), hashing, token);
-                files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable);
+                files[i] = new ArtifactFile(relative, hashing.BytesRead, await hashing.HashHexAsync(), executable, modified);
             });
 
         var index = new ArtifactIndex(paths, files);
         await WriteIndexAsync(run, job, index, cancellationToken);
         return index;
+    }
+
+    private enum FileState
+    {
+        Missing,
+        Same,
+        Different,
     }
 }

@@ -53,8 +53,8 @@ public sealed partial class JobRunner
     }
 
     /// <summary>
-    /// Lists the files under the artifact <paramref name="paths"/> (relative to the working directory) with their sizes
-    /// and sha256 hashes, computed on the instance. Paths that do not exist are skipped.
+    /// Lists the files under the artifact <paramref name="paths"/> (relative to the working directory) with their sizes,
+    /// sha256 hashes, executable bits and modification times, read on the instance. Paths that do not exist are skipped.
     /// </summary>
     /// <returns>The files, ordered by path, with paths relative to the working directory.</returns>
     public async Task<IReadOnlyList<ArtifactFile>> ListArtifactFilesAsync(IReadOnlyList<string> paths, string? workingDir, CancellationToken cancellationToken = default)
@@ -69,18 +69,20 @@ public sealed partial class JobRunner
             set --
             for p in {quoted}; do if [ -e "$p" ]; then set -- "$@" "$p"; fi; done
             [ "$#" -gt 0 ] || exit 0
-            find "$@" -type f -printf 'S %s %p\0'
+            find "$@" -type f -printf 'S %s %T@ %m %p\0'
             find "$@" -type f -print0 | xargs -0 -r sha256sum -z | sed -z 's/^/H /'
             """,
             cancellationToken).ConfigureAwait(false);
 
-        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var stats = new Dictionary<string, ArtifactFile>(StringComparer.Ordinal);
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var record in result.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (record.StartsWith("S ", StringComparison.Ordinal) && record.IndexOf(' ', 2) is var space and > 0)
+            // "S <size> <mtime seconds.fraction> <octal mode> <path>": the path is last, as it may hold spaces.
+            if (record.StartsWith("S ", StringComparison.Ordinal) && record.Split(' ', 5) is [_, var size, var modified, var mode, var path])
             {
-                sizes[Relative(record[(space + 1)..])] = long.Parse(record[2..space], CultureInfo.InvariantCulture);
+                var executable = (Convert.ToInt32(mode, 8) & 0b001_000_000) != 0; // the owner's x bit, as uploads from the worker record it
+                stats[Relative(path)] = new ArtifactFile(Relative(path), long.Parse(size, CultureInfo.InvariantCulture), string.Empty, executable, UnixTimes.Parse(modified));
             }
             else if (record.StartsWith("H ", StringComparison.Ordinal) && record.Length > 68)
             {
@@ -88,8 +90,8 @@ public sealed partial class JobRunner
             }
         }
 
-        return sizes
-            .Select(s => new ArtifactFile(s.Key, s.Value, hashes.TryGetValue(s.Key, out var hash) ? hash : throw new JobException($"No sha256 of artifact '{s.Key}' came back from {JobDirectory}.")))
+        return stats.Values
+            .Select(f => f with { Sha256 = hashes.TryGetValue(f.Path, out var hash) ? hash : throw new JobException($"No sha256 of artifact '{f.Path}' came back from {JobDirectory}.") })
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
 

@@ -95,14 +95,15 @@ public sealed class MountSync
                     ?? throw new ArtifactIntegrityException($"the checkpoint file '{file.Path}' of run {_job.Run} is missing from storage ({_storage.Location}).");
                 await using (source.ConfigureAwait(false))
                 {
-                    await ArtifactStore.CopyVerifiedAsync(source, root, new ArtifactFile(file.Path, file.Size, file.Sha256), $"the checkpoint of run {_job.Run}", null, cancellationToken).ConfigureAwait(false);
+                    await ArtifactStore.CopyVerifiedAsync(source, root, new ArtifactFile(file.Path, file.Size, file.Sha256, ModifiedAt: UnixTimes.Parse(file.ModifiedAt)), $"the checkpoint of run {_job.Run}", null, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             var archive = new FileStream(Path.Combine(temp.FullName, "restore.tar.gz"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
             await using (archive.ConfigureAwait(false))
             {
-                await DeterministicArchive.WriteAsync(root, files.Select(f => f.Path), archive, cancellationToken).ConfigureAwait(false);
+                // The restored checkpoint keeps the times the last attempt wrote its files (to the second).
+                await DeterministicArchive.WriteAsync(root, files.Select(f => f.Path), archive, keepModificationTimes: true, cancellationToken).ConfigureAwait(false);
                 archive.Position = 0;
                 await _job.UnpackAsync(archive, _workingDir, cancellationToken).ConfigureAwait(false);
             }
@@ -112,7 +113,7 @@ public sealed class MountSync
             temp.Delete(recursive: true);
         }
 
-        // The restored copies have new modification times: take them as synced, so the next pass does not upload them again.
+        // The restored copies' times are whole seconds now: take them as synced, so the next pass does not upload them again.
         var listed = await ListAsync(cancellationToken).ConfigureAwait(false);
         _synced = files.ToDictionary(
             f => f.Path,

@@ -93,7 +93,8 @@ public sealed partial class RunActivities
             }
 
             await using var archive = new FileStream(Path.Combine(temp.FullName, "deps.tar.gz"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
-            await DeterministicArchive.WriteAsync(root, files, archive, CancellationToken);
+            // The files carry the times their runs wrote them (restored by the download): tar on the instance keeps them.
+            await DeterministicArchive.WriteAsync(root, files, archive, keepModificationTimes: true, CancellationToken);
             archive.Position = 0;
             await job.UnpackAsync(archive, spec.WorkingDir, CancellationToken);
         }

@@ -90,6 +90,68 @@ public sealed class ArtifactsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ArtifactsDownload_LocalFileDiffers_RefusesWithoutForceAndWritesNothing()
+    {
+        await using var home = await UploadedAsync();
+        var edited = Path.Combine(_target, "output", "hello.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(edited)!);
+        await File.WriteAllTextAsync(edited, "my local edits\n");
+
+        var (exitCode, output) = await home.RunAsync("artifacts", "download", "wise-owl-1", "-o", _target);
+
+        Assert.True(exitCode == ExitCodes.ConfigOrUsage, $"exit {exitCode}: {output}");
+        Assert.Contains("output/hello.txt", output, StringComparison.Ordinal);
+        Assert.Contains("--force", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.Equal("my local edits\n", await File.ReadAllTextAsync(edited));
+        Assert.False(File.Exists(Path.Combine(_target, "output", "checkpoints", "model.bin")), "a refused download wrote a file");
+    }
+
+    [Fact]
+    public async Task ArtifactsDownload_LocalFileDiffers_ForceOverwritesAndSaysSo()
+    {
+        await using var home = await UploadedAsync();
+        var edited = Path.Combine(_target, "output", "hello.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(edited)!);
+        await File.WriteAllTextAsync(edited, "my local edits\n");
+
+        var (exitCode, output) = await home.RunAsync("artifacts", "download", "wise-owl-1", "-o", _target, "--force");
+
+        Assert.True(exitCode == ExitCodes.Ok, $"exit {exitCode}: {output}");
+        Assert.Equal("Hello, world!\n", await File.ReadAllTextAsync(edited));
+        Assert.Equal(_model, await File.ReadAllBytesAsync(Path.Combine(_target, "output", "checkpoints", "model.bin")));
+        Assert.Contains("overwrote 1 file", output, StringComparison.Ordinal);
+        Assert.Contains("output/hello.txt", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ArtifactsDownload_SameFileThere_SkipsItAndSaysWhatWasWrittenAndSkipped()
+    {
+        await using var home = await UploadedAsync();
+        var same = Path.Combine(_target, "output", "hello.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(same)!);
+        await File.WriteAllTextAsync(same, "Hello, world!\n");
+        var before = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(same, before);
+
+        var (exitCode, output) = await home.RunAsync("artifacts", "download", "wise-owl-1", "-o", _target);
+
+        Assert.True(exitCode == ExitCodes.Ok, $"exit {exitCode}: {output}");
+        Assert.Equal(before, File.GetLastWriteTimeUtc(same)); // not rewritten
+        Assert.Equal(_model, await File.ReadAllBytesAsync(Path.Combine(_target, "output", "checkpoints", "model.bin")));
+        var flat = string.Join(' ', output.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("downloaded 1 file", flat, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 file", flat, StringComparison.Ordinal);
+        Assert.Contains("output/hello.txt", flat, StringComparison.Ordinal);
+        Assert.Contains("output/checkpoints/model.bin", flat, StringComparison.Ordinal);
+
+        var (again, againOutput) = await home.RunAsync("artifacts", "download", "wise-owl-1", "-o", _target);
+
+        Assert.True(again == ExitCodes.Ok, $"exit {again}: {againOutput}");
+        Assert.Contains("skipped 2 files", string.Join(' ', againOutput.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Artifacts_UnknownRun_FailsWithExitOne()
     {
         await using var home = await TestHome.WithoutTemporalAsync();
