@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Text;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using Amazon.Runtime;
 using Dstack.Backends.Aws.Catalog;
 using Dstack.Backends.Ssh;
 using Dstack.Core;
@@ -93,9 +95,11 @@ internal sealed class Ec2Backend : ICloudBackend, IPortForwarding, IDisposable
             {
                 return (region, Prices: await _spotPrices.GetAsync(Client(region), region, [.. catalog.Types.Select(t => t.Name)], cancellationToken).ConfigureAwait(false), Error: (string?)null);
             }
-            catch (AmazonEC2Exception e)
+            catch (Exception e) when (IsUnreachable(e, cancellationToken))
             {
-                return (region, Prices: (IReadOnlyDictionary<string, decimal>?)null, Error: $"aws: {region}: cannot read spot prices ({e.ErrorCode}: {e.Message})");
+                // The on-demand offers need nothing from the API (their prices are the catalog's): an API that refuses or
+                // cannot be reached costs the region its spot offers, not the whole answer.
+                return (region, Prices: (IReadOnlyDictionary<string, decimal>?)null, Error: $"aws: {region}: cannot read spot prices ({Reason(e)}), so its spot offers are left out");
             }
         })).ConfigureAwait(false);
         foreach (var (region, prices, error) in regions)
@@ -117,6 +121,33 @@ internal sealed class Ec2Backend : ICloudBackend, IPortForwarding, IDisposable
         }
 
         return new OfferSearch(offers, rejections);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> says that the EC2 API refused the call (<see cref="AmazonServiceException"/>:
+    /// credentials, permissions, throttling) or could not be reached (no credentials found, DNS, a refused or dropped
+    /// connection, a timeout), as opposed to the caller cancelling or a bug.
+    /// </summary>
+    private static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
+        exception is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or SocketException
+        || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>Why the call failed, on one line: it becomes a note among the offers.</summary>
+    private static string Reason(Exception exception)
+    {
+        var reason = exception switch
+        {
+            AmazonServiceException { ErrorCode: { Length: > 0 } code } service => $"{code}: {service.Message}",
+            OperationCanceledException => "the EC2 API did not answer in time",
+
+            // The SDK lists every credential provider it tried, one per line; what to do is shorter.
+            AmazonClientException when exception.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal) =>
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the backend's profile",
+            _ => exception.InnerException is { } inner && !exception.Message.Contains(inner.Message, StringComparison.Ordinal)
+                ? $"{exception.Message} {inner.Message}"
+                : exception.Message,
+        };
+        return string.Join(' ', reason.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     /// <inheritdoc />

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dstack.Core;
 using Dstack.Core.Backends;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Spectre.Console;
 
@@ -18,8 +19,14 @@ internal sealed class OffersCommand : DstackCommand
 
     private static readonly Option<string?> GpuOption = new("--gpu")
     {
-        Description = "Only machines with this GPU (A100, H100, T4...).",
+        Description = "Only machines with these GPUs, written as resources.gpu and `dstack run --gpu` (e.g. A100, 2, A100:80GB:2, 24GB.., A10G,L4:1..2).",
     };
+
+    private static readonly Option<string?> CpuOption = new("--cpu") { Description = "Only machines with these CPUs, as resources.cpu (e.g. 4, 8..)." };
+
+    private static readonly Option<string?> MemoryOption = new("--memory") { Description = "Only machines with this memory, as resources.memory (e.g. 64GB, 16GB..)." };
+
+    private static readonly Option<string?> DiskOption = new("--disk") { Description = "Only machines with this disk, as resources.disk (e.g. 200GB..)." };
 
     private static readonly Option<bool> SpotOption = new("--spot")
     {
@@ -64,6 +71,9 @@ internal sealed class OffersCommand : DstackCommand
         _context = context;
         Options.Add(JsonOption);
         Options.Add(GpuOption);
+        Options.Add(CpuOption);
+        Options.Add(MemoryOption);
+        Options.Add(DiskOption);
         Options.Add(SpotOption);
         Options.Add(OnDemandOption);
         Options.Add(RegionOption);
@@ -75,10 +85,17 @@ internal sealed class OffersCommand : DstackCommand
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var json = parseResult.GetValue(JsonOption);
+
+        // Read as `dstack run` reads them, before anything is refreshed or asked: a bad value is a usage error.
+        var request = ResourceRequestFactory.Create(ResourceOverrides.Apply(ResourceSpec.None, new RunOverrides
+        {
+            Gpu = parseResult.GetValue(GpuOption),
+            Cpu = parseResult.GetValue(CpuOption),
+            Memory = parseResult.GetValue(MemoryOption),
+            Disk = parseResult.GetValue(DiskOption),
+        }));
         var refreshed = parseResult.GetValue(RefreshOption) ? await RefreshAsync(cancellationToken) : [];
 
-        var gpu = parseResult.GetValue(GpuOption);
-        var request = gpu is null ? ResourceRequest.None : new ResourceRequest { GpuNames = [gpu], Summary = $"gpu: {gpu}" };
         var backends = await _context.FindOffersAsync(request, cancellationToken);
         var all = backends.SelectMany(b => b.Search.Offers).ToList();
         var onDemand = all.Where(o => !o.Spot).GroupBy(o => (o.Backend, o.Region, o.InstanceType)).ToDictionary(g => g.Key, g => g.First().PricePerHour);

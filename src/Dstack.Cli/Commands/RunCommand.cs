@@ -43,6 +43,7 @@ internal sealed class RunCommand : DstackCommand
     private static readonly Option<string?> GpuOption = new("--gpu") { Description = "Override resources.gpu (e.g. 1, A100, A100:80GB:2)." };
     private static readonly Option<string?> MemoryOption = new("--memory") { Description = "Override resources.memory (e.g. 64GB, 16GB..)." };
     private static readonly Option<string?> CpuOption = new("--cpu") { Description = "Override resources.cpu (e.g. 4, 8..)." };
+    private static readonly Option<string?> DiskOption = new("--disk") { Description = "Override resources.disk (e.g. 200GB..)." };
     private static readonly Option<bool> SpotOption = new("--spot") { Description = "Use spot (interruptible) instances only." };
     private static readonly Option<bool> OnDemandOption = new("--on-demand") { Description = "Use on-demand instances only." };
     private static readonly Option<DirectoryInfo> RepoOption = new("--repo") { Description = "The repository root (default: the current directory)." };
@@ -62,6 +63,7 @@ internal sealed class RunCommand : DstackCommand
         Options.Add(GpuOption);
         Options.Add(MemoryOption);
         Options.Add(CpuOption);
+        Options.Add(DiskOption);
         Options.Add(SpotOption);
         Options.Add(OnDemandOption);
         Options.Add(RepoOption);
@@ -126,8 +128,12 @@ internal sealed class RunCommand : DstackCommand
             Gpu = parseResult.GetValue(GpuOption),
             Memory = parseResult.GetValue(MemoryOption),
             Cpu = parseResult.GetValue(CpuOption),
+            Disk = parseResult.GetValue(DiskOption),
             SpotPolicy = parseResult.GetValue(SpotOption) ? "spot" : parseResult.GetValue(OnDemandOption) ? "on-demand" : null,
         };
+
+        // A bad --gpu, --cpu, --memory or --disk is a usage error, found before a server is started or a run submitted.
+        _ = ResourceOverrides.Apply(workflow.Resources, overrides);
 
         if (parseResult.GetValue(TagOption) is { } tag)
         {

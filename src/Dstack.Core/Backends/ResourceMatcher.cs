@@ -93,7 +93,7 @@ public static class ResourceMatcher
     }
 
     private static bool GpuMatches(ResourceRequest request, GpuInfo gpu) =>
-        (request.GpuNames.Count == 0 || request.GpuNames.Any(n => gpu.Name.Contains(n, StringComparison.OrdinalIgnoreCase)))
+        (request.GpuNames.Count == 0 || request.GpuNames.Any(n => KnownGpus.Matches(n, gpu.Name)))
         && (request.GpuMemoryMinBytes is not { } min || gpu.MemoryBytes >= min)
         && (request.GpuMemoryMaxBytes is not { } max || gpu.MemoryBytes <= max);
 

@@ -1,6 +1,6 @@
 namespace Dstack.Core.Runs;
 
-/// <summary>What <c>dstack run</c> options change in a workflow, written as in YAML (<c>--gpu A100:2</c>, <c>--memory 64GB</c>).</summary>
+/// <summary>What <c>dstack run</c> options change in a workflow, written as in YAML (<c>--gpu A100:2</c>, <c>--memory 64GB</c>); <c>dstack offers</c> reads its resource options the same way.</summary>
 public sealed record RunOverrides
 {
     public static RunOverrides None { get; } = new();
@@ -10,6 +10,8 @@ public sealed record RunOverrides
     public string? Memory { get; init; }
 
     public string? Cpu { get; init; }
+
+    public string? Disk { get; init; }
 
     /// <summary>Gets <c>spot</c> or <c>on-demand</c>, or null to keep the workflow's policy.</summary>
     public string? SpotPolicy { get; init; }

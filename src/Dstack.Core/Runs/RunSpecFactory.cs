@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Dstack.Core.Configuration;
 
@@ -19,7 +18,7 @@ public static class RunSpecFactory
         DateTimeOffset submittedAt,
         Func<string, string?> environment)
     {
-        var resources = Override(workflow.Resources, overrides);
+        var resources = ResourceOverrides.Apply(workflow.Resources, overrides);
         var spotPolicy = overrides.SpotPolicy
             ?? (resources.Interruptible && workflow.SpotPolicy == SpotPolicy.OnDemand ? "spot" : workflow.SpotPolicy.ToConfigName());
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -77,34 +76,5 @@ public static class RunSpecFactory
         return File.Exists(full)
             ? File.ReadAllText(full, Encoding.UTF8)
             : throw new RunSpecException($"{workflow.Source}: {key}: the file '{path}' does not exist in the repository.");
-    }
-
-    /// <summary>Applies command-line overrides by parsing them with the workflow parser, so they accept exactly the YAML forms.</summary>
-    private static ResourceSpec Override(ResourceSpec resources, RunOverrides overrides)
-    {
-        if (overrides.Gpu is null && overrides.Memory is null && overrides.Cpu is null)
-        {
-            return resources;
-        }
-
-        var yaml = new StringBuilder("workflows:\n  - name: overrides\n    provider: bash\n    commands: [\"true\"]\n    resources:\n");
-        void Add(string key, string? value)
-        {
-            if (value is not null)
-            {
-                yaml.Append(CultureInfo.InvariantCulture, $"      {key}: \"{value.Replace("\"", "\\\"", StringComparison.Ordinal)}\"\n");
-            }
-        }
-
-        Add("gpu", overrides.Gpu);
-        Add("memory", overrides.Memory);
-        Add("cpu", overrides.Cpu);
-        var parsed = WorkflowLoader.Parse([new WorkflowSource("command line", yaml.ToString())])[0].Resources;
-        return resources with
-        {
-            Gpu = overrides.Gpu is null ? resources.Gpu : parsed.Gpu,
-            Memory = overrides.Memory is null ? resources.Memory : parsed.Memory,
-            Cpu = overrides.Cpu is null ? resources.Cpu : parsed.Cpu,
-        };
     }
 }

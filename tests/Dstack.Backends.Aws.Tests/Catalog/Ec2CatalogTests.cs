@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Dstack.Backends.Aws.Catalog;
+using Dstack.Core.Configuration;
 
 namespace Dstack.Backends.Aws.Tests.Catalog;
 
@@ -12,6 +13,15 @@ public sealed class Ec2CatalogTests : IDisposable
     private readonly DirectoryInfo _home = Directory.CreateTempSubdirectory("dstack-catalog-");
 
     public void Dispose() => _home.Delete(recursive: true);
+
+    [Fact]
+    public void Load_EveryGpuOfTheShippedCatalog_IsAKnownGpuName()
+    {
+        var gpus = Ec2Catalog.Load().Types.Select(t => t.GpuName).OfType<string>().Distinct().ToList();
+
+        Assert.NotEmpty(gpus);
+        Assert.All(gpus, gpu => Assert.True(KnownGpus.IsKnown(gpu), $"{gpu} is missing from KnownGpus.Names"));
+    }
 
     [Fact]
     public void Parse_NullAndMissingPrices_Unknown()

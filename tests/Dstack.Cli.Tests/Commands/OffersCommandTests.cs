@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Dstack.Backends.Aws.Catalog;
 using Dstack.Core.Backends;
+using Dstack.Core.Runs;
 
 namespace Dstack.Cli.Tests.Commands;
 
@@ -130,5 +131,91 @@ public sealed class OffersCommandTests
         Assert.Contains("Could not refresh the prices: cannot reach https://pricing.example/offers", output, StringComparison.Ordinal);
         Assert.Contains("Nothing was changed", output, StringComparison.Ordinal);
         Assert.False(listed);
+    }
+
+    [Fact]
+    public async Task Offers_ResourceOptions_ReadAsRunReadsThem()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        var requests = new List<ResourceRequest>();
+        Func<Spectre.Console.IAnsiConsole, CliContext> create = console => home.CreateContext(console) with
+        {
+            FindOffersAsync = (request, _) =>
+            {
+                requests.Add(request);
+                return Task.FromResult<IReadOnlyList<BackendOffers>>([]);
+            },
+        };
+
+        var (fullExit, fullOutput) = await CliRunner.RunAsync(create, "offers", "--gpu", "A100:80GB:2", "--cpu", "8..", "--memory", "64GB..", "--disk", "200GB..");
+        var (memoryExit, memoryOutput) = await CliRunner.RunAsync(create, "offers", "--gpu", "24GB..");
+
+        Assert.True(fullExit == 0, fullOutput);
+        Assert.True(memoryExit == 0, memoryOutput);
+        Assert.Equal(2, requests.Count);
+        var full = requests[0];
+        Assert.Equal(["A100"], full.GpuNames);
+        Assert.Equal((2, 2), (full.GpuCountMin, full.GpuCountMax));
+        Assert.Equal(80L << 30, full.GpuMemoryMinBytes);
+        Assert.Equal(8, full.CpuMin);
+        Assert.Equal(64L << 30, full.MemoryMinBytes);
+        Assert.Equal(200L << 30, full.DiskMinBytes);
+        var memory = requests[1];
+        Assert.Empty(memory.GpuNames);
+        Assert.Equal(24L << 30, memory.GpuMemoryMinBytes);
+        Assert.Null(memory.GpuMemoryMaxBytes);
+        Assert.True(memory.WantsGpu);
+    }
+
+    [Theory]
+    [InlineData("--gpu", "banana")]
+    [InlineData("--gpu", "A100,banana:2")]
+    public async Task Offers_UnknownGpuName_ExitTwoSayingWhichExist(string option, string value)
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+
+        var (exitCode, output) = await home.RunAsync("offers", option, value);
+
+        Assert.True(exitCode == 2, $"exit {exitCode}: {output}");
+        Assert.Contains("--gpu: unknown GPU name 'banana'", output, StringComparison.Ordinal);
+        Assert.Contains("A100", output[output.IndexOf("the known GPU names are", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Offers_AwsApiUnreachable_ListsCatalogOnDemandOffersCheapestFirstWithANotePerRegion()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await File.WriteAllTextAsync(Path.Combine(home.Root, "config.yml"), $"""
+            backends:
+              - type: aws
+                regions: [us-east-1, us-west-2]
+                endpoint: http://127.0.0.1:{port}
+            """);
+
+        var (exitCode, output) = await home.RunAsync("offers", "--gpu", "T4", "--json");
+        var (onDemandExit, table) = await home.RunAsync("offers", "--on-demand");
+
+        Assert.True(exitCode == 0, output);
+        using var json = JsonDocument.Parse(output);
+        var offers = json.RootElement.GetProperty("offers").EnumerateArray().ToList();
+        Assert.NotEmpty(offers);
+        Assert.All(offers, o => Assert.False(o.GetProperty("spot").GetBoolean()));
+        Assert.Contains(offers, o => o.GetProperty("instance_type").GetString() == "g4dn.xlarge" && o.GetProperty("price_per_hour").GetDecimal() == 0.526m);
+        var prices = offers.Select(o => o.GetProperty("price_per_hour")).Where(p => p.ValueKind == JsonValueKind.Number).Select(p => p.GetDecimal()).ToList();
+        Assert.Equal(prices.Order(), prices);
+        var notes = json.RootElement.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.All(["us-east-1", "us-west-2"], region => Assert.Contains(notes, n => n.StartsWith($"aws: {region}: cannot read spot prices (", StringComparison.Ordinal)));
+
+        // Refused, or (with no AWS credentials around the test) refused before connecting: either way one line.
+        Assert.All(notes, n => Assert.DoesNotContain('\n', n));
+        Assert.True(onDemandExit == 0, table);
+        Assert.Contains("g4dn.xlarge", table, StringComparison.Ordinal);
+        Assert.Contains("cannot read spot prices", string.Join(' ', table.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", table, StringComparison.Ordinal);
     }
 }

@@ -74,4 +74,25 @@ public sealed class ValidateCommandTests
         Assert.Equal(ExitCodes.ConfigOrUsage, exitCode);
         Assert.Contains("run dstack in a repository that has one", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Validate_UnknownGpuName_FileLineColumnAndTheKnownNames()
+    {
+        using var repo = new TempRepo("""
+            workflows:
+              - name: train
+                provider: bash
+                commands: [python train.py]
+                resources:
+                  gpu: banana:2
+            """);
+
+        var (exitCode, output) = await CliRunner.RunAsync("validate", "--repo", repo.Root);
+
+        Assert.Equal(ExitCodes.ConfigOrUsage, exitCode);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("banana", StringComparison.Ordinal));
+        Assert.StartsWith(".dstack/workflows.yaml:6:12: workflows[0].resources.gpu: unknown GPU name 'banana'; the known GPU names are ", line, StringComparison.Ordinal);
+        Assert.Contains(", A100, ", line, StringComparison.Ordinal);
+        Assert.Contains(", MI300X, ", line, StringComparison.Ordinal);
+    }
 }

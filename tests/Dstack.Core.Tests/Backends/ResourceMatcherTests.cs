@@ -44,4 +44,25 @@ public sealed class ResourceMatcherTests
         Assert.Equal(2, ResourceMatcher.Unmet(request, TwoA100).Count);
         Assert.Empty(ResourceMatcher.Unmet(request, TwoA100, checkMaximums: false));
     }
+
+    [Theory]
+    [InlineData("L4", "NVIDIA L40S", false)]
+    [InlineData("L4", "NVIDIA L4", true)]
+    [InlineData("A10", "NVIDIA A10G", false)]
+    [InlineData("A10G", "A10G", true)]
+    [InlineData("T4", "Tesla T4", true)]
+    [InlineData("H100", "NVIDIA H100 80GB HBM3", true)]
+    [InlineData("H10", "NVIDIA H100 80GB HBM3", false)]
+    [InlineData("RTX4090", "NVIDIA GeForce RTX 4090", true)]
+    [InlineData("rtx-4090", "NVIDIA GeForce RTX 4090", true)]
+    [InlineData("a6000", "NVIDIA RTX A6000", true)]
+    [InlineData("MI300X", "AMD Instinct MI300X", true)]
+    public void Unmet_GpuName_MatchesWholeWordsOfTheReportedName(string asked, string reported, bool fits)
+    {
+        var machine = new MachineResources(8, 32L << 30, [new GpuInfo(reported, 24L << 30)], 100L << 30);
+
+        var unmet = ResourceMatcher.Unmet(new ResourceRequest { GpuCountMin = 1, GpuNames = [asked] }, machine);
+
+        Assert.Equal(fits, unmet.Count == 0);
+    }
 }

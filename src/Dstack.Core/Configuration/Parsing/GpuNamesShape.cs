@@ -16,7 +16,7 @@ internal sealed partial class GpuNamesShape : Shape<IReadOnlyList<string>>
         if (node is YamlScalarNode { Value: { } text } scalar && NodeReader.KindOf(scalar) == ScalarKind.String && NamesRegex().IsMatch(text))
         {
             value = text.Split(',');
-            return true;
+            return CheckKnown(reader, node, path, value);
         }
 
         if (node is YamlSequenceNode { Children.Count: > 0 } sequence)
@@ -29,6 +29,7 @@ internal sealed partial class GpuNamesShape : Shape<IReadOnlyList<string>>
                 if (item is YamlScalarNode { Value: { } name } s && NodeReader.KindOf(s) == ScalarKind.String && NameRegex().IsMatch(name))
                 {
                     names.Add(name);
+                    ok &= CheckKnown(reader, item, NodeReader.Item(path, i), [name]);
                 }
                 else
                 {
@@ -43,6 +44,23 @@ internal sealed partial class GpuNamesShape : Shape<IReadOnlyList<string>>
 
         reader.TypeError(node, path, Expected);
         return false;
+    }
+
+    /// <summary>
+    /// Reports each name that is no known GPU, with the known ones: a typo would otherwise pass and only fail later, as a
+    /// run that finds no capacity anywhere.
+    /// </summary>
+    public static bool CheckKnown(NodeReader reader, YamlNode node, string path, IReadOnlyList<string> names)
+    {
+        var ok = true;
+        foreach (var name in names.Where(n => !KnownGpus.IsKnown(n)))
+        {
+            var hint = Suggestions.Closest(name, KnownGpus.Names) is { } match ? $" (did you mean '{match}'?)" : string.Empty;
+            reader.Error(node, path, $"unknown GPU name '{name}'{hint}; the known GPU names are {string.Join(", ", KnownGpus.Names)}");
+            ok = false;
+        }
+
+        return ok;
     }
 
     public override JsonObject Schema() =>

@@ -93,6 +93,10 @@ internal sealed partial class GpuShape : Shape<GpuSpec>
                 kind = "names";
                 duplicate = builder.Names is not null;
                 builder.Names = token.Split(',');
+                if (!GpuNamesShape.CheckKnown(reader, node, path, builder.Names))
+                {
+                    return false;
+                }
             }
             else if (SizeRangeShape.TryParse(token, out var memory))
             {
