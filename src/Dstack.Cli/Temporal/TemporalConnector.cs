@@ -100,7 +100,7 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         });
 
     /// <summary>Reads whose dstack server answers; null for a server that says nothing of it (real Temporal).</summary>
-    private static async Task<ServerOwner?> ReadOwnerAsync(ITemporalClient client, DstackSettings settings, CancellationToken cancellationToken)
+    private static async Task<ServerOwner?> ReadOwnerAsync(TemporalClient client, DstackSettings settings, CancellationToken cancellationToken)
     {
         try
         {
