@@ -30,6 +30,12 @@ public sealed class DstackSandbox : IAsyncDisposable
 
     public string Address => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the processes get no DSTACK_TEMPORAL_ADDRESS, so they use the default
+    /// address as a user who configured nothing does (shared by every sandbox that does this, as by every user).
+    /// </summary>
+    public bool DefaultAddress { get; set; }
+
     /// <summary>Gets extra environment for every process (e.g. PIP_FIND_LINKS for a local wheel folder).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
@@ -118,7 +124,15 @@ public sealed class DstackSandbox : IAsyncDisposable
         }
 
         info.Environment["DSTACK_HOME"] = Home;
-        info.Environment["DSTACK_TEMPORAL_ADDRESS"] = Address;
+        if (DefaultAddress)
+        {
+            info.Environment.Remove("DSTACK_TEMPORAL_ADDRESS");
+        }
+        else
+        {
+            info.Environment["DSTACK_TEMPORAL_ADDRESS"] = Address;
+        }
+
         info.Environment["NO_COLOR"] = "1";
         foreach (var (key, value) in Environment)
         {

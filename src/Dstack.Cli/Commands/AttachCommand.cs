@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dstack.Cli.DevEnvironments;
 using Dstack.Cli.Runs;
+using Dstack.Cli.Temporal;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Dstack.Workflows.Contracts;
@@ -57,7 +58,7 @@ internal sealed class AttachCommand : DstackCommand
         }
         catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
         {
-            throw new CommandException($"run {run} is not known to the Temporal server at {_context.LoadSettings().Temporal.Address}.");
+            throw new CommandException($"run {run} is not known to the Temporal server at {LocalServerAddress.Resolve(_context.LoadSettings())}.");
         }
 
         var logs = new LogStore(storage);

@@ -52,6 +52,15 @@ internal sealed class ServerCommand : DstackCommand
             throw new CommandException($"a dstack server already runs for {settings.Home} (pid {running.ProcessId}, at {running.Address}{(running.UiUrl is null ? string.Empty : $", Web UI at {running.UiUrl}")}). Use it as it is, or stop it with `dstack server stop`.");
         }
 
+        // The default port is every user's on this machine: when it is taken (another user's server), this folder's server
+        // serves at a port of its own, which server.json records for this folder's commands.
+        string? moved = null;
+        if (parseResult.GetValue(PortOption) is null && settings.Temporal.AddressIsDefault && !LocalServerAddress.IsFree(ip, port))
+        {
+            moved = $"{address} is taken (by another user's dstack server?), so this one serves at a port of its own; this dstack folder's commands find it in {Path.Combine(settings.Home, LocalServerRecord.FileName)}.";
+            port = LocalServerAddress.FindSparePort(ip);
+        }
+
         var uiPort = UiPort(parseResult, ip, port);
         EmbeddedTemporalServer server;
         try
@@ -69,7 +78,7 @@ internal sealed class ServerCommand : DstackCommand
         record.Write(settings.Home);
         try
         {
-            return await ServeAsync(server, settings, database, UiLine(parseResult, uiPort, uiUrl), cancellationToken);
+            return await ServeAsync(server, settings, database, UiLine(parseResult, uiPort, uiUrl), moved, cancellationToken);
         }
         finally
         {
@@ -77,7 +86,7 @@ internal sealed class ServerCommand : DstackCommand
         }
     }
 
-    private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, string uiLine, CancellationToken cancellationToken)
+    private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, string uiLine, string? moved, CancellationToken cancellationToken)
     {
         var worker = DstackWorkerHost.Build(settings with { Temporal = settings.Temporal with { Address = server.Address } });
         using (worker)
@@ -86,6 +95,10 @@ internal sealed class ServerCommand : DstackCommand
             var state = database is null ? "in memory" : $"state in {database}";
             Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server ({state}) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C (or `dstack server stop`) stops it.");
             Console.MarkupLine(uiLine);
+            if (moved is not null)
+            {
+                Console.MarkupLineInterpolated($"[grey]{moved}[/]");
+            }
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -117,22 +130,7 @@ internal sealed class ServerCommand : DstackCommand
         }
 
         var standard = Math.Min(port + 1000, 65535);
-        return IsFree(ip, standard) ? standard : null;
-    }
-
-    private static bool IsFree(string ip, int port)
-    {
-        try
-        {
-            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(ip), port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
+        return LocalServerAddress.IsFree(ip, standard) ? standard : null;
     }
 
     /// <summary>The UI's address as a user types it: localhost for a loopback address, as the Temporal CLI prints it.</summary>
@@ -153,6 +151,10 @@ internal sealed class ServerCommand : DstackCommand
     {
         options.DatabasePath = database;
         options.UiPort = uiPort;
+
+        // Whose server this is, where clients can read it (and real Temporal keeps such data too): another user's CLI
+        // that finds this server at its address refuses it instead of sending runs to this folder's worker and storage.
+        ServerOwner.Of(settings).Write(options.NamespaceData);
         if (settings.Temporal.Namespace != "default")
         {
             options.Namespaces.Add(settings.Temporal.Namespace);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Dstack.Core.Settings;
+using Dstack.Cli.Temporal;
 using Dstack.Worker;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -19,7 +19,18 @@ internal sealed class WorkerCommand : DstackCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var settings = _context.LoadSettings();
+        // Without a configured address, this folder's own server; and never another user's server, whose runs this worker
+        // would take and run with this folder's storage and secrets.
+        var settings = LocalServerAddress.Apply(_context.LoadSettings());
+        try
+        {
+            await new TemporalConnector(Console).ConnectAsync(settings with { Temporal = settings.Temporal with { AddressIsDefault = false } }, startServerIfDown: false, cancellationToken);
+        }
+        catch (TemporalUnavailableException)
+        {
+            // Nothing answers yet: the worker connects as it always did, and says so when it cannot.
+        }
+
         using var worker = DstackWorkerHost.Build(settings);
         await worker.StartAsync(cancellationToken);
         Console.MarkupLineInterpolated($"dstack worker is polling task queue '{settings.Temporal.TaskQueue}' at {settings.Temporal.Address}. Ctrl+C stops it.");

@@ -32,7 +32,7 @@ internal sealed class RunEndWatch(TemporalConnector connector, DstackSettings se
             {
                 if (!warned)
                 {
-                    console.MarkupLineInterpolated($"[yellow]The Temporal server at {settings.Temporal.Address} stopped answering ({e.Message}); {runName} goes on. Waiting for the server (a local one is started again) and following the log meanwhile.[/]");
+                    console.MarkupLineInterpolated($"[yellow]The Temporal server at {LocalServerAddress.Resolve(settings)} stopped answering ({e.Message}); {runName} goes on. Waiting for the server (a local one is started again) and following the log meanwhile.[/]");
                     warned = true;
                 }
             }

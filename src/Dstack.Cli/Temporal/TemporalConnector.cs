@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using Dstack.Core.Settings;
 using Dstack.Workflows;
 using Spectre.Console;
+using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Exceptions;
 using Temporalio.Runtime;
 
 namespace Dstack.Cli.Temporal;
@@ -29,41 +31,96 @@ internal sealed class TemporalConnector(IAnsiConsole console)
 
     public async Task<ITemporalClient> ConnectAsync(DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
     {
-        var address = settings.Temporal.Address;
+        var address = LocalServerAddress.Resolve(settings);
         var (host, port) = Split(address);
-        if (!await IsListeningAsync(host, port, cancellationToken))
+        var me = ServerOwner.Of(settings);
+        string? taken = null;
+        if (await IsListeningAsync(host, port, cancellationToken))
         {
-            if (!startServerIfDown || !IsLoopback(host))
+            var client = await ConnectClientAsync(settings, address);
+            if (await ReadOwnerAsync(client, settings, cancellationToken) is not { } owner || owner.Serves(me))
+            {
+                return client;
+            }
+
+            if (!settings.Temporal.AddressIsDefault)
+            {
+                throw new CommandException(ForeignServerMessage(settings, address, owner, me), ExitCodes.ConfigOrUsage);
+            }
+
+            if (!startServerIfDown)
             {
                 throw new TemporalUnavailableException(
-                    $"nothing answers at the Temporal address {address}. Start one with `dstack server`, or point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) at a running Temporal server.");
+                    $"no dstack server of yours runs: the one at {address} is {owner.User}'s (dstack folder {owner.Home}). `dstack run` starts yours at a port of its own, as does `dstack server`.");
             }
 
-            var log = StartBackgroundServer(settings, port);
-            var clock = Stopwatch.StartNew();
-            while (!await IsListeningAsync(host, port, cancellationToken))
-            {
-                if (clock.Elapsed > StartupDeadline)
-                {
-                    throw new TemporalUnavailableException($"started `dstack server` in the background but nothing answered at {address} within {StartupDeadline.TotalSeconds:0} s; see {log}.");
-                }
-
-                await Task.Delay(50, cancellationToken);
-            }
-
-            // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI.
-            var record = await WaitForRecordAsync(settings, clock, cancellationToken);
-            var ui = record?.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
-            console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address}{ui} (logs: {log}; stop it with `dstack server stop`).[/]");
+            // The default address is every user's; another's server holds it, so this folder's server gets a port of its own.
+            port = LocalServerAddress.FindSparePort(LoopbackIp(host));
+            taken = $"; {address} is {owner.User}'s";
+            address = $"{host}:{port}";
+        }
+        else if (!startServerIfDown || !IsLoopback(host))
+        {
+            throw new TemporalUnavailableException(
+                $"nothing answers at the Temporal address {address}. Start one with `dstack server`, or point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) at a running Temporal server.");
         }
 
-        return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address)
+        var log = StartBackgroundServer(settings, port);
+        var clock = Stopwatch.StartNew();
+        while (!await IsListeningAsync(host, port, cancellationToken))
+        {
+            if (clock.Elapsed > StartupDeadline)
+            {
+                throw new TemporalUnavailableException($"started `dstack server` in the background but nothing answered at {address} within {StartupDeadline.TotalSeconds:0} s; see {log}.");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI.
+        var record = await WaitForRecordAsync(settings, clock, cancellationToken);
+        var started = await ConnectClientAsync(settings, address);
+        if (await ReadOwnerAsync(started, settings, cancellationToken) is { } other && !other.Serves(me))
+        {
+            // Two users' first commands raced for the free port, and the other's server got it.
+            throw new TemporalUnavailableException($"{other.User}'s dstack server took {address} while yours started (see {log}); run the command again.");
+        }
+
+        var ui = record?.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
+        console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address}{taken}{ui} (logs: {log}; stop it with `dstack server stop`).[/]");
+        return started;
+    }
+
+    private static Task<TemporalClient> ConnectClientAsync(DstackSettings settings, string address) =>
+        TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address)
         {
             Namespace = settings.Temporal.Namespace,
             DataConverter = DstackDataConverter.Instance,
             Runtime = QuietRuntime.Value,
         });
+
+    /// <summary>Reads whose dstack server answers; null for a server that says nothing of it (real Temporal).</summary>
+    private static async Task<ServerOwner?> ReadOwnerAsync(TemporalClient client, DstackSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var described = await client.WorkflowService.DescribeNamespaceAsync(
+                new DescribeNamespaceRequest { Namespace = settings.Temporal.Namespace }, new RpcOptions { CancellationToken = cancellationToken });
+            return ServerOwner.Read(described.NamespaceInfo.Data);
+        }
+        catch (RpcException)
+        {
+            // A namespace the server lacks, or a server that cannot describe it: the command's own calls say so next.
+            return null;
+        }
     }
+
+    private static string ForeignServerMessage(DstackSettings settings, string address, ServerOwner owner, ServerOwner me) =>
+        $"the dstack server at {address} is not yours: it is {owner.User}'s on {owner.Host}, for the dstack folder {owner.Home} with storage {owner.Storage}. "
+        + $"Runs sent to it would run with that storage, not yours ({me.Storage}). Point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) "
+        + "at your own server (`dstack server --port PORT` starts one), or leave both unset and dstack starts yours at a free port.";
+
+    private static string LoopbackIp(string host) => host is "localhost" ? "127.0.0.1" : host.Trim('[', ']');
 
     private static async Task<LocalServerRecord?> WaitForRecordAsync(DstackSettings settings, Stopwatch clock, CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ internal static class TemporalUiLinks
             return configured.TrimEnd('/');
         }
 
-        return LocalServerRecord.Read(settings.Home) is { UiUrl: { } served } record && SameAddress(record.Address, settings.Temporal.Address)
+        return LocalServerRecord.Read(settings.Home) is { UiUrl: { } served } record && SameAddress(record.Address, LocalServerAddress.Resolve(settings))
             ? served.TrimEnd('/')
             : null;
     }

@@ -46,6 +46,7 @@ public sealed partial class SettingsLoader
         {
             Home = home,
             ConfigFile = file,
+            Temporal = new TemporalSettings { AddressIsDefault = true },
             Storage = new StorageSettings { Path = Path.Combine(home, "storage") },
         };
 
@@ -58,6 +59,7 @@ public sealed partial class SettingsLoader
         temporal = temporal with
         {
             Address = Variable("DSTACK_TEMPORAL_ADDRESS") ?? temporal.Address,
+            AddressIsDefault = temporal.AddressIsDefault && Variable("DSTACK_TEMPORAL_ADDRESS") is null,
             Namespace = Variable("DSTACK_TEMPORAL_NAMESPACE") ?? temporal.Namespace,
             TaskQueue = Variable("DSTACK_TASK_QUEUE") ?? temporal.TaskQueue,
             UiUrl = Variable("DSTACK_TEMPORAL_UI_URL") ?? temporal.UiUrl,
@@ -124,7 +126,10 @@ public sealed partial class SettingsLoader
                         reader.String(temporal, "temporal", "address") ?? TemporalSettings.DefaultAddress,
                         reader.String(temporal, "temporal", "namespace") ?? "default",
                         reader.String(temporal, "temporal", "task_queue") ?? "dstack",
-                        reader.String(temporal, "temporal", "ui_url")),
+                        reader.String(temporal, "temporal", "ui_url"))
+                    {
+                        AddressIsDefault = Reader.Child(temporal, "address") is null,
+                    },
                 };
                 if (settings.Temporal.UiUrl is { } uiUrl && !IsHttpUrl(uiUrl))
                 {

@@ -13,4 +13,12 @@ public sealed record TemporalSettings(
 {
     /// <summary>The address used when none is configured; nothing answering there starts the embedded server.</summary>
     public const string DefaultAddress = "127.0.0.1:7233";
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="Address"/> is the default because neither <c>temporal.address</c> nor
+    /// <c>DSTACK_TEMPORAL_ADDRESS</c> named one. Only then may the CLI use this dstack folder's own server at another
+    /// port, when another user's dstack server holds the default one.
+    /// <value>The default value is false: an address given in code counts as chosen.</value>
+    /// </summary>
+    public bool AddressIsDefault { get; init; }
 }

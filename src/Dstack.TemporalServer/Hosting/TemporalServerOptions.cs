@@ -9,6 +9,13 @@ public sealed class TemporalServerOptions
     /// <value>The default value is <c>default</c>.</value>
     public IList<string> Namespaces { get; } = ["default"];
 
+    /// <summary>
+    /// Gets the key-value data of every namespace (<c>NamespaceInfo.Data</c> in <c>DescribeNamespace</c> and
+    /// <c>ListNamespaces</c>), as real Temporal keeps what <c>RegisterNamespace</c> or <c>UpdateNamespace</c> set
+    /// (<c>temporal operator namespace create --data KEY=VALUE</c>). A host tells its clients about itself here.
+    /// </summary>
+    public IDictionary<string, string> NamespaceData { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Gets custom search attributes registered at start in every namespace.</summary>
     public IDictionary<string, IndexedValueType> SearchAttributes { get; } = new Dictionary<string, IndexedValueType>(StringComparer.Ordinal);
 

@@ -62,6 +62,7 @@ internal sealed partial class WorkflowServiceEndpoint
     {
         NamespaceInfo = new NamespaceInfo
         {
+            Data = { _engine.Options.NamespaceData },
             Name = ns.Name,
             Id = ns.Id,
             State = Temporalio.Api.Enums.V1.NamespaceState.Registered,

@@ -33,6 +33,24 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.IsType<LocalBackendSettings>(Assert.Single(settings.Backends));
     }
 
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData("temporal:\n  namespace: team\n", null, true)]
+    [InlineData("temporal:\n  address: 127.0.0.1:7233\n", null, false)]
+    [InlineData(null, "127.0.0.1:7233", false)]
+    public void Load_AddressIsDefault_OnlyWhenNeitherFileNorVariableNamesOne(string? config, string? variable, bool expected)
+    {
+        if (config is not null)
+        {
+            _dir.Write("home/config.yml", config);
+        }
+
+        var settings = Loader(variable is null ? null : new() { ["DSTACK_TEMPORAL_ADDRESS"] = variable }).Load();
+
+        Assert.Equal("127.0.0.1:7233", settings.Temporal.Address);
+        Assert.Equal(expected, settings.Temporal.AddressIsDefault);
+    }
+
     [Fact]
     public void Load_NoDstackHome_UsesDotDstackInHome()
     {
