@@ -1,6 +1,7 @@
 using Dstack.Cli.DevEnvironments;
 using Dstack.Cli.Temporal;
 using Dstack.Core.Backends;
+using Dstack.Core.Code;
 using Dstack.Core.Runs;
 using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
@@ -79,6 +80,14 @@ internal sealed record CliContext
 
     /// <summary>Gets a function that terminates one machine found by <see cref="ListCloudMachinesAsync"/>.</summary>
     public Func<TaggedMachine, CancellationToken, Task> TerminateCloudMachineAsync { get; init; } = (_, _) => Task.CompletedTask;
+
+    /// <summary>
+    /// Gets a function that reads the repository id a run started from a folder records (the current folder when
+    /// null), by which <c>dstack ps</c> shows the current repository's runs.
+    /// <value>The default value asks the real <c>git</c>, as <c>dstack run</c> does.</value>
+    /// </summary>
+    public Func<string?, CancellationToken, Task<string>> ReadRepoIdAsync { get; init; } =
+        (folder, cancellationToken) => new CodeSnapshotter().ReadRepoIdAsync(folder ?? Directory.GetCurrentDirectory(), cancellationToken);
 
     /// <summary>Gets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Backends;
+using Dstack.Core.Code;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 using Dstack.Core.Runs;
@@ -38,6 +39,9 @@ internal sealed class TestHome : IAsyncDisposable
         Logs = new LogStore(Storage);
         Artifacts = new ArtifactStore(Storage);
     }
+
+    /// <summary>The repository of the runs <see cref="AddRunAsync"/> writes, and the one commands are in.</summary>
+    public const string RepoId = "github.com/acme/models";
 
     public string Root { get; } = Directory.CreateTempSubdirectory("dstack-home-").FullName;
 
@@ -91,7 +95,13 @@ internal sealed class TestHome : IAsyncDisposable
 
     public CliContext CreateContext(IAnsiConsole console)
     {
-        var context = CliContext.CreateDefault(console, Variable);
+        // The tests' process runs in this checkout, not in the repository of the runs AddRunAsync writes: without
+        // --repo, commands are in that one.
+        var context = CliContext.CreateDefault(console, Variable) with
+        {
+            ReadRepoIdAsync = (folder, cancellationToken) =>
+                folder is null ? Task.FromResult(RepoId) : new CodeSnapshotter().ReadRepoIdAsync(folder, cancellationToken),
+        };
         return CommandStorage is { } storage ? context with { OpenStorageAsync = _ => Task.FromResult(storage) } : context;
     }
 
@@ -111,7 +121,7 @@ internal sealed class TestHome : IAsyncDisposable
                 RunName = name,
                 WorkflowName = "train",
                 Provider = "bash",
-                Repo = new RepoInfo("github.com/acme/models", "https://github.com/acme/models.git", "main", "0123456789abcdef0123456789abcdef01234567", false),
+                Repo = new RepoInfo(RepoId, "https://github.com/acme/models.git", "main", "0123456789abcdef0123456789abcdef01234567", false),
                 CodeHash = new string('a', 64),
                 Commands = ["python train.py"],
                 User = "alice",

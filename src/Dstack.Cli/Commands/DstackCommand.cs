@@ -27,6 +27,14 @@ internal abstract class DstackCommand : Command
             {
                 return ErrorReporter.Report(console, PayloadTooLarge.ToCommandException(e));
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A file or folder that cannot be read or written (a read-only disk, no permission, /proc, a file where a
+                // folder should be) is the user's to fix: one line that names the path, not a stack trace. Commands that
+                // know what they were writing (init, artifacts download) say more before this.
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return ExitCodes.RunFailure;
+            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // Ctrl+C or SIGTERM (see Interrupts): the command stopped where it was, as the shell reports a signal.

@@ -63,14 +63,22 @@ internal sealed class InitCommand : DstackCommand
             return ExitCodes.Ok;
         }
 
-        Directory.CreateDirectory(dstackFolder);
-
-        // CreateNew: never overwrite, even a file that appeared since the check above.
-        var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write);
-        await using (stream)
+        try
         {
-            await using var writer = new StreamWriter(stream);
-            await writer.WriteAsync(ExampleWorkflows.AsMemory(), cancellationToken);
+            Directory.CreateDirectory(dstackFolder);
+
+            // CreateNew: never overwrite, even a file that appeared since the check above.
+            var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write);
+            await using (stream)
+            {
+                await using var writer = new StreamWriter(stream);
+                await writer.WriteAsync(ExampleWorkflows.AsMemory(), cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only checkout, no permission, or a file named .dstack: the user's to fix, so say where and why.
+            throw new CommandException($"cannot create {file}: {e.Message}");
         }
 
         Console.MarkupLine("Created [green].dstack/workflows.yaml[/] with the example workflow [bold]hello[/].");

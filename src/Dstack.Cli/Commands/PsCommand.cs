@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dstack.Cli.Runs;
 using Dstack.Core.Artifacts;
+using Dstack.Core.Code;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Spectre.Console;
@@ -24,6 +25,16 @@ internal sealed class PsCommand : DstackCommand
         Description = "Show all runs (default: the unfinished runs and the last finished one).",
     };
 
+    private static readonly Option<bool> AllReposOption = new("--all-repos")
+    {
+        Description = "Show the runs of every repository (default: only those of the current one).",
+    };
+
+    private static readonly Option<DirectoryInfo> RepoOption = new("--repo")
+    {
+        Description = "Show the runs of the repository in this folder (default: the current directory).",
+    };
+
     private static readonly Option<bool> JsonOption = new("--json")
     {
         Description = "Print a JSON array of runs (camelCase fields) instead of a table.",
@@ -42,6 +53,8 @@ internal sealed class PsCommand : DstackCommand
         _context = context;
         Arguments.Add(RunArgument);
         Options.Add(AllOption);
+        Options.Add(AllReposOption);
+        Options.Add(RepoOption);
         Options.Add(JsonOption);
         Options.Add(TerminateLeakedOption);
     }
@@ -70,7 +83,12 @@ internal sealed class PsCommand : DstackCommand
         }
 
         var all = await catalog.ListAsync(cancellationToken);
-        var runs = parseResult.GetValue(AllOption) ? all : Recent(all);
+
+        // Storage is shared by every repository (and, with S3, every user of the bucket): without a filter, `ps -a` in
+        // one project listed another's runs. A run whose repository is not known yet is kept rather than hidden.
+        var repo = parseResult.GetValue(AllReposOption) ? null : await ReadRepoIdAsync(parseResult.GetValue(RepoOption), cancellationToken);
+        var mine = repo is null ? all : [.. all.Where(r => r.Repo is null || r.Repo == repo)];
+        var runs = parseResult.GetValue(AllOption) ? mine : Recent(mine);
 
         if (json)
         {
@@ -87,9 +105,28 @@ internal sealed class PsCommand : DstackCommand
             WriteTable(runs);
         }
 
+        if (repo is not null && all.Count > mine.Count)
+        {
+            var others = all.Count - mine.Count;
+            Console.MarkupLineInterpolated(
+                $"[grey]{others} {(others == 1 ? "run" : "runs")} of other repositories not shown (this is {RepoNames.Short(repo)}); --all-repos lists every run.[/]");
+        }
+
         WriteUnavailable(unavailable);
         await new LeakedMachines(_context, Console).ReportAsync(all, parseResult.GetValue(TerminateLeakedOption), cancellationToken);
         return ExitCodes.Ok;
+    }
+
+    private async Task<string> ReadRepoIdAsync(DirectoryInfo? folder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _context.ReadRepoIdAsync(folder?.FullName, cancellationToken);
+        }
+        catch (CodeSnapshotException e)
+        {
+            throw new CommandException($"cannot tell which repository's runs to list: {e.Message} Pass --repo DIR, or --all-repos.", ExitCodes.ConfigOrUsage);
+        }
     }
 
     /// <summary>The unfinished runs and the most recently finished one, as dstack has always shown by default.</summary>
@@ -135,11 +172,12 @@ internal sealed class PsCommand : DstackCommand
     private void WriteTable(IEnumerable<RunView> runs)
     {
         var now = _context.Time.GetUtcNow();
-        var table = new Table().AddColumns("RUN", "WORKFLOW", "SUBMITTED", "STATUS", "BACKEND", "PRICE");
+        var table = new Table().AddColumns("RUN", "REPO", "WORKFLOW", "SUBMITTED", "STATUS", "BACKEND", "PRICE");
         foreach (var run in runs)
         {
             table.AddRow(
                 new Text(run.Name),
+                new Text(run.Repo is { } repo ? RepoNames.Short(repo) : "-"),
                 new Text(run.Workflow ?? "-"),
                 new Text(TimeAgo.Format(run.SubmittedAt, now)),
                 new Text(run.StatusText, StatusStyle(run)),

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Dstack.Cli.Runs;
 using Dstack.Core.Runs;
 using Dstack.Workflows;
 using Spectre.Console;
+using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 
@@ -25,6 +27,11 @@ internal sealed class StopCommand : DstackCommand
     };
 
     private static readonly Option<bool> YesOption = new("--yes", "-y") { Description = "Do not ask for confirmation." };
+
+    /// <summary>How long <c>dstack stop</c> waits for a run to end before it says the run is still stopping.</summary>
+    private static readonly TimeSpan StopDeadline = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan StopPollInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly CliContext _context;
 
@@ -73,7 +80,7 @@ internal sealed class StopCommand : DstackCommand
             }
 
             await SignalAsync(client, manifests, run, abort, cancellationToken);
-            Console.MarkupLine("[green]OK[/]");
+            await WaitUntilEndedAsync(client, manifests, [run], cancellationToken);
             return ExitCodes.Ok;
         }
 
@@ -96,7 +103,7 @@ internal sealed class StopCommand : DstackCommand
             await SignalAsync(temporal, manifests, name, abort, cancellationToken);
         }
 
-        Console.MarkupLine("[green]OK[/]");
+        await WaitUntilEndedAsync(temporal, manifests, live, cancellationToken);
         return ExitCodes.Ok;
     }
 
@@ -122,6 +129,60 @@ internal sealed class StopCommand : DstackCommand
         await manifests.WriteAsync(finished, cancellationToken);
         Console.MarkupLineInterpolated($"[green]OK[/]: {run.Name} {finished.Status.ToDisplayName()}; {done}.");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Waits, up to <see cref="StopDeadline"/>, until the workflows of <paramref name="runs"/> have closed, then says how
+    /// each ended. A signal only asks: the job still gets SIGTERM and its grace period, its artifacts are uploaded and
+    /// its machine released, and an <c>OK</c> printed before that made <c>dstack ps</c> contradict it for seconds.
+    /// </summary>
+    private async Task WaitUntilEndedAsync(ITemporalClient client, ManifestStore manifests, IReadOnlyList<string> runs, CancellationToken cancellationToken)
+    {
+        var waiting = runs.ToList();
+        var clock = Stopwatch.StartNew();
+        Console.MarkupLineInterpolated($"Stopping {string.Join(", ", runs)}...");
+        while (true)
+        {
+            foreach (var run in waiting.ToList())
+            {
+                if (!await IsOpenAsync(client, run, cancellationToken))
+                {
+                    waiting.Remove(run);
+                    var manifest = await manifests.ReadAsync(run, cancellationToken);
+                    var ended = manifest is { Status: var s } && s.IsFinished() ? s.ToDisplayName() : "ended";
+                    Console.MarkupLineInterpolated($"[green]OK[/]: {run} {ended}");
+                }
+            }
+
+            if (waiting.Count == 0 || clock.Elapsed >= StopDeadline)
+            {
+                break;
+            }
+
+            await Task.Delay(StopPollInterval, cancellationToken);
+        }
+
+        foreach (var run in waiting)
+        {
+            // Past the deadline the run is not stuck: uploading big artifacts or releasing a cloud machine takes time.
+            Console.MarkupLineInterpolated(
+                $"{run} is stopping (asked {(int)StopDeadline.TotalSeconds} s ago; it may still be uploading its artifacts or releasing its machine): `dstack ps {run}` shows when it has stopped.");
+        }
+    }
+
+    private static async Task<bool> IsOpenAsync(ITemporalClient client, string run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The workflow ID without a run ID: after a continue-as-new this describes the newest run, still open.
+            var description = await client.GetWorkflowHandle(run).DescribeAsync(
+                new WorkflowDescribeOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } });
+            return description.Status == WorkflowExecutionStatus.Running;
+        }
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     private static async Task SignalAsync(ITemporalClient client, ManifestStore manifests, string run, bool abort, CancellationToken cancellationToken)

@@ -100,8 +100,10 @@ internal sealed class RunCatalog(IStorage storage, ITemporalClient? temporal)
                 : (RunStatus?)null;
         string? liveBackend = null;
         string? liveWorkflow = null;
+        string? liveRepo = null;
         attributes?.TryGetValue(DstackSearchAttributes.Backend, out liveBackend);
         attributes?.TryGetValue(DstackSearchAttributes.Workflow, out liveWorkflow);
+        attributes?.TryGetValue(DstackSearchAttributes.Repo, out liveRepo);
 
         var status = liveStatus ?? manifest?.Status ?? RunStatus.Submitted;
         var lost = execution is null && temporal is not null && !status.IsFinished();
@@ -112,6 +114,7 @@ internal sealed class RunCatalog(IStorage storage, ITemporalClient? temporal)
             SubmittedAt = manifest?.Spec.SubmittedAt ?? new DateTimeOffset(execution!.StartTime, TimeSpan.Zero), // one of them is set
             Status = status,
             Backend = manifest?.Backend ?? liveBackend,
+            Repo = manifest?.Spec.Repo.RepoId ?? liveRepo,
             Manifest = manifest,
             Live = execution is not null,
             Lost = lost,

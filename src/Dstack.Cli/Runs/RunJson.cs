@@ -25,7 +25,8 @@ internal sealed record RunJson(
     string? User,
     string? Tag,
     IReadOnlyList<string> Artifacts,
-    string? EndedInTemporal)
+    string? EndedInTemporal,
+    string? Repo)
 {
     /// <summary>Gets the options <c>--json</c> output is written with: camelCase, indented.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -55,6 +56,7 @@ internal sealed record RunJson(
             m?.Spec.User,
             m?.Spec.Tag,
             m?.Artifacts ?? [],
-            run.EndedInTemporal);
+            run.EndedInTemporal,
+            run.Repo);
     }
 }

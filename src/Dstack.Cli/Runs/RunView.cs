@@ -19,6 +19,9 @@ internal sealed record RunView
 
     public string? Backend { get; init; }
 
+    /// <summary>Gets the repository the run's code came from (<see cref="RepoInfo.RepoId"/>), or null when unknown.</summary>
+    public string? Repo { get; init; }
+
     /// <summary>Gets the manifest, or null when the run has not written one yet.</summary>
     public RunManifest? Manifest { get; init; }
 

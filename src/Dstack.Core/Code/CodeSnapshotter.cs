@@ -78,6 +78,38 @@ public sealed class CodeSnapshotter
         return true;
     }
 
+    /// <summary>
+    /// Reads the <see cref="RepoInfo.RepoId"/> a run started from <paramref name="directory"/> would record, without
+    /// packing anything: <c>dstack ps</c> lists the runs of the current repository by it.
+    /// </summary>
+    /// <exception cref="CodeSnapshotException">The folder does not exist or Git cannot be run.</exception>
+    public async Task<string> ReadRepoIdAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var root = Path.GetFullPath(directory);
+        if (!Directory.Exists(root))
+        {
+            throw new CodeSnapshotException($"The folder '{root}' does not exist.");
+        }
+
+        var git = new GitCli(_gitExecutable, root);
+        var topLevelTask = git.RunAsync(["rev-parse", "--show-toplevel"], cancellationToken);
+        var remoteTask = git.RunAsync(["remote", "get-url", "origin"], cancellationToken);
+        await Task.WhenAll(topLevelTask, remoteTask).ConfigureAwait(false);
+        var (topLevelExit, topLevel, _) = await topLevelTask.ConfigureAwait(false);
+        return topLevelExit != 0
+            ? Path.GetFileName(root)
+            : RepoId(RemoteUrl(await remoteTask.ConfigureAwait(false)), topLevel);
+    }
+
+    /// <summary>The origin's URL from <c>git remote get-url origin</c>, or null when there is none.</summary>
+    private static string? RemoteUrl((int ExitCode, string Output, string Error) remote) =>
+        remote.ExitCode == 0 && remote.Output.Trim().Length > 0 ? remote.Output.Trim() : null;
+
+    /// <summary>A repository's stable name: its origin's URL, else its top folder's name.</summary>
+    private static string RepoId(string? remoteUrl, string topLevel) =>
+        remoteUrl ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(topLevel.Trim()));
+
     /// <summary>Reads the repository around <paramref name="root"/>, or returns null when it is not in one.</summary>
     private static async Task<(RepoInfo Repo, IReadOnlyList<string> Files)?> ReadGitAsync(GitCli git, string root, CancellationToken cancellationToken)
     {
@@ -101,8 +133,7 @@ public sealed class CodeSnapshotter
             .Where(f => IsFileOrLink(Path.Combine(root, f))) // deleted but still tracked files are gone from the tree
             .ToList();
 
-        var (remoteExit, remote, _) = await remoteTask.ConfigureAwait(false);
-        var remoteUrl = remoteExit == 0 && remote.Trim().Length > 0 ? remote.Trim() : null;
+        var remoteUrl = RemoteUrl(await remoteTask.ConfigureAwait(false));
 
         // Porcelain v2 with --branch: "# branch.oid <commit>|(initial)" and "# branch.head <name>|(detached)" headers,
         // then one record per changed or untracked path. Without a commit the run is not pinned to one, nor to a branch.
@@ -110,8 +141,7 @@ public sealed class CodeSnapshotter
         var commit = Header(records, "# branch.oid ") is { } oid && oid != "(initial)" ? oid : null;
         var branch = commit is not null && Header(records, "# branch.head ") is { } head && head != "(detached)" ? head : null;
         var dirty = records.Any(r => !r.StartsWith("# ", StringComparison.Ordinal));
-        var repoId = remoteUrl ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(topLevel.Trim()));
-        return (new RepoInfo(repoId, remoteUrl, branch, commit, dirty), files);
+        return (new RepoInfo(RepoId(remoteUrl, topLevel), remoteUrl, branch, commit, dirty), files);
     }
 
     private static string? Header(IEnumerable<string> records, string prefix) =>

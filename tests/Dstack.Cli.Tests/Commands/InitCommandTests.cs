@@ -59,4 +59,21 @@ public sealed class InitCommandTests
         Assert.Contains("already exists", output, StringComparison.Ordinal);
         Assert.Equal(Mine, await File.ReadAllTextAsync(Path.Combine(repo.Root, ".dstack", "workflows.yaml")));
     }
+
+    [Fact]
+    public async Task Init_FolderThatCannotBeMade_SaysWhichFileAndWhyWithoutAStackTrace()
+    {
+        using var repo = new TempRepo(null);
+        Directory.CreateDirectory(Path.Combine(repo.Root, ".git"));
+
+        // A file where the .dstack folder should be: even root cannot make the folder, so the test holds under sudo.
+        await File.WriteAllTextAsync(Path.Combine(repo.Root, ".dstack"), "not a folder");
+
+        var (exitCode, output) = await CliRunner.RunAsync("init", "--repo", repo.Root);
+
+        Assert.Equal(ExitCodes.RunFailure, exitCode);
+        Assert.Contains($"cannot create {Path.Combine(repo.Root, ".dstack", "workflows.yaml")}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
 }

@@ -33,6 +33,54 @@ public sealed class PsCommandTests
     }
 
     [Fact]
+    public async Task PsAll_RunsOfSeveralRepos_ShowsTheCurrentReposWithItsNameAndAllReposShowsEvery()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        await home.AddRunAsync("old-owl-1", RunStatus.Done, TimeSpan.FromDays(3));
+        await home.AddRunAsync("sad-fox-2", RunStatus.Failed, TimeSpan.FromHours(2), m => m with
+        {
+            Spec = m.Spec with { Repo = m.Spec.Repo with { RepoId = "git@github.com:acme/website.git" } },
+        });
+
+        var (exitCode, mine) = await home.RunAsync("ps", "-a");
+        var (allExit, every) = await home.RunAsync("ps", "-a", "--all-repos");
+        var (_, json) = await home.RunAsync("ps", "-a", "--json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("REPO", mine, StringComparison.Ordinal);
+        Assert.Contains("old-owl-1", mine, StringComparison.Ordinal);
+        Assert.Contains(" models ", mine, StringComparison.Ordinal);
+        Assert.DoesNotContain("sad-fox-2", mine, StringComparison.Ordinal);
+        Assert.Contains("1 run of other repositories not shown", mine, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, allExit);
+        Assert.Contains("old-owl-1", every, StringComparison.Ordinal);
+        Assert.Contains("sad-fox-2", every, StringComparison.Ordinal);
+        Assert.Contains(" website ", every, StringComparison.Ordinal);
+        Assert.DoesNotContain("not shown", every, StringComparison.Ordinal);
+        var run = Assert.Single(JsonNode.Parse(json)!.AsArray())!;
+        Assert.Equal(TestHome.RepoId, (string?)run["repo"]);
+    }
+
+    [Fact]
+    public async Task PsAll_RepoOption_ListsTheRunsOfThatFolder()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        using var other = new TempRepo(null);
+        var folder = Path.GetFileName(other.Root); // outside Git a run's repository is its folder's name
+        await home.AddRunAsync("old-owl-1", RunStatus.Done, TimeSpan.FromDays(3));
+        await home.AddRunAsync("sad-fox-2", RunStatus.Failed, TimeSpan.FromHours(2), m => m with
+        {
+            Spec = m.Spec with { Repo = new RepoInfo(folder, null, null, null, false) },
+        });
+
+        var (exitCode, output) = await home.RunAsync("ps", "-a", "--repo", other.Root);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("sad-fox-2", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("old-owl-1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PsAll_TemporalRestartedEmpty_MarksUnfinishedRunsLost()
     {
         await using var home = await TestHome.WithTemporalAsync();

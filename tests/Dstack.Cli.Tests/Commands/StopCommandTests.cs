@@ -31,6 +31,32 @@ public sealed class StopCommandTests
     }
 
     [Fact]
+    public async Task Stop_RunThatTakesTimeToStop_WaitsUntilItIsStoppedBeforeOk()
+    {
+        await using var home = await TestHome.WithTemporalAsync();
+        await home.AddRunAsync("busy-bee-3", RunStatus.Running, TimeSpan.FromMinutes(5));
+        var options = new TemporalWorkerOptions(_queue)
+            .AddWorkflow<SlowStopRunWorkflow>()
+            .AddAllActivities(new StoppedManifestWriter(home.Manifests));
+        using var worker = new TemporalWorker(home.Client!, options);
+
+        var (exitCode, output, psOutput) = await worker.ExecuteAsync(async () =>
+        {
+            await home.StartRunWorkflowAsync("busy-bee-3", _queue);
+            var (exitCode, output) = await home.RunAsync("stop", "busy-bee-3", "-y");
+
+            // Right after the OK, as a user would look: ps must not say running any more.
+            var (_, psOutput) = await home.RunAsync("ps", "busy-bee-3");
+            return (exitCode, output, psOutput);
+        });
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("OK: busy-bee-3 stopped", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("running", psOutput, StringComparison.Ordinal);
+        Assert.Contains("stopped", psOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StopAll_SignalsEveryOpenRun()
     {
         await using var home = await TestHome.WithTemporalAsync();

@@ -66,6 +66,24 @@ public sealed class TagsCommandTests
     }
 
     [Fact]
+    public async Task SecretsAdd_KeyFileThatCannotBeWritten_OneLineErrorExitOne()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+
+        // A folder where the key file should be: no command expects it, so this checks the fallback every command has
+        // for files it cannot read or write (it holds under root, unlike a permission).
+        Directory.CreateDirectory(Path.Combine(home.Root, "secrets.key"));
+
+        var (exitCode, output) = await home.RunAsync("secrets", "add", "HF_TOKEN", "v");
+
+        Assert.True(exitCode == ExitCodes.RunFailure, $"exit {exitCode}: {output}");
+        Assert.Contains("error:", output, StringComparison.Ordinal);
+        Assert.Contains("secrets.key", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_NoSuchWorkflow_ExitTwoNamingTheOnesThere()
     {
         await using var home = await TestHome.WithoutTemporalAsync();
