@@ -252,7 +252,7 @@ public sealed partial class RunWorkflow
 
         return result.ExitCode == 0
             ? await FinishAsync(RunStatus.Done, null, null, 0)
-            : await FinishAsync(RunStatus.Failed, FailureReason.Error, $"The job exited with code {result.ExitCode}.", result.ExitCode);
+            : await FinishAsync(RunStatus.Failed, FailureReason.Error, result.Failure ?? $"The job exited with code {result.ExitCode}.", result.ExitCode);
     }
 
     private async Task SetStatusAsync(RunStatus status)

@@ -62,6 +62,38 @@ public sealed class EnvironmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Virtualenv_RequirementThatCannotBeInstalled_FailureNamesPipAndItsLastLines()
+    {
+        var job = await _home.PrepareAsync(
+            Spec("pip-fail-1", "nosuchpackage==9.9\n") with { RequirementsPath = "requirements.txt" },
+            new Dictionary<string, string> { ["requirements.txt"] = "nosuchpackage==9.9\n" });
+        await job.StartAsync();
+        var exit = await TestHome.ExitCodeAsync(job, 180);
+
+        var failure = await job.DescribeFailureAsync(exit);
+
+        Assert.NotEqual(0, exit);
+        Assert.NotNull(failure);
+        Assert.StartsWith($"The job failed in pip install -r requirements.txt (exit code {exit}). Its last lines:", failure, StringComparison.Ordinal);
+        Assert.Contains("nosuchpackage", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("probe", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_Fail_FailureNamesTheWorkflowsCommandsAndOnlyTheirLines()
+    {
+        var spec = TestHome.Spec("cmd-fail-1", "echo boom", "exit 3") with { Setup = ["echo from setup"] };
+        var job = await _home.PrepareAsync(spec);
+        await job.StartAsync();
+        var exit = await TestHome.ExitCodeAsync(job);
+
+        var failure = await job.DescribeFailureAsync(exit);
+
+        Assert.Equal(3, exit);
+        Assert.Equal("The job failed in the workflow's commands (exit code 3). Its last lines:\n  boom", failure);
+    }
+
+    [Fact]
     public async Task Virtualenv_TwoRunsAtOnce_BuildItOnce()
     {
         var requirements = "dstackprobe==0.1  # concurrent\n";

@@ -95,7 +95,7 @@ public sealed partial class RunTests
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("about to fail", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("failed", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("exited with code 3", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("failed in the workflow's commands (exit code 3)", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,6 +17,9 @@ namespace Dstack.Core.Environments;
 /// </remarks>
 public sealed partial class JobScriptBuilder
 {
+    /// <summary>The file in the job folder where <c>job.sh</c> records its step: the log's size when it began, a space, what it does.</summary>
+    public const string JobStepFile = "job.step";
+
     /// <summary>Where the code is mounted in a Docker container.</summary>
     public const string ContainerRepoDirectory = "/workflow";
 
@@ -92,6 +95,7 @@ public sealed partial class JobScriptBuilder
         // The job folder holds code/ (see JobRunner); the ports file goes next to it.
         var jobDirectory = codeDirectory.TrimEnd('/')[..codeDirectory.TrimEnd('/').LastIndexOf('/')];
         AppendPorts(script, spec, jobDirectory);
+        AppendStepMarker(script, jobDirectory);
 
         if (docker)
         {
@@ -114,6 +118,7 @@ public sealed partial class JobScriptBuilder
         AppendUserCommands(script, spec);
         if (IsDevEnvironment(spec.Provider))
         {
+            Step(script, $"starting {spec.Provider}");
             AppendDevEnvironment(script, spec, hostWorkingDir, jobDirectory);
         }
 
@@ -157,11 +162,37 @@ public sealed partial class JobScriptBuilder
 
     private static void AppendUserCommands(StringBuilder script, RunSpec spec)
     {
-        foreach (var line in spec.Setup.Concat(spec.Commands))
+        if (spec.Setup.Count > 0)
+        {
+            Step(script, "the workflow's setup commands");
+            foreach (var line in spec.Setup)
+            {
+                script.Append(line).Append('\n');
+            }
+        }
+
+        Step(script, "the workflow's commands");
+        foreach (var line in spec.Commands)
         {
             script.Append(line).Append('\n');
         }
     }
+
+    /// <summary>
+    /// Defines <c>dstack_step</c>, which records in <see cref="JobStepFile"/> the step the job is in and the size of
+    /// <c>job.log</c> when it began. A job that fails then says which step failed (creating the environment, pip, the
+    /// user's commands) with that step's last lines, not just its exit code (<c>JobRunner.DescribeFailureAsync</c>).
+    /// Recording it never fails the job.
+    /// </summary>
+    private static void AppendStepMarker(StringBuilder script, string jobDirectory)
+    {
+        var folder = ShellQuoting.Quote(jobDirectory);
+        script.Append(CultureInfo.InvariantCulture, $"dstack_step() {{ printf '%s %s\\n' \"$(wc -c 2>/dev/null < {folder}/job.log || echo 0)\" \"$1\" > {folder}/{JobStepFile} 2>/dev/null || true; }}\n");
+    }
+
+    /// <summary>Marks the start of a step, described as a failure message names it ("… failed").</summary>
+    private static void Step(StringBuilder script, string description) =>
+        script.Append(CultureInfo.InvariantCulture, $"dstack_step {ShellQuoting.Quote(description)}\n");
 
     /// <summary>Writes the cached-environment frame: lock, check <c>.ready</c> again, build, mark ready.</summary>
     private static void AppendCachedBuild(StringBuilder script, string environmentDirectory, string description, string build)
@@ -203,6 +234,7 @@ public sealed partial class JobScriptBuilder
             : "python3 python";
 
         var build = new StringBuilder();
+        build.Append(CultureInfo.InvariantCulture, $"    dstack_step {ShellQuoting.Quote($"creating the Python environment ({asked})")}\n");
         var pattern = version.Length > 0 ? ShellQuoting.Quote(version) : "3.*";
         var missing = ShellQuoting.Quote($"dstack: {asked} was asked for, but this machine has");
         var advice = ShellQuoting.Quote($"Install {asked} on it, or change 'python' in the workflow.");
@@ -224,6 +256,7 @@ public sealed partial class JobScriptBuilder
 
         if (RequirementsFile(spec.RequirementsPath, spec.Requirements, codeDirectory, "$dstack_env.requirements.txt", build) is { } requirements)
         {
+            build.Append(CultureInfo.InvariantCulture, $"    dstack_step {ShellQuoting.Quote($"pip install -r {spec.RequirementsPath ?? "the requirements"}")}\n");
             build.Append(CultureInfo.InvariantCulture, $"    \"$dstack_env/bin/python\" -m pip install --disable-pip-version-check -r {requirements}\n");
         }
 
@@ -237,6 +270,7 @@ public sealed partial class JobScriptBuilder
     {
         var environmentDirectory = EnvironmentDirectory(recipe);
         var build = new StringBuilder();
+        build.Append(CultureInfo.InvariantCulture, $"    dstack_step {ShellQuoting.Quote($"creating the conda environment from {spec.CondaPath ?? "the environment file"}")}\n");
         var file = RequirementsFile(spec.CondaPath, spec.Conda, codeDirectory, "$dstack_env.environment.yml", build)!; // Kind is Conda, so Conda is set
         build.Append(CultureInfo.InvariantCulture, $"""
                 if command -v micromamba >/dev/null 2>&1; then
@@ -319,8 +353,15 @@ public sealed partial class JobScriptBuilder
             arguments.Add("--gpus all");
         }
 
+        Step(script, $"the workflow's commands in the Docker image {recipe.Image}");
         var inner = new StringBuilder("set -euo pipefail\n");
-        AppendUserCommands(inner, spec);
+
+        // Inside the container there is no dstack_step (nor the job folder): the whole container is one step.
+        foreach (var line in spec.Setup.Concat(spec.Commands))
+        {
+            inner.Append(line).Append('\n');
+        }
+
         arguments.Add(image);
         arguments.Add($"bash -c {ShellQuoting.Quote(inner.ToString())}");
         script.Append("exec ").Append(string.Join(" \\\n  ", arguments)).Append('\n');

@@ -175,7 +175,8 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
                     if (exitCode is { } code)
                     {
                         await SyncMountsAsync(mounts, force: true, () => lastSync, t => lastSync = t);
-                        return new ExecuteJobResult(code, offset);
+                        var failure = code == 0 ? null : await job.DescribeFailureAsync(code, CancellationToken);
+                        return new ExecuteJobResult(code, offset, failure);
                     }
 
                     exitCode = await job.GetExitCodeAsync(CancellationToken);
