@@ -252,13 +252,14 @@ public sealed class AwsRunTests(AwsWorld world)
     }
 
     [AwsFact]
-    public async Task Offers_A100Spot_CheapestFirstWithTheCatalogsOnDemandPrices()
+    public async Task Offers_EightA100sSpot_CheapestFirstWithTheCatalogsOnDemandPrices()
     {
         await using var sandbox = await StartAsync();
         Emulator.SetSpotPrice("us-east-1", "p4d.24xlarge", 12.5m);
         Emulator.SetSpotPrice("us-west-2", "p4d.24xlarge", 11.25m);
 
-        var offers = await sandbox.DstackAsync("offers", "--gpu", "A100", "--spot", "--json");
+        // A GPU spec without a count means one GPU, as in resources.gpu; AWS's A100s come eight to a machine.
+        var offers = await sandbox.DstackAsync("offers", "--gpu", "A100:8", "--spot", "--json");
 
         Assert.True(offers.ExitCode == 0, offers.Output);
         using var json = JsonDocument.Parse(offers.Stdout);
