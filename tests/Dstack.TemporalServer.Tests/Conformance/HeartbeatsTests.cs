@@ -66,6 +66,12 @@ public sealed class HeartbeatsTests(ServerFixture server)
         }
     }
 
+    /// <summary>
+    /// The SDK sends a heartbeat at most every 80% of the heartbeat timeout, so only the last 20% is slack for the
+    /// round trip; with 1 s (200 ms of slack) a loaded CI machine timed the attempt out once on SQLite.
+    /// </summary>
+    private static readonly TimeSpan SteadyHeartbeatTimeout = TimeSpan.FromSeconds(5);
+
     [Fact]
     public async Task Heartbeat_RegularlyWithinTimeout_KeepsAttemptAlive()
     {
@@ -113,7 +119,7 @@ public sealed class HeartbeatsTests(ServerFixture server)
         public async Task<int> SteadyHeartbeatAsync()
         {
             var context = ActivityExecutionContext.Current;
-            var end = DateTime.UtcNow + TimeSpan.FromMilliseconds(1500);
+            var end = DateTime.UtcNow + (SteadyHeartbeatTimeout * 1.5);
             while (DateTime.UtcNow < end)
             {
                 context.Heartbeat(DateTime.UtcNow.Ticks);
@@ -153,7 +159,7 @@ public sealed class HeartbeatsTests(ServerFixture server)
                 new()
                 {
                     StartToCloseTimeout = TimeSpan.FromSeconds(30),
-                    HeartbeatTimeout = TimeSpan.FromSeconds(1),
+                    HeartbeatTimeout = SteadyHeartbeatTimeout,
                     RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(100), MaximumAttempts = 1 },
                 });
     }
