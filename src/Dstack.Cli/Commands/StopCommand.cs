@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Dstack.Cli.Runs;
 using Dstack.Core.Runs;
 using Dstack.Workflows;
 using Spectre.Console;
-using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 
@@ -30,8 +28,6 @@ internal sealed class StopCommand : DstackCommand
 
     /// <summary>How long <c>dstack stop</c> waits for a run to end before it says the run is still stopping.</summary>
     private static readonly TimeSpan StopDeadline = TimeSpan.FromMinutes(2);
-
-    private static readonly TimeSpan StopPollInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly CliContext _context;
 
@@ -135,53 +131,49 @@ internal sealed class StopCommand : DstackCommand
     /// Waits, up to <see cref="StopDeadline"/>, until the workflows of <paramref name="runs"/> have closed, then says how
     /// each ended. A signal only asks: the job still gets SIGTERM and its grace period, its artifacts are uploaded and
     /// its machine released, and an <c>OK</c> printed before that made <c>dstack ps</c> contradict it for seconds.
+    /// Temporal's long poll for the result tells when a workflow closes, so nothing polls on a timer.
     /// </summary>
     private async Task WaitUntilEndedAsync(ITemporalClient client, ManifestStore manifests, IReadOnlyList<string> runs, CancellationToken cancellationToken)
     {
-        var waiting = runs.ToList();
-        var clock = Stopwatch.StartNew();
         Console.MarkupLineInterpolated($"Stopping {string.Join(", ", runs)}...");
-        while (true)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StopDeadline);
+        var waits = runs.Select(run => WaitForCloseAsync(client, run, deadline.Token, cancellationToken));
+        await foreach (var closing in Task.WhenEach(waits))
         {
-            foreach (var run in waiting.ToList())
+            var (run, closed) = await closing;
+            if (closed)
             {
-                if (!await IsOpenAsync(client, run, cancellationToken))
-                {
-                    waiting.Remove(run);
-                    var manifest = await manifests.ReadAsync(run, cancellationToken);
-                    var ended = manifest is { Status: var s } && s.IsFinished() ? s.ToDisplayName() : "ended";
-                    Console.MarkupLineInterpolated($"[green]OK[/]: {run} {ended}");
-                }
+                var manifest = await manifests.ReadAsync(run, cancellationToken);
+                var ended = manifest is { Status: var s } && s.IsFinished() ? s.ToDisplayName() : "ended";
+                Console.MarkupLineInterpolated($"[green]OK[/]: {run} {ended}");
             }
-
-            if (waiting.Count == 0 || clock.Elapsed >= StopDeadline)
+            else
             {
-                break;
+                // Past the deadline the run is not stuck: uploading big artifacts or releasing a cloud machine takes time.
+                Console.MarkupLineInterpolated(
+                    $"{run} is stopping (asked {(int)StopDeadline.TotalSeconds} s ago; it may still be uploading its artifacts or releasing its machine): `dstack ps {run}` shows when it has stopped.");
             }
-
-            await Task.Delay(StopPollInterval, cancellationToken);
-        }
-
-        foreach (var run in waiting)
-        {
-            // Past the deadline the run is not stuck: uploading big artifacts or releasing a cloud machine takes time.
-            Console.MarkupLineInterpolated(
-                $"{run} is stopping (asked {(int)StopDeadline.TotalSeconds} s ago; it may still be uploading its artifacts or releasing its machine): `dstack ps {run}` shows when it has stopped.");
         }
     }
 
-    private static async Task<bool> IsOpenAsync(ITemporalClient client, string run, CancellationToken cancellationToken)
+    /// <summary>Whether <paramref name="run"/>'s workflow closed (in any way) before <paramref name="deadline"/>.</summary>
+    private static async Task<(string Run, bool Closed)> WaitForCloseAsync(ITemporalClient client, string run, CancellationToken deadline, CancellationToken cancellationToken)
     {
         try
         {
-            // The workflow ID without a run ID: after a continue-as-new this describes the newest run, still open.
-            var description = await client.GetWorkflowHandle(run).DescribeAsync(
-                new WorkflowDescribeOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } });
-            return description.Status == WorkflowExecutionStatus.Running;
+            // The workflow ID without a run ID, following continue-as-new to the newest run.
+            await client.GetWorkflowHandle(run).GetResultAsync(rpcOptions: new RpcOptions { CancellationToken = deadline });
+            return (run, true);
         }
-        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+        catch (Exception e) when (e is WorkflowFailedException or RpcException { Code: RpcException.StatusCode.NotFound })
         {
-            return false;
+            // Stopped runs end as failed, canceled or terminated too; a workflow Temporal no longer has is over as well.
+            return (run, true);
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return (run, false);
         }
     }
 
