@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Dstack.EndToEnd.Tests;
 
@@ -73,27 +75,27 @@ public static partial class DevEnvironmentSteps
     }
 
     /// <summary>
-    /// Headless Chromium loads the URL: the page it renders lists the repository (the notebook's scripts fill the list in),
-    /// and its screenshot is a PNG far from blank.
+    /// Chromium (Debian's, driven by Playwright) loads the URL: the page it renders lists the repository (the notebook's
+    /// scripts fill the list in), and its screenshot, taken once the list shows, is a PNG far from blank.
     /// </summary>
     /// <remarks>
-    /// One load each, not retried: a page that stalls through a port forward is a bug these tests must show (SSH.NET's
-    /// forward once held a browser's second connection until its first one closed).
+    /// One load, not retried: a page that stalls through a port forward is a bug these tests must show (SSH.NET's
+    /// forward once held a browser's second connection until its first one closed). The screenshot waits for the list
+    /// itself: Chromium's --screenshot flag took it at the load event, before the scripts drew it, blank once under load.
     /// </remarks>
     public static async Task<string> ScreenshotAsync(DstackSandbox sandbox, string url, string name)
     {
         var shot = Path.Combine(sandbox.Home, name + ".png");
-        var dom = await ChromiumAsync(sandbox, $"{name}-dom", "--dump-dom", url);
-        Assert.True(dom is not null, $"Chromium did not load {url} within {ChromiumTimeout.TotalSeconds} s");
-        Assert.Contains("hello.ipynb", dom, StringComparison.Ordinal);
-        Assert.Contains("notebook_list", dom, StringComparison.Ordinal);
-
-        var screenshot = await ChromiumAsync(sandbox, $"{name}-shot", "--window-size=1280,800", $"--screenshot={shot}", url);
-        Assert.True(screenshot is not null && File.Exists(shot), $"Chromium did not take a screenshot of {url} within {ChromiumTimeout.TotalSeconds} s");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await page.GotoAsync(url, new() { Timeout = (float)ChromiumTimeout.TotalMilliseconds });
+        await Expect(page.Locator("#notebook_list")).ToContainTextAsync("hello.ipynb", new() { Timeout = (float)ChromiumTimeout.TotalMilliseconds });
+        await page.ScreenshotAsync(new() { Path = shot });
         var bytes = await File.ReadAllBytesAsync(shot);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
 
-        // A blank 1280x800 page is about 5 kB; what the page shows is checked on its DOM above.
+        // A blank 1280x800 page is about 5 kB.
         Assert.True(bytes.Length > 10_000, $"the screenshot is {bytes.Length} bytes: a blank page?");
         if (Environment.GetEnvironmentVariable("DSTACK_TEST_SCREENSHOTS") is { Length: > 0 } keep)
         {
@@ -102,26 +104,6 @@ public static partial class DevEnvironmentSteps
         }
 
         return shot;
-    }
-
-    /// <summary>Runs headless Chromium with a fresh profile; returns its standard output, or null when it did not finish in <see cref="ChromiumTimeout"/> (it is killed).</summary>
-    private static async Task<string?> ChromiumAsync(DstackSandbox sandbox, string profileName, params string[] args)
-    {
-        var profile = Directory.CreateDirectory(Path.Combine(sandbox.Home, "chromium-" + profileName)).FullName;
-        try
-        {
-            var result = await sandbox.RunAsync(
-                "chromium",
-                ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
-                    $"--user-data-dir={profile}", "--virtual-time-budget=10000", .. args],
-                sandbox.Home,
-                ChromiumTimeout);
-            return result.Stdout;
-        }
-        catch (TimeoutException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Stops the run with `dstack stop` and waits until the following `dstack run` process has ended.</summary>
