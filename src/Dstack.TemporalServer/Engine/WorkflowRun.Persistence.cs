@@ -273,8 +273,17 @@ internal sealed partial class WorkflowRun
                 WriteTime(writer, timer.DueTime);
             }
 
-            WriteSection(writer, ActivityControlSection, WriteActivityControl);
-            WriteSection(writer, ChildrenSection, WriteChildren);
+            // A section with nothing in it is left out (reading treats a missing section as empty): almost every run
+            // has no controlled activity and no child, and its row is rewritten on every change.
+            if (HasControlledActivities())
+            {
+                WriteSection(writer, ActivityControlSection, WriteActivityControl);
+            }
+
+            if (Children.Count > 0)
+            {
+                WriteSection(writer, ChildrenSection, WriteChildren);
+            }
         }
 
         return stream.ToArray();
@@ -304,23 +313,37 @@ internal sealed partial class WorkflowRun
         }
     }
 
+    /// <summary>Writes a section in place, its length filled in after its content, rather than through a buffer of its own.</summary>
     private static void WriteSection(BinaryWriter writer, byte section, Action<BinaryWriter> write)
     {
-        using var stream = new MemoryStream();
-        using (var content = new BinaryWriter(stream))
+        writer.Write(section);
+        var lengthAt = (int)writer.BaseStream.Position;
+        writer.Write(0);
+        write(writer);
+        var end = (int)writer.BaseStream.Position;
+        writer.Seek(lengthAt, SeekOrigin.Begin);
+        writer.Write(end - lengthAt - sizeof(int));
+        writer.Seek(end, SeekOrigin.Begin);
+    }
+
+    private static bool IsControlled(ActivityState activity) => activity.Paused || activity.ResetRequested || activity.ResetHeartbeats;
+
+    private bool HasControlledActivities()
+    {
+        foreach (var activity in Activities.Values)
         {
-            write(content);
+            if (IsControlled(activity))
+            {
+                return true;
+            }
         }
 
-        var bytes = stream.ToArray();
-        writer.Write(section);
-        writer.Write(bytes.Length);
-        writer.Write(bytes);
+        return false;
     }
 
     private void WriteActivityControl(BinaryWriter writer)
     {
-        var controlled = Activities.Values.Where(a => a.Paused || a.ResetRequested || a.ResetHeartbeats).ToList();
+        var controlled = Activities.Values.Where(IsControlled).ToList();
         writer.Write(controlled.Count);
         foreach (var a in controlled)
         {
