@@ -11,9 +11,10 @@ using Microsoft.Extensions.Options;
 namespace Dstack.TemporalServer.Hosting;
 
 /// <summary>
-/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 without TLS and, each over HTTP/1.1 on a
-/// port of its own, Temporal's HTTP API when <see cref="TemporalServerOptions.HttpPort"/> is set and the Temporal Web UI
-/// when <see cref="TemporalServerOptions.UiPort"/> is.
+/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 and, each over HTTP/1.1 on a port of its
+/// own, Temporal's HTTP API when <see cref="TemporalServerOptions.HttpPort"/> is set and the Temporal Web UI when
+/// <see cref="TemporalServerOptions.UiPort"/> is. gRPC and the HTTP API use TLS when <see cref="TemporalServerOptions.Tls"/>
+/// is set; the web UI stays plain HTTP, since a browser would refuse a certificate of the server's own CA.
 /// </summary>
 public sealed class EmbeddedTemporalServer : IAsyncDisposable
 {
@@ -57,6 +58,11 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Parse(ip), port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                if (options.Tls is { } tls)
+                {
+                    listen.UseHttps(TlsListenerOptions.Create(tls));
+                }
+
                 grpcListener = listen;
             });
             if (options.HttpPort is { } httpPort)
@@ -65,6 +71,11 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
                 kestrel.Listen(IPAddress.Parse(ip), httpPort, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1;
+                    if (options.Tls is { } tls)
+                    {
+                        listen.UseHttps(TlsListenerOptions.Create(tls));
+                    }
+
                     httpListener = listen;
                 });
             }

@@ -67,6 +67,10 @@ public sealed class TemporalServerOptions
     /// <value>The default value is null: no web UI (headless).</value>
     public int? UiPort { get; set; }
 
+    /// <summary>Gets or sets the TLS of the gRPC listener and of the HTTP API's (the web UI's listener stays plain HTTP).</summary>
+    /// <value>The default value is null: no TLS, as the Temporal CLI's dev server.</value>
+    public TemporalServerTls? Tls { get; set; }
+
     /// <summary>Gets or sets the clock of an embedded server; tests move it to check what the server does with time that passed while it was down.</summary>
     /// <value>The default value is null: the system clock, unless the host registered a <see cref="System.TimeProvider"/>.</value>
     internal TimeProvider? TimeProvider { get; set; }
