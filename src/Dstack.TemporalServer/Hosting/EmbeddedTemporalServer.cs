@@ -19,10 +19,14 @@ namespace Dstack.TemporalServer.Hosting;
 public sealed class EmbeddedTemporalServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _apiKey;
+    private readonly TimeProvider _time;
 
     private EmbeddedTemporalServer(WebApplication app, string address, string? httpAddress, Uri? uiAddress)
     {
         _app = app;
+        _apiKey = app.Services.GetRequiredService<IOptions<TemporalServerOptions>>().Value.ApiKey is { Length: > 0 } key ? key : null;
+        _time = app.Services.GetRequiredService<TimeProvider>();
         Address = address;
         HttpAddress = httpAddress;
         UiAddress = uiAddress;
@@ -36,6 +40,14 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
 
     /// <summary>Gets the web UI's address, such as <c>http://127.0.0.1:8233/</c>, or null when the server runs without it.</summary>
     public Uri? UiAddress { get; }
+
+    /// <summary>
+    /// Makes the address that opens the web UI: with <see cref="TemporalServerOptions.ApiKey"/> set, a fresh one-time login
+    /// link (<see cref="UiLoginToken"/>, good once within <see cref="UiLoginToken.Lifetime"/>); without, <see cref="UiAddress"/>.
+    /// </summary>
+    /// <returns>The address to print or open, or null when the server runs without the web UI.</returns>
+    public Uri? CreateUiLoginUrl() =>
+        UiAddress is null ? null : _apiKey is null ? UiAddress : UiLoginToken.CreateUrl(UiAddress, _apiKey, _time.GetUtcNow());
 
     /// <summary>Starts a server on <paramref name="ip"/>:<paramref name="port"/> (0 picks a free port).</summary>
     public static async Task<EmbeddedTemporalServer> StartAsync(

@@ -92,6 +92,34 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task TlsWithApiKey_HttpApiServesHttpsAndWantsTheKey()
+    {
+        await using var server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options =>
+        {
+            options.ApiKey = "the-key";
+            options.HttpPort = 0;
+            options.Tls = new TemporalServerTls(_certificates.ServerCertificatePath, _certificates.ServerKeyPath);
+        });
+        using var ca = X509Certificate2.CreateFromPem(_certificates.CaPem);
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+        {
+            chain!.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            return chain.Build((X509Certificate2)certificate!);
+        };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://{server.HttpAddress}/") };
+
+        using var refused = await http.GetAsync(new Uri("api/v1/namespaces/default", UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("api/v1/namespaces/default", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "the-key");
+        using var admitted = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+    }
+
+    [Fact]
     public async Task MissingCertificateFile_FailsTheStart()
     {
         var missing = Path.Combine(_certificates.Directory, "missing.pem");
