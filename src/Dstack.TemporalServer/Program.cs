@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using Dstack.TemporalServer.Hosting;
 using Dstack.TemporalServer.Persistence;
+using Dstack.TemporalServer.Security;
 using Dstack.TemporalServer.Visibility;
+using Dstack.TemporalServer.WebUi;
 using Microsoft.Extensions.Logging;
 
 // Accepts the Temporal CLI's dev-server arguments, so WorkflowEnvironment.StartLocalAsync can launch this
@@ -21,10 +24,20 @@ var headless = new Option<bool>("--headless") { Description = "Run without the w
 var uiPort = new Option<int?>("--ui-port") { Description = "Port of the web UI (default: the gRPC port + 1000, as the Temporal CLI)." };
 var uiIp = new Option<string?>("--ui-ip") { Description = "IP address the web UI binds (default: the --ip address)." };
 var dbFile = new Option<string?>("--db-filename", "-f") { Description = "SQLite file that keeps the server's state across restarts; without it the server keeps state in memory like the Temporal CLI." };
+var apiKeyFile = new Option<string?>("--api-key-file")
+{
+    Description = "File holding the API key that every call must carry: gRPC as `authorization: Bearer KEY` metadata (the SDKs' ApiKey option), "
+        + "the HTTP API as the `Authorization: Bearer KEY` header. The web UI then opens through the one-time link printed at start. "
+        + "Only its owner may read the file (chmod 600). Default: no key, every caller is admitted, as by `temporal server start-dev`.",
+};
+var tlsCert = new Option<string?>("--tls-cert-path") { Description = "Serve gRPC and the HTTP API over TLS with this certificate (PEM); needs --tls-key-path." };
+var tlsKey = new Option<string?>("--tls-key-path") { Description = "Private key (PEM) of --tls-cert-path." };
+var tlsClientCa = new Option<string?>("--tls-client-ca-path") { Description = "Require client certificates issued by the CAs in this PEM file (mutual TLS); needs --tls-cert-path." };
 
 var startDev = new Command("start-dev", "Start a Temporal server for development and tests, in memory or in a SQLite file.")
 {
     port, httpPort, ip, namespaces, searchAttributes, logLevel, logFormat, dynamicConfig, headless, uiPort, uiIp, dbFile,
+    apiKeyFile, tlsCert, tlsKey, tlsClientCa,
 };
 startDev.SetAction(async (result, cancellationToken) =>
 {
@@ -55,6 +68,33 @@ startDev.SetAction(async (result, cancellationToken) =>
         }
     }
 
+    string? apiKey = null;
+    if (result.GetValue(apiKeyFile) is { Length: > 0 } keyFile)
+    {
+        try
+        {
+            apiKey = ReadApiKey(keyFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"error: --api-key-file {keyFile}: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    TemporalServerTls? tls = null;
+    var (certPath, keyPath, clientCaPath) = (result.GetValue(tlsCert), result.GetValue(tlsKey), result.GetValue(tlsClientCa));
+    if (certPath is not null || keyPath is not null || clientCaPath is not null)
+    {
+        if (string.IsNullOrEmpty(certPath) || string.IsNullOrEmpty(keyPath))
+        {
+            await Console.Error.WriteLineAsync("error: TLS needs both --tls-cert-path and --tls-key-path.").ConfigureAwait(false);
+            return 2;
+        }
+
+        tls = new TemporalServerTls(certPath, keyPath, string.IsNullOrEmpty(clientCaPath) ? null : clientCaPath);
+    }
+
     var level = result.GetValue(logLevel)?.ToUpperInvariant() switch
     {
         "DEBUG" => LogLevel.Debug,
@@ -81,6 +121,8 @@ startDev.SetAction(async (result, cancellationToken) =>
                 options.HttpPort = result.GetValue(httpPort);
                 options.UiPort = webUiPort;
                 options.UiIp = result.GetValue(uiIp) ?? result.GetValue(ip)!;
+                options.ApiKey = apiKey;
+                options.Tls = tls;
                 foreach (var name in result.GetValue(namespaces) ?? [])
                 {
                     options.Namespaces.Add(name);
@@ -104,18 +146,35 @@ startDev.SetAction(async (result, cancellationToken) =>
         await Console.Error.WriteLineAsync("error: --db-filename: " + e.Message).ConfigureAwait(false);
         return 1;
     }
+    catch (Exception e) when (tls is not null && e is CryptographicException or IOException or UnauthorizedAccessException)
+    {
+        await Console.Error.WriteLineAsync("error: TLS: " + e.Message).ConfigureAwait(false);
+        return 1;
+    }
 
     await using (server.ConfigureAwait(false))
     {
-        await Console.Out.WriteLineAsync($"Temporal server is running at {server.Address} (embedded, {(database is null ? "in memory" : "state in " + Path.GetFullPath(database))}).").ConfigureAwait(false);
+        var state = database is null ? "in memory" : "state in " + Path.GetFullPath(database);
+        var security = (tls, apiKey) switch
+        {
+            (null, null) => string.Empty,
+            (null, _) => ", API key required",
+            ({ ClientCaPath: null }, null) => ", TLS",
+            ({ ClientCaPath: null }, _) => ", TLS, API key required",
+            (_, null) => ", mutual TLS",
+            _ => ", mutual TLS, API key required",
+        };
+        await Console.Out.WriteLineAsync($"Temporal server is running at {server.Address} (embedded, {state}{security}).").ConfigureAwait(false);
         if (server.HttpAddress is { } httpAddress)
         {
-            await Console.Out.WriteLineAsync($"HTTP API is serving at http://{httpAddress}.").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"HTTP API is serving at {(tls is null ? "http" : "https")}://{httpAddress}.").ConfigureAwait(false);
         }
 
-        if (server.UiAddress is not null)
+        if (server.CreateUiLoginUrl() is { } uiAddress)
         {
-            await Console.Out.WriteLineAsync($"Temporal UI: {server.UiAddress}").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(apiKey is null
+                ? $"Temporal UI: {uiAddress}"
+                : $"Temporal UI: {uiAddress} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes)").ConfigureAwait(false);
         }
 
         await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
@@ -129,3 +188,32 @@ var root = new RootCommand("dstack's embedded Temporal server: the Temporal gRPC
     new Command("server", "Run the server.") { startDev },
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+// The key admits to everything the server runs, so a file that others can read is refused rather than trusted.
+static string ReadApiKey(string path)
+{
+    if (!OperatingSystem.IsWindows())
+    {
+        const UnixFileMode othersMayUse = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & othersMayUse) != 0)
+        {
+            throw new UnauthorizedAccessException(
+                $"other users may read or change it (mode {Convert.ToString((int)mode, 8)}); run `chmod 600 {path}` and start again.");
+        }
+    }
+
+    var key = File.ReadAllText(path).Trim();
+    if (key.Length == 0)
+    {
+        throw new FormatException("the file is empty.");
+    }
+
+    if (!ApiKeyVerifier.IsWellFormed(key))
+    {
+        throw new FormatException("the key must be printable ASCII without spaces.");
+    }
+
+    return key;
+}

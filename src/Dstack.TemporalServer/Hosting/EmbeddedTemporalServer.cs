@@ -11,17 +11,22 @@ using Microsoft.Extensions.Options;
 namespace Dstack.TemporalServer.Hosting;
 
 /// <summary>
-/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 without TLS and, each over HTTP/1.1 on a
-/// port of its own, Temporal's HTTP API when <see cref="TemporalServerOptions.HttpPort"/> is set and the Temporal Web UI
-/// when <see cref="TemporalServerOptions.UiPort"/> is.
+/// A running embedded Temporal server: a Kestrel host speaking gRPC over HTTP/2 and, each over HTTP/1.1 on a port of its
+/// own, Temporal's HTTP API when <see cref="TemporalServerOptions.HttpPort"/> is set and the Temporal Web UI when
+/// <see cref="TemporalServerOptions.UiPort"/> is. gRPC and the HTTP API use TLS when <see cref="TemporalServerOptions.Tls"/>
+/// is set; the web UI stays plain HTTP, since a browser would refuse a certificate of the server's own CA.
 /// </summary>
 public sealed class EmbeddedTemporalServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _apiKey;
+    private readonly TimeProvider _time;
 
     private EmbeddedTemporalServer(WebApplication app, string address, string? httpAddress, Uri? uiAddress)
     {
         _app = app;
+        _apiKey = app.Services.GetRequiredService<IOptions<TemporalServerOptions>>().Value.ApiKey is { Length: > 0 } key ? key : null;
+        _time = app.Services.GetRequiredService<TimeProvider>();
         Address = address;
         HttpAddress = httpAddress;
         UiAddress = uiAddress;
@@ -35,6 +40,14 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
 
     /// <summary>Gets the web UI's address, such as <c>http://127.0.0.1:8233/</c>, or null when the server runs without it.</summary>
     public Uri? UiAddress { get; }
+
+    /// <summary>
+    /// Makes the address that opens the web UI: with <see cref="TemporalServerOptions.ApiKey"/> set, a fresh one-time login
+    /// link (<see cref="UiLoginToken"/>, good once within <see cref="UiLoginToken.Lifetime"/>); without, <see cref="UiAddress"/>.
+    /// </summary>
+    /// <returns>The address to print or open, or null when the server runs without the web UI.</returns>
+    public Uri? CreateUiLoginUrl() =>
+        UiAddress is null ? null : _apiKey is null ? UiAddress : UiLoginToken.CreateUrl(UiAddress, _apiKey, _time.GetUtcNow());
 
     /// <summary>Starts a server on <paramref name="ip"/>:<paramref name="port"/> (0 picks a free port).</summary>
     public static async Task<EmbeddedTemporalServer> StartAsync(
@@ -57,6 +70,11 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Parse(ip), port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                if (options.Tls is { } tls)
+                {
+                    listen.UseHttps(TlsListenerOptions.Create(tls));
+                }
+
                 grpcListener = listen;
             });
             if (options.HttpPort is { } httpPort)
@@ -65,6 +83,11 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
                 kestrel.Listen(IPAddress.Parse(ip), httpPort, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1;
+                    if (options.Tls is { } tls)
+                    {
+                        listen.UseHttps(TlsListenerOptions.Create(tls));
+                    }
+
                     httpListener = listen;
                 });
             }

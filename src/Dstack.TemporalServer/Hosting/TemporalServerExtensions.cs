@@ -2,6 +2,7 @@ using Dstack.TemporalServer.Engine;
 using Dstack.TemporalServer.Grpc;
 using Dstack.TemporalServer.HttpApi;
 using Dstack.TemporalServer.Persistence;
+using Dstack.TemporalServer.Security;
 using Dstack.TemporalServer.Services;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
@@ -34,8 +35,15 @@ public static class TemporalServerExtensions
         services.AddSingleton<TemporalEngine>();
         services.AddSingleton<WorkflowServiceEndpoint>();
         services.AddSingleton<OperatorServiceEndpoint>();
+        services.AddSingleton<ApiKeyVerifier>();
+        services.AddSingleton<UiSessionStore>();
+        services.AddSingleton<HttpAuthenticator>();
+        services.AddSingleton<ApiKeyInterceptor>();
         services.AddGrpc(o =>
         {
+            // Every service, so that one added later is not open by mistake; the interceptor lets health checks through.
+            o.Interceptors.Add<ApiKeyInterceptor>();
+
             // The SDK accepts up to 128 MiB; history pages and payload batches can be large.
             o.MaxReceiveMessageSize = 128 * 1024 * 1024;
             o.MaxSendMessageSize = 128 * 1024 * 1024;
@@ -62,6 +70,9 @@ public static class TemporalServerExtensions
     /// <summary>Maps the WorkflowService and OperatorService endpoints.</summary>
     public static IEndpointRouteBuilder MapDstackTemporalServer(this IEndpointRouteBuilder endpoints)
     {
+        // A malformed API key fails the start instead of every call.
+        endpoints.ServiceProvider.GetRequiredService<ApiKeyVerifier>();
+
         // Open the database and restore now, so a bad file fails the start instead of the first call.
         endpoints.ServiceProvider.GetRequiredService<TemporalEngine>();
 
@@ -76,12 +87,18 @@ public static class TemporalServerExtensions
     /// <summary>
     /// Answers Temporal's HTTP API (the grpc-gateway routes of the <c>google.api.http</c> rules, <c>/api/v1/...</c>
     /// included) with the same handlers as gRPC; requests that match no route go on to the next middleware. Serve it
-    /// on an HTTP/1.1 listener only, e.g. inside <c>app.MapWhen(c =&gt; c.Connection.LocalPort == port, ...)</c>.
+    /// on an HTTP/1.1 listener only, e.g. inside <c>app.MapWhen(c =&gt; c.Connection.LocalPort == port, ...)</c>. With
+    /// <see cref="TemporalServerOptions.ApiKey"/> set, every request needs the key as a bearer token, or a web UI session
+    /// cookie (for reads only outside the web UI's listener, which alone checks writes against CSRF), and is answered 401
+    /// otherwise.
     /// </summary>
     public static IApplicationBuilder UseTemporalHttpApi(this IApplicationBuilder app)
     {
         // Resolved now, so the route table is built at start rather than on the first request.
         var handler = app.ApplicationServices.GetRequiredService<HttpApiHandler>();
-        return app.Use(next => context => handler.InvokeAsync(context, next));
+        var authenticator = app.ApplicationServices.GetRequiredService<HttpAuthenticator>();
+        return app.Use(next => context => authenticator.Refusal(context) is { } refusal
+            ? HttpAuthenticator.RefuseAsync(context, refusal)
+            : handler.InvokeAsync(context, next));
     }
 }

@@ -67,6 +67,21 @@ public sealed class TemporalServerOptions
     /// <value>The default value is null: no web UI (headless).</value>
     public int? UiPort { get; set; }
 
+    /// <summary>
+    /// Gets or sets the key every call must present: gRPC calls as the <c>authorization: Bearer KEY</c> metadata (what the
+    /// Temporal SDKs send for their <c>ApiKey</c> option), HTTP API calls as the <c>Authorization: Bearer KEY</c> header or
+    /// the web UI's session cookie. Calls without it, or with another key, fail with <c>Unauthenticated</c> (HTTP 401). The
+    /// web UI admits a browser that opened a one-time link of <see cref="EmbeddedTemporalServer.CreateUiLoginUrl"/> (or of
+    /// <see cref="WebUi.UiLoginToken.CreateUrl"/> with this key). The gRPC health check and <c>GetSystemInfo</c> stay open,
+    /// as with real Temporal. The key is printable ASCII without spaces, as a header value carries it unchanged.
+    /// </summary>
+    /// <value>The default value is null: every caller is admitted, as by the Temporal CLI's dev server.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the TLS of the gRPC listener and of the HTTP API's (the web UI's listener stays plain HTTP).</summary>
+    /// <value>The default value is null: no TLS, as the Temporal CLI's dev server.</value>
+    public TemporalServerTls? Tls { get; set; }
+
     /// <summary>Gets or sets the clock of an embedded server; tests move it to check what the server does with time that passed while it was down.</summary>
     /// <value>The default value is null: the system clock, unless the host registered a <see cref="System.TimeProvider"/>.</value>
     internal TimeProvider? TimeProvider { get; set; }

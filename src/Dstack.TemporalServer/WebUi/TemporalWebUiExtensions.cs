@@ -48,7 +48,8 @@ public static class TemporalWebUiExtensions
 
     /// <summary>
     /// Answers every request of the web UI's listener (<see cref="ListenDstackTemporalWebUi"/>) and lets no other through, as
-    /// the official UI server does: its security headers and CSRF check first, then the app's files,
+    /// the official UI server does: its security headers, on a server with an API key the login check
+    /// (<see cref="UiLoginToken"/>), and the CSRF check first, then the app's files,
     /// <c>GET /api/v1/settings</c>, Temporal's HTTP API under <c>/api/v1</c>, and the app's page for every other GET outside
     /// <c>/api</c> and <c>/_app</c>, where the client-side router takes over (deep links such as
     /// <c>/namespaces/default/workflows/ID/RUN/history</c>). Requests of other listeners go on down the pipeline. Add it
@@ -71,6 +72,7 @@ public static class TemporalWebUiExtensions
                     headers.XFrameOptions = "SAMEORIGIN";
                     return next(context);
                 });
+                webUi.UseMiddleware<WebUiLoginMiddleware>();
                 webUi.UseMiddleware<WebUiCsrfMiddleware>();
                 webUi.UseStaticFiles(new StaticFileOptions
                 {

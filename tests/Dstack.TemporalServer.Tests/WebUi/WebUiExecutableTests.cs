@@ -33,6 +33,40 @@ public sealed class WebUiExecutableTests
     }
 
     [WebUiFact]
+    public async Task StartDev_ApiKeyFile_PrintsAOneTimeLoginUrl()
+    {
+        var keyFile = Path.GetTempFileName();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllTextAsync(keyFile, "the-key");
+        var (port, uiPort) = (FreePort(), FreePort());
+        using var server = Start("--port", port.ToString(CultureInfo.InvariantCulture), "--ui-port", uiPort.ToString(CultureInfo.InvariantCulture), "--api-key-file", keyFile);
+        try
+        {
+            await server.StandardOutput.ReadLineAsync();
+            var line = await server.StandardOutput.ReadLineAsync() ?? string.Empty;
+            var login = System.Text.RegularExpressions.Regex.Match(line, @"http://\S+").Value;
+            Assert.StartsWith($"http://127.0.0.1:{uiPort}/?token=", login, StringComparison.Ordinal);
+
+            using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+            using var closed = await browser.GetAsync(new Uri($"http://127.0.0.1:{uiPort}/"));
+            using var opened = await browser.GetAsync(new Uri(login));
+            Assert.Equal(HttpStatusCode.Unauthorized, closed.StatusCode);
+            Assert.Equal(HttpStatusCode.Redirect, opened.StatusCode);
+            Assert.Contains(opened.Headers.GetValues("Set-Cookie"), c => c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            File.Delete(keyFile);
+        }
+    }
+
+    [WebUiFact]
     public async Task StartDev_Headless_OpensNoUiPort()
     {
         var port = FreePort();

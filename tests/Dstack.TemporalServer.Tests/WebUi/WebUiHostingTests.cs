@@ -20,6 +20,9 @@ public sealed partial class WebUiHostingTests(WebUiServerFixture fixture) : ICla
     }
 
     [WebUiFact]
+    public void CreateUiLoginUrl_WithoutApiKey_IsTheUiAddress() => Assert.Equal(fixture.Server.UiAddress, fixture.Server.CreateUiLoginUrl());
+
+    [WebUiFact]
     public async Task Get_DeepLink_ServesTheSamePageForTheClientRouter()
     {
         var root = await fixture.Browser.GetStringAsync(new Uri("/", UriKind.Relative));
