@@ -7,14 +7,15 @@ internal static class LocalServerProcess
 {
     /// <summary>
     /// Whether the recorded server still runs. A record outlives a server killed with -9, and its process ID may have been
-    /// reused since, so the process must also be a <c>server</c> command.
+    /// reused since, so the process must also be a <c>server</c> command, and this user's: the CLI sends the server's key
+    /// to the address in the record, which must never reach another user's process.
     /// </summary>
     public static bool IsRunning(LocalServerRecord record)
     {
         try
         {
             var commandLine = File.ReadAllText($"/proc/{record.ProcessId}/cmdline").Split('\0');
-            return commandLine.Contains("server", StringComparer.Ordinal);
+            return commandLine.Contains("server", StringComparer.Ordinal) && RealUserId($"/proc/{record.ProcessId}/status") == RealUserId("/proc/self/status");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -51,4 +52,9 @@ internal static class LocalServerProcess
 
         return true;
     }
+
+    private static string? RealUserId(string statusFile) =>
+        File.ReadLines(statusFile).FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, var real, ..]
+            ? real
+            : null;
 }
