@@ -5,6 +5,9 @@ namespace Dstack.Cli.Temporal;
 /// <summary>The process behind a <see cref="LocalServerRecord"/>: whether it still runs, and stopping it gracefully.</summary>
 internal static class LocalServerProcess
 {
+    // Read once: the commands ask IsRunning in their polling loops, and this process's user never changes.
+    private static readonly Lazy<string?> OwnUserId = new(() => RealUserId("/proc/self/status"));
+
     /// <summary>
     /// Whether the recorded server still runs. A record outlives a server killed with -9, and its process ID may have been
     /// reused since, so the process must also be a <c>server</c> command, and this user's: the CLI sends the server's key
@@ -15,7 +18,7 @@ internal static class LocalServerProcess
         try
         {
             var commandLine = File.ReadAllText($"/proc/{record.ProcessId}/cmdline").Split('\0');
-            return commandLine.Contains("server", StringComparer.Ordinal) && RealUserId($"/proc/{record.ProcessId}/status") == RealUserId("/proc/self/status");
+            return commandLine.Contains("server", StringComparer.Ordinal) && RealUserId($"/proc/{record.ProcessId}/status") == OwnUserId.Value;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

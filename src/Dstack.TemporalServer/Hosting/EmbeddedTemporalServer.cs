@@ -1,5 +1,6 @@
 using System.Net;
 using Dstack.TemporalServer.HttpApi;
+using Dstack.TemporalServer.Security;
 using Dstack.TemporalServer.WebUi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -25,7 +26,7 @@ public sealed class EmbeddedTemporalServer : IAsyncDisposable
     private EmbeddedTemporalServer(WebApplication app, string address, string? httpAddress, Uri? uiAddress)
     {
         _app = app;
-        _apiKey = app.Services.GetRequiredService<IOptions<TemporalServerOptions>>().Value.ApiKey is { Length: > 0 } key ? key : null;
+        _apiKey = app.Services.GetRequiredService<ApiKeyVerifier>().ApiKey;
         _time = app.Services.GetRequiredService<TimeProvider>();
         Address = address;
         HttpAddress = httpAddress;

@@ -14,7 +14,7 @@ namespace Dstack.TemporalServer.WebUi;
 internal sealed class WebUiLoginMiddleware(RequestDelegate next, HttpAuthenticator authenticator, UiSessionStore sessions)
 {
     private static readonly string SignInHint =
-        "This Temporal UI admits only its owner. Open the link that <code>dstack server</code> printed; each link opens the "
+        "This Temporal UI admits only its owner. Open the link that the server printed when it started; each link opens the "
         + $"UI once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes.";
 
     public async Task InvokeAsync(HttpContext context)

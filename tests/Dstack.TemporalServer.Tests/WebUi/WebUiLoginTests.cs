@@ -15,37 +15,25 @@ namespace Dstack.TemporalServer.Tests.WebUi;
 public sealed class WebUiLoginTests : IAsyncLifetime
 {
     private readonly string _key = $"key-{Guid.NewGuid():N}";
-    private EmbeddedTemporalServer? _server;
+    private readonly WebUiServerFixture _ui;
 
-    private EmbeddedTemporalServer Server => _server ?? throw new InvalidOperationException("The web UI is not part of this build.");
-
-    private HttpClient Browser { get; } = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
-
-    public async Task InitializeAsync()
+    public WebUiLoginTests()
     {
-        if (!TemporalWebUiExtensions.IsDstackTemporalWebUiIncluded)
-        {
-            return;
-        }
-
-        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options =>
+        _ui = new WebUiServerFixture(options =>
         {
             options.UiPort = 0;
             options.HttpPort = 0;
             options.ApiKey = _key;
         });
-        Browser.BaseAddress = _server.UiAddress;
-        Browser.DefaultRequestVersion = HttpVersion.Version11;
     }
 
-    public async Task DisposeAsync()
-    {
-        Browser.Dispose();
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
+    private EmbeddedTemporalServer Server => _ui.Server;
+
+    private HttpClient Browser => _ui.Browser;
+
+    public Task InitializeAsync() => _ui.InitializeAsync();
+
+    public Task DisposeAsync() => _ui.DisposeAsync();
 
     [WebUiFact]
     public async Task Page_WithoutCookie_401WithWhereToGetALink()
@@ -54,7 +42,7 @@ public sealed class WebUiLoginTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("open the link that <code>dstack server</code> printed", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("open the link that the server printed when it started", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
     [WebUiFact]

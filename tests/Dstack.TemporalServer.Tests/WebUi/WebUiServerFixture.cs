@@ -10,7 +10,19 @@ namespace Dstack.TemporalServer.Tests.WebUi;
 /// </summary>
 public sealed class WebUiServerFixture : IAsyncLifetime
 {
+    private readonly Action<TemporalServerOptions> _configure;
     private EmbeddedTemporalServer? _server;
+
+    public WebUiServerFixture()
+        : this(options => options.UiPort = 0)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebUiServerFixture"/> class for a server configured otherwise (its UI port among it).</summary>
+    internal WebUiServerFixture(Action<TemporalServerOptions> configure)
+    {
+        _configure = configure;
+    }
 
     public EmbeddedTemporalServer Server => _server ?? throw new InvalidOperationException("The web UI is not part of this build.");
 
@@ -23,7 +35,7 @@ public sealed class WebUiServerFixture : IAsyncLifetime
             return;
         }
 
-        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options => options.UiPort = 0);
+        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, _configure);
         Browser.BaseAddress = _server.UiAddress;
         Browser.DefaultRequestVersion = HttpVersion.Version11;
     }
