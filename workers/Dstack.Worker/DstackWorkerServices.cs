@@ -5,6 +5,7 @@ using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
 using Dstack.Workflows;
 using Dstack.Workflows.Activities;
+using Dstack.Workflows.Connection;
 using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Extensions.Hosting;
 
@@ -26,7 +27,7 @@ public static class DstackWorkerServices
         });
         services
             .AddHostedTemporalWorker(settings.Temporal.Address, settings.Temporal.Namespace, settings.Temporal.TaskQueue)
-            .ConfigureOptions(options => options.ClientOptions!.DataConverter = DstackDataConverter.Instance)
+            .ConfigureOptions(options => options.ClientOptions = TemporalConnectOptions.Create(settings.Temporal))
             .AddScopedActivities<RunActivities>()
             .AddScopedActivities<CloudActivities>()
             .AddWorkflow<RunWorkflow>();

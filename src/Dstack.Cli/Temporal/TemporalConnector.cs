@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Dstack.Core.Settings;
-using Dstack.Workflows;
+using Dstack.Workflows.Connection;
 using Spectre.Console;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
@@ -91,13 +91,12 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         return started;
     }
 
-    private static Task<TemporalClient> ConnectClientAsync(DstackSettings settings, string address) =>
-        TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address)
-        {
-            Namespace = settings.Temporal.Namespace,
-            DataConverter = DstackDataConverter.Instance,
-            Runtime = QuietRuntime.Value,
-        });
+    private static Task<TemporalClient> ConnectClientAsync(DstackSettings settings, string address)
+    {
+        var options = TemporalConnectOptions.Create(settings.Temporal with { Address = address });
+        options.Runtime = QuietRuntime.Value;
+        return TemporalClient.ConnectAsync(options);
+    }
 
     /// <summary>Reads whose dstack server answers; null for a server that says nothing of it (real Temporal).</summary>
     private static async Task<ServerOwner?> ReadOwnerAsync(TemporalClient client, DstackSettings settings, CancellationToken cancellationToken)

@@ -21,4 +21,13 @@ public sealed record TemporalSettings(
     /// <value>The default value is false: an address given in code counts as chosen.</value>
     /// </summary>
     public bool AddressIsDefault { get; init; }
+
+    /// <summary>
+    /// Gets the API key sent as <c>authorization: Bearer</c> on every call (Temporal Cloud, or this dstack folder's own
+    /// <c>dstack server</c>). <value>The default value is null: none.</value>
+    /// </summary>
+    public SecretText? ApiKey { get; init; }
+
+    /// <summary>Gets the TLS settings. <value>The default value is null: plain gRPC, or TLS with the system's roots when an API key is set.</value></summary>
+    public TemporalTlsSettings? Tls { get; init; }
 }
