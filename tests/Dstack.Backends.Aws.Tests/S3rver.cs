@@ -32,9 +32,14 @@ public sealed partial class S3rver : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
-    /// <summary>Gets the s3rver script, or null when tests/tools has no node_modules.</summary>
-    public static string? Script => FindRepoRoot() is { } root && Path.Combine(root, "tests", "tools", "node_modules", "s3rver", "bin", "s3rver.js") is var script && File.Exists(script)
-        ? script
+    /// <summary>
+    /// Gets the script that starts s3rver, or null when tests/tools has no node_modules. It is tests/tools/start-s3rver.js,
+    /// not s3rver's own bin: that one rewrites an object's ETag file in place, so a GET racing a PUT of the key could be
+    /// answered <c>ETag: ""</c>, which real S3 never does (the script says more).
+    /// </summary>
+    public static string? Script => FindRepoRoot() is { } root && Path.Combine(root, "tests", "tools") is var tools
+        && File.Exists(Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js"))
+        ? Path.Combine(tools, "start-s3rver.js")
         : null;
 
     /// <summary>Says why s3rver cannot run here, or null when it can.</summary>
