@@ -17,15 +17,20 @@ public sealed partial class SettingsLoader
     private const UnixFileMode OthersMask = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    private static TemporalSettings FromProfile(TemporalProfile profile) => new()
+    private static TemporalSettings FromProfile(TemporalProfile profile)
     {
-        Address = profile.Address ?? TemporalSettings.DefaultAddress,
-        AddressIsDefault = profile.Address is null,
-        Namespace = profile.Namespace ?? "default",
-        ApiKey = profile.ApiKey,
-        Tls = profile.Tls,
-        Origins = profile.Origins,
-    };
+        var temporal = new TemporalSettings
+        {
+            Address = profile.Address ?? TemporalSettings.DefaultAddress,
+            AddressIsDefault = profile.Address is null,
+            Namespace = profile.Namespace ?? "default",
+            ApiKey = profile.ApiKey,
+            Tls = profile.Tls,
+        };
+
+        // Settings without API key or TLS keep the shared empty origins, so they compare equal to settings made in code.
+        return profile.Origins.Count == 0 ? temporal : temporal with { Origins = profile.Origins };
+    }
 
     private static TemporalSettings ParseTemporal(Reader reader, YamlMappingNode node, TemporalSettings below, string file, string userHome)
     {
