@@ -13,7 +13,7 @@ namespace Dstack.Workflows.Connection;
 public static partial class TemporalConnectionFailure
 {
     private const string KeySettings = "temporal.api_key_file or temporal.api_key in config.yml, or DSTACK_TEMPORAL_API_KEY";
-    private const string CertSettings = "temporal.tls.client_cert and temporal.tls.client_key (DSTACK_TEMPORAL_TLS_CLIENT_CERT, DSTACK_TEMPORAL_TLS_CLIENT_KEY)";
+    private const string CertSettings = "temporal.tls.client_cert and temporal.tls.client_key (or DSTACK_TEMPORAL_TLS_CLIENT_CERT and DSTACK_TEMPORAL_TLS_CLIENT_KEY)";
 
     /// <summary>The message for <paramref name="error"/>, raised while connecting with <paramref name="settings"/>.</summary>
     public static string Describe(Exception error, TemporalSettings settings)
@@ -65,7 +65,7 @@ public static partial class TemporalConnectionFailure
 
         if (text.Contains("InconsistentKeys", StringComparison.Ordinal))
         {
-            return $"the client key{From(settings, TemporalSettingNames.ClientKey)} does not belong to the client certificate{From(settings, TemporalSettingNames.ClientCert)}; check {CertSettings}.";
+            return $"the client key{From(settings, TemporalSettingNames.ClientKey)} does not belong to the client certificate{From(settings, TemporalSettingNames.ClientCert)}; check temporal.tls.client_cert and temporal.tls.client_key.";
         }
 
         if (text.Contains("PrivateKeyParseError", StringComparison.Ordinal) || text.Contains("private key", StringComparison.OrdinalIgnoreCase))
@@ -116,12 +116,12 @@ public static partial class TemporalConnectionFailure
 
     private static string ClientCertificateRefused(string server, string what, TemporalSettings settings) =>
         settings.Tls is { ClientCert: not null }
-            ? $"{server} did not accept the client certificate{From(settings, TemporalSettingNames.ClientCert)}: {what}; check that it is signed by a CA the server trusts ({CertSettings})."
-            : $"{server} wants a client certificate (mutual TLS): {what}; set {CertSettings}.";
+            ? $"{server} did not accept the client certificate{From(settings, TemporalSettingNames.ClientCert)} ({what}); it must be signed by a CA the server trusts: check temporal.tls.client_cert and temporal.tls.client_key."
+            : $"{server} wants a client certificate (mutual TLS; {what}); set {CertSettings}.";
 
     private static string WhyTls(TemporalSettings settings) => settings.Tls is null
-        ? $"an API key turns it on{From(settings, TemporalSettingNames.ApiKey)}"
-        : settings.OriginOf(TemporalSettingNames.Tls) is { } origin ? $"from {origin}" : "set by the caller";
+        ? $"an API key turns it on, and one is set{From(settings, TemporalSettingNames.ApiKey)}"
+        : settings.OriginOf(TemporalSettingNames.Tls) is { } origin ? $"set by {origin}" : "set by the caller";
 
     private static string From(TemporalSettings settings, string name) => settings.OriginOf(name) is { } origin ? $" from {origin}" : string.Empty;
 
