@@ -113,10 +113,11 @@ public sealed class ServerFixture : IAsyncLifetime, IDisposable
         }
     }
 
-    public Task<TemporalClient> ConnectAsync() =>
+    /// <summary>Connects a client of its own to the server (to <paramref name="namespace"/>), with the certificate and key when TLS is on.</summary>
+    public Task<TemporalClient> ConnectAsync(string @namespace = Namespace) =>
         TemporalClient.ConnectAsync(new TemporalClientConnectOptions(Address)
         {
-            Namespace = Namespace,
+            Namespace = @namespace,
             ApiKey = _apiKey,
             Tls = _certificates is null ? null : new TlsOptions
             {
