@@ -39,6 +39,13 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
             throw new SettingsException([SettingOrigin.Variable("TEMPORAL_TLS").Error($"expected true or false, found '{tls}'")]);
         }
 
+        // With nothing to read the SDK would answer an empty profile, after some 150 ms of JIT and reflection that every
+        // command of a user who never configured Temporal (the usual local setup) would pay.
+        if (file is null && profileName is null && overrides.Count == 0)
+        {
+            return TemporalProfile.Empty;
+        }
+
         var options = new ClientEnvConfig.ProfileLoadOptions
         {
             Profile = profileName,
