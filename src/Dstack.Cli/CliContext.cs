@@ -7,6 +7,7 @@ using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
 using Dstack.Worker;
+using Dstack.Workflows.Connection;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Temporalio.Client;
@@ -103,10 +104,13 @@ internal sealed record CliContext
 
     /// <summary>Builds the context of a real command line: the user config, the configured storage and Temporal.</summary>
     /// <param name="console">Where the Temporal connector reports.</param>
-    /// <param name="getVariable">Reads environment variables (<c>DSTACK_HOME</c>, <c>DSTACK_*</c> overrides); the process's by default.</param>
+    /// <param name="getVariable">
+    /// Reads environment variables (<c>DSTACK_HOME</c>, <c>DSTACK_*</c> overrides, and the <c>TEMPORAL_*</c> ones and
+    /// <c>HOME</c> that find the Temporal profile under them); the process's by default.
+    /// </param>
     public static CliContext CreateDefault(IAnsiConsole console, Func<string, string?>? getVariable = null)
     {
-        var settings = new Lazy<DstackSettings>(() => new SettingsLoader(getVariable ?? Environment.GetEnvironmentVariable).Load());
+        var settings = new Lazy<DstackSettings>(() => new SettingsLoader(getVariable ?? Environment.GetEnvironmentVariable, new TemporalEnvConfigSource()).Load());
         return new CliContext
         {
             LoadSettings = () => settings.Value,

@@ -57,10 +57,10 @@ public sealed class DstackSandbox : IAsyncDisposable
         await RunAsync("git", ["-c", "user.email=e2e@dstack", "-c", "user.name=e2e", "commit", "-q", "-m", "init"], Repo);
     }
 
-    /// <summary>Starts the embedded Temporal server as its own process.</summary>
-    public async Task<Process> StartTemporalServerAsync()
+    /// <summary>Starts the embedded Temporal server as its own process, with more of its options (TLS, an API key) when given.</summary>
+    public async Task<Process> StartTemporalServerAsync(params string[] options)
     {
-        var process = Start(Executable("dstack-temporal-server"), ["server", "start-dev", "--port", Port.ToString(CultureInfo.InvariantCulture), "--headless"], redirect: true);
+        var process = Start(Executable("dstack-temporal-server"), ["server", "start-dev", "--port", Port.ToString(CultureInfo.InvariantCulture), "--headless", .. options], redirect: true);
         var ready = await process.StandardOutput.ReadLineAsync();
         Assert.Contains(Address, ready ?? string.Empty, StringComparison.Ordinal);
         return process;
@@ -124,6 +124,15 @@ public sealed class DstackSandbox : IAsyncDisposable
         }
 
         info.Environment["DSTACK_HOME"] = Home;
+
+        // The Temporal connection starts from Temporal's own settings (TEMPORAL_*, ~/.config/temporalio/temporal.toml):
+        // the machine's must not reach a sandbox, whose tests set what they need.
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("TEMPORAL_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(name);
+        }
+
+        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(_root.FullName, "config");
         if (DefaultAddress)
         {
             info.Environment.Remove("DSTACK_TEMPORAL_ADDRESS");

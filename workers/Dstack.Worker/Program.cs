@@ -1,11 +1,16 @@
 using Dstack.Core;
 using Dstack.Core.Settings;
 using Dstack.Worker;
+using Dstack.Workflows.Connection;
 using Microsoft.Extensions.Hosting;
 
 try
 {
-    using var host = DstackWorkerHost.Build(SettingsLoader.FromEnvironment().Load());
+    var settings = SettingsLoader.FromEnvironment(new TemporalEnvConfigSource()).Load();
+
+    // A refused key or certificate is one line here; once the host runs, the hosted worker would log it with a stack trace.
+    await TemporalClientFactory.ConnectAsync(settings.Temporal).ConfigureAwait(false);
+    using var host = DstackWorkerHost.Build(settings);
     await host.RunAsync().ConfigureAwait(false);
     return 0;
 }

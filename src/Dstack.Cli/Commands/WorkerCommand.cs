@@ -12,7 +12,7 @@ internal sealed class WorkerCommand : DstackCommand
     private readonly CliContext _context;
 
     public WorkerCommand(IAnsiConsole console, CliContext context)
-        : base("worker", "Run a worker for the configured Temporal server in the foreground (Ctrl+C stops it).", console)
+        : base("worker", "Run a worker for the configured Temporal server in the foreground (Ctrl+C stops it). Temporal Cloud, mTLS, API keys: see \"Temporal connection settings\" in dstack's README.", console)
     {
         _context = context;
     }

@@ -91,11 +91,20 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         return started;
     }
 
-    private static Task<TemporalClient> ConnectClientAsync(DstackSettings settings, string address)
+    /// <summary>
+    /// Connects and checks the credentials; a refused key or certificate, or TLS on one side only, ends the command with
+    /// one line that names the setting to check (exit 2: the configuration is wrong), never the SDK's text.
+    /// </summary>
+    private static async Task<TemporalClient> ConnectClientAsync(DstackSettings settings, string address)
     {
-        var options = TemporalConnectOptions.Create(settings.Temporal with { Address = address });
-        options.Runtime = QuietRuntime.Value;
-        return TemporalClient.ConnectAsync(options);
+        try
+        {
+            return await TemporalClientFactory.ConnectAsync(settings.Temporal with { Address = address }, QuietRuntime.Value);
+        }
+        catch (TemporalConnectionException e)
+        {
+            throw new CommandException(e.Message, ExitCodes.ConfigOrUsage);
+        }
     }
 
     /// <summary>Reads whose dstack server answers; null for a server that says nothing of it (real Temporal).</summary>

@@ -8,14 +8,16 @@ namespace Dstack.Core.Settings;
 
 /// <summary>
 /// Loads <c>$DSTACK_HOME/config.yml</c> (<c>DSTACK_HOME</c> defaults to <c>~/.dstack</c>) and applies the
-/// <c>DSTACK_TEMPORAL_ADDRESS</c>, <c>DSTACK_TEMPORAL_NAMESPACE</c>, <c>DSTACK_TASK_QUEUE</c>, <c>DSTACK_STORAGE_PATH</c>
-/// and <c>DSTACK_STORAGE_BUCKET</c>/<c>_PREFIX</c>/<c>_REGION</c>/<c>_ENDPOINT</c> overrides. A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming file, line, key and
-/// what was expected.
+/// <c>DSTACK_TEMPORAL_*</c>, <c>DSTACK_TASK_QUEUE</c>, <c>DSTACK_STORAGE_PATH</c> and
+/// <c>DSTACK_STORAGE_BUCKET</c>/<c>_PREFIX</c>/<c>_REGION</c>/<c>_ENDPOINT</c> overrides. The Temporal connection starts
+/// from what Temporal's own tools would use (an <see cref="ITemporalProfileSource"/>: <c>TEMPORAL_*</c> variables and
+/// <c>temporal.toml</c>), under the file's <c>temporal:</c> keys and the <c>DSTACK_TEMPORAL_*</c> variables, which win
+/// (SettingsLoader.Temporal.cs). A missing file gives the defaults; a bad one a <see cref="SettingsException"/> naming
+/// file, line, key and what was expected.
 /// </summary>
 public sealed partial class SettingsLoader
 {
     private static readonly string[] RootKeys = ["temporal", "storage", "backends"];
-    private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue", "ui_url"];
     private static readonly string[] StorageKeys = ["type", "path", "bucket", "prefix", "region", "endpoint"];
     private static readonly string[] S3OnlyKeys = ["bucket", "prefix", "region", "endpoint"];
     private static readonly string[] LocalKeys = ["type"];
@@ -24,16 +26,21 @@ public sealed partial class SettingsLoader
     private static readonly string[] AwsKeys = ["type", "regions", "profile", "endpoint", "ssh_user"];
 
     private readonly Func<string, string?> _getVariable;
+    private readonly ITemporalProfileSource? _temporalProfiles;
 
     /// <summary>Creates a loader that reads environment variables through <paramref name="getVariable"/> (tests pass their own).</summary>
-    public SettingsLoader(Func<string, string?> getVariable)
+    /// <param name="getVariable">Reads an environment variable; also what <paramref name="temporalProfiles"/> reads.</param>
+    /// <param name="temporalProfiles">The Temporal settings under dstack's own; null for none (Temporal's defaults).</param>
+    public SettingsLoader(Func<string, string?> getVariable, ITemporalProfileSource? temporalProfiles = null)
     {
         ArgumentNullException.ThrowIfNull(getVariable);
         _getVariable = getVariable;
+        _temporalProfiles = temporalProfiles;
     }
 
     /// <summary>Creates a loader over the process's environment variables.</summary>
-    public static SettingsLoader FromEnvironment() => new(Environment.GetEnvironmentVariable);
+    /// <param name="temporalProfiles">The Temporal settings under dstack's own; null for none (Temporal's defaults).</param>
+    public static SettingsLoader FromEnvironment(ITemporalProfileSource? temporalProfiles = null) => new(Environment.GetEnvironmentVariable, temporalProfiles);
 
     /// <summary>Loads the settings.</summary>
     /// <exception cref="SettingsException">The config file is invalid.</exception>
@@ -46,7 +53,7 @@ public sealed partial class SettingsLoader
         {
             Home = home,
             ConfigFile = file,
-            Temporal = new TemporalSettings { AddressIsDefault = true },
+            Temporal = FromProfile(_temporalProfiles?.Load(Variable) ?? TemporalProfile.Empty),
             Storage = new StorageSettings { Path = Path.Combine(home, "storage") },
         };
 
@@ -68,6 +75,8 @@ public sealed partial class SettingsLoader
         {
             throw new SettingsException([new SettingsError("environment variable DSTACK_TEMPORAL_UI_URL", 0, 0, string.Empty, $"expected an http:// or https:// URL such as http://localhost:8080, found '{uiUrl}'")]);
         }
+
+        temporal = CheckTemporal(ApplyTemporalVariables(temporal, userHome));
 
         // A storage path only means something for local storage, so the variable also selects it.
         var storage = Variable("DSTACK_STORAGE_PATH") is { } storagePath
@@ -120,21 +129,7 @@ public sealed partial class SettingsLoader
         {
             if (Reader.Child(root, "temporal") is { } temporalNode && reader.Mapping(temporalNode, "temporal", TemporalKeys) is { } temporal)
             {
-                settings = settings with
-                {
-                    Temporal = new TemporalSettings(
-                        reader.String(temporal, "temporal", "address") ?? TemporalSettings.DefaultAddress,
-                        reader.String(temporal, "temporal", "namespace") ?? "default",
-                        reader.String(temporal, "temporal", "task_queue") ?? "dstack",
-                        reader.String(temporal, "temporal", "ui_url"))
-                    {
-                        AddressIsDefault = Reader.Child(temporal, "address") is null,
-                    },
-                };
-                if (settings.Temporal.UiUrl is { } uiUrl && !IsHttpUrl(uiUrl))
-                {
-                    reader.Error(Reader.Child(temporal, "ui_url")!, "temporal.ui_url", $"expected an http:// or https:// URL such as http://localhost:8080, found '{uiUrl}'");
-                }
+                settings = settings with { Temporal = ParseTemporal(reader, temporal, defaults.Temporal, file, userHome) };
             }
 
             if (Reader.Child(root, "storage") is { } storageNode && reader.Mapping(storageNode, "storage", StorageKeys) is { } storage)
@@ -379,6 +374,26 @@ public sealed partial class SettingsLoader
 
         public void Error(YamlNode node, string key, string message) =>
             errors.Add(new SettingsError(file, (int)node.Start.Line, (int)node.Start.Column, key, message));
+
+        public void Error(SettingsError error) => errors.Add(error);
+
+        /// <summary>Where <paramref name="node"/>, the value of <paramref name="key"/>, was written.</summary>
+        public SettingOrigin Origin(YamlNode node, string key) => new(file, (int)node.Start.Line, (int)node.Start.Column, key);
+
+        /// <summary>Reads a YAML boolean (true or false); null when absent, with an error when it is something else.</summary>
+        public bool? Boolean(YamlMappingNode mapping, string path, string key)
+        {
+            switch (String(mapping, path, key))
+            {
+                case null:
+                    return null;
+                case var text when bool.TryParse(text, out var value):
+                    return value;
+                case var text:
+                    Error(Child(mapping, key)!, $"{path}.{key}", $"expected true or false, found '{text}'");
+                    return null;
+            }
+        }
 
         public static YamlNode? Child(YamlMappingNode node, string key) =>
             node.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: var k } && k == key).Value;

@@ -30,4 +30,19 @@ public sealed record TemporalSettings(
 
     /// <summary>Gets the TLS settings. <value>The default value is null: plain gRPC, or TLS with the system's roots when an API key is set.</value></summary>
     public TemporalTlsSettings? Tls { get; init; }
+
+    /// <summary>
+    /// Gets where the API key and each TLS setting came from, by the names of <see cref="TemporalSettingNames"/>, so a
+    /// refused key or certificate is reported with the place to fix it.
+    /// <value>The default value is empty: set in code.</value>
+    /// </summary>
+    public IReadOnlyDictionary<string, SettingOrigin> Origins { get; init; } = NoOrigins;
+
+    /// <summary>Gets a value indicating whether the connection uses TLS: TLS settings not disabled, or an API key without any (the SDK's rule).</summary>
+    public bool UsesTls => Tls is { Disabled: false } || (Tls is null && ApiKey is not null);
+
+    private static readonly IReadOnlyDictionary<string, SettingOrigin> NoOrigins = new Dictionary<string, SettingOrigin>();
+
+    /// <summary>Gets where the setting <paramref name="name"/> (one of <see cref="TemporalSettingNames"/>) came from; null when set in code or not at all.</summary>
+    public SettingOrigin? OriginOf(string name) => Origins.GetValueOrDefault(name);
 }

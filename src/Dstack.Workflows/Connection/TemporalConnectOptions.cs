@@ -25,9 +25,9 @@ public static class TemporalConnectOptions
         { Disabled: true } => new TlsOptions { Disabled = true },
         var tls => new TlsOptions
         {
-            ClientCert = tls.ClientCert is { } cert ? File.ReadAllBytes(cert) : null,
-            ClientPrivateKey = tls.ClientKey is { } key ? File.ReadAllBytes(key) : null,
-            ServerRootCACert = tls.ServerCa is { } ca ? File.ReadAllBytes(ca) : null,
+            ClientCert = tls.ClientCert?.ReadBytes(),
+            ClientPrivateKey = tls.ClientKey?.ReadBytes(),
+            ServerRootCACert = tls.ServerCa?.ReadBytes(),
             Domain = tls.ServerName,
         },
     };

@@ -19,4 +19,13 @@ public sealed class HelpTests
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Contains(option, output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Help_OfWorker_PointsToTheConnectionSettings()
+    {
+        var (exitCode, output) = await CliRunner.RunAsync("worker", "--help");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains("\"Temporal connection settings\" in dstack's README", string.Join(' ', output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
 }

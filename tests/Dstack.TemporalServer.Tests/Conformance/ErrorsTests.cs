@@ -39,7 +39,7 @@ public sealed class ErrorsTests(ServerFixture server)
     [Fact]
     public async Task StartWorkflow_UnknownNamespace_ThrowsNamespaceNotFound()
     {
-        var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address) { Namespace = "nope" });
+        var client = await server.ConnectAsync("nope");
         var ex = await Assert.ThrowsAsync<RpcException>(() =>
             client.StartWorkflowAsync((EchoWorkflow wf) => wf.RunAsync("x"), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue)));
         Assert.Equal(RpcException.StatusCode.NotFound, ex.Code);

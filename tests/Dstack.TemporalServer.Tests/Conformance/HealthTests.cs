@@ -42,8 +42,8 @@ public sealed class HealthTests(ServerFixture server)
         var frame = new byte[5 + body.Length];
         BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)body.Length);
         body.CopyTo(frame, 5);
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://{server.Address}/grpc.health.v1.Health/Check"))
+        using var http = new HttpClient(server.CreateHttpHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{server.Scheme}://{server.Address}/grpc.health.v1.Health/Check"))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

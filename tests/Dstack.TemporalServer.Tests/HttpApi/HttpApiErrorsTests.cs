@@ -99,7 +99,7 @@ public sealed class HttpApiErrorsTests(ServerFixture server)
     [Fact]
     public async Task GrpcPort_HttpApiRoute_IsNotServed()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{server.Address}/") };
+        using var http = new HttpClient(server.CreateHttpHandler()) { BaseAddress = new Uri($"{server.Scheme}://{server.Address}/") };
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces")
         {
             // The gRPC port speaks HTTP/2 only; ask for it without upgrade, as gRPC clients do.
