@@ -224,7 +224,7 @@ internal sealed class PsCommand : DstackCommand
         }
 
         Row("Artifacts", Artifacts(m, index));
-        if (TemporalUiLinks.RunPage(_context.LoadSettings(), run.Name) is { } page)
+        if (TemporalUiLinks.RunPage(_context.LoadSettings(), run.Name, _context.Time.GetUtcNow()) is { } page)
         {
             Row("Web UI", page);
         }

@@ -61,11 +61,14 @@ internal sealed class ServerCommand : DstackCommand
             port = LocalServerAddress.FindSparePort(ip);
         }
 
+        // The server admits only calls with this folder's key (docs/architecture.md#the-server-admits-its-owner-alone): on a
+        // machine with other users, whoever reached it could start workflows that its worker runs as this user.
+        var key = ServerKey.LoadOrCreate(settings.Home);
         var uiPort = UiPort(parseResult, ip, port);
         EmbeddedTemporalServer server;
         try
         {
-            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database, uiPort), cancellationToken: cancellationToken);
+            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database, uiPort, key), cancellationToken: cancellationToken);
         }
         catch (ServerStoreException e)
         {
@@ -78,7 +81,8 @@ internal sealed class ServerCommand : DstackCommand
         record.Write(settings.Home);
         try
         {
-            return await ServeAsync(server, settings, database, UiLine(parseResult, uiPort, uiUrl), moved, cancellationToken);
+            var login = server.CreateUiLoginUrl() is { } link ? UiUrl(link) : null;
+            return await ServeAsync(server, settings with { Temporal = OwnServer.WithKey(settings.Temporal, server.Address, key) }, database, UiLine(parseResult, uiPort, login), moved, cancellationToken);
         }
         finally
         {
@@ -86,9 +90,10 @@ internal sealed class ServerCommand : DstackCommand
         }
     }
 
+    /// <param name="settings">The settings, their Temporal part connecting to <paramref name="server"/> with its key, as its worker does.</param>
     private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, string uiLine, string? moved, CancellationToken cancellationToken)
     {
-        var worker = DstackWorkerHost.Build(settings with { Temporal = settings.Temporal with { Address = server.Address } });
+        var worker = DstackWorkerHost.Build(settings);
         using (worker)
         {
             await worker.StartAsync(cancellationToken);
@@ -139,18 +144,20 @@ internal sealed class ServerCommand : DstackCommand
             ? new UriBuilder(address) { Host = "localhost" }.Uri
             : address).ToString().TrimEnd('/');
 
-    private static string UiLine(ParseResult parseResult, int? uiPort, string? uiUrl) => (uiPort, uiUrl) switch
+    /// <summary>The line that says where the UI is: its one-time login link, since the UI admits only the owner's browser.</summary>
+    private static string UiLine(ParseResult parseResult, int? uiPort, string? login) => (uiPort, login) switch
     {
-        (_, { } url) => $"Temporal Web UI: [link]{url.EscapeMarkup()}[/]",
+        (_, { } url) => $"Temporal Web UI: [link]{url.EscapeMarkup()}[/] (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes; `dstack server status` prints a new link)",
         _ when parseResult.GetValue(HeadlessOption) => "No Temporal Web UI (--headless).",
         (null, _) => "No Temporal Web UI: its port (the server's + 1000) is taken; choose another with --ui-port.",
         _ => TemporalWebUiExtensions.DstackTemporalWebUiMissingHint.EscapeMarkup(),
     };
 
-    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database, int? uiPort)
+    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database, int? uiPort, string key)
     {
         options.DatabasePath = database;
         options.UiPort = uiPort;
+        options.ApiKey = key;
 
         // Whose server this is, where clients can read it (and real Temporal keeps such data too): another user's CLI
         // that finds this server at its address refuses it instead of sending runs to this folder's worker and storage.
@@ -160,9 +167,9 @@ internal sealed class ServerCommand : DstackCommand
             options.Namespaces.Add(settings.Temporal.Namespace);
         }
 
-        foreach (var key in DstackSearchAttributes.All)
+        foreach (var attribute in DstackSearchAttributes.All)
         {
-            options.SearchAttributes[key.Name] = key.ValueType;
+            options.SearchAttributes[attribute.Name] = attribute.ValueType;
         }
     }
 }

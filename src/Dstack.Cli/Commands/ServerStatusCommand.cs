@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dstack.Cli.Temporal;
+using Dstack.TemporalServer.WebUi;
 using Spectre.Console;
 
 namespace Dstack.Cli.Commands;
@@ -24,7 +25,11 @@ internal sealed class ServerStatusCommand : DstackCommand
             return Task.FromResult(ExitCodes.RunFailure);
         }
 
-        Console.MarkupLineInterpolated($"dstack server is running (pid {record.ProcessId}) at [bold]{record.Address}[/]{(record.UiUrl is null ? ", without a Web UI" : $"; Web UI at {record.UiUrl}")}. Stop it with `dstack server stop`.");
+        // The UI admits only a browser that opened a login link; the key signs a fresh one here, without asking the server.
+        var ui = record.UiUrl is { } url
+            ? $"; Web UI at {UiLoginToken.CreateUrl(new Uri(url), ServerKey.Read(home), _context.Time.GetUtcNow())} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes)"
+            : ", without a Web UI";
+        Console.MarkupLineInterpolated($"dstack server is running (pid {record.ProcessId}) at [bold]{record.Address}[/]{ui}. Stop it with `dstack server stop`.");
         return Task.FromResult(ExitCodes.Ok);
     }
 }
