@@ -98,8 +98,8 @@ internal static class ServerKey
             throw new CommandException($"cannot read the dstack server key {path}: {e.Message}", ExitCodes.ConfigOrUsage);
         }
 
-        Span<byte> bytes = stackalloc byte[KeyBytes + 3];
-        if (!Base64Url.TryDecodeFromChars(text, bytes, out var length) || length != KeyBytes)
+        // IsValid, since the decoder throws on a character outside the alphabet rather than answer false.
+        if (!Base64Url.IsValid(text, out var length) || length != KeyBytes)
         {
             throw new CommandException(
                 $"the dstack server key {path} is damaged (expected base64url of {KeyBytes} bytes); `dstack server stop; rm {path}` and start the server again for a new key.",
