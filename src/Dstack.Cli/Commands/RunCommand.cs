@@ -184,7 +184,7 @@ internal sealed class RunCommand : DstackCommand
     {
         if (TemporalUiLinks.RunPage(settings, runName, _context.Time.GetUtcNow()) is { } page)
         {
-            Console.MarkupLineInterpolated($"[grey]UI[/]  [link]{page}[/]");
+            WholeLine.Write(Console, $"UI  {page}");
         }
     }
 

@@ -99,7 +99,7 @@ internal sealed class ServerCommand : DstackCommand
             await worker.StartAsync(cancellationToken);
             var state = database is null ? "in memory" : $"state in {database}";
             Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server ({state}) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C (or `dstack server stop`) stops it.");
-            Console.MarkupLine(uiLine);
+            WholeLine.Write(Console, uiLine);
             if (moved is not null)
             {
                 Console.MarkupLineInterpolated($"[grey]{moved}[/]");
@@ -147,10 +147,10 @@ internal sealed class ServerCommand : DstackCommand
     /// <summary>The line that says where the UI is: its one-time login link, since the UI admits only the owner's browser.</summary>
     private static string UiLine(ParseResult parseResult, int? uiPort, string? login) => (uiPort, login) switch
     {
-        (_, { } url) => $"Temporal Web UI: [link]{url.EscapeMarkup()}[/] (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes; `dstack server status` prints a new link)",
+        (_, { } url) => $"Temporal Web UI: {url} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes; `dstack server status` prints a new link)",
         _ when parseResult.GetValue(HeadlessOption) => "No Temporal Web UI (--headless).",
         (null, _) => "No Temporal Web UI: its port (the server's + 1000) is taken; choose another with --ui-port.",
-        _ => TemporalWebUiExtensions.DstackTemporalWebUiMissingHint.EscapeMarkup(),
+        _ => TemporalWebUiExtensions.DstackTemporalWebUiMissingHint,
     };
 
     private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database, int? uiPort, string key)
@@ -158,6 +158,7 @@ internal sealed class ServerCommand : DstackCommand
         options.DatabasePath = database;
         options.UiPort = uiPort;
         options.ApiKey = key;
+        options.UiLoginHint = "`dstack server status` prints a new link; `dstack run` and `dstack ps RUN` print links to a run's page.";
 
         // Whose server this is, where clients can read it (and real Temporal keeps such data too): another user's CLI
         // that finds this server at its address refuses it instead of sending runs to this folder's worker and storage.

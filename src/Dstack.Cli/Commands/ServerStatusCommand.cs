@@ -25,11 +25,14 @@ internal sealed class ServerStatusCommand : DstackCommand
             return Task.FromResult(ExitCodes.RunFailure);
         }
 
-        // The UI admits only a browser that opened a login link; the key signs a fresh one here, without asking the server.
-        var ui = record.UiUrl is { } url
-            ? $"; Web UI at {UiLoginToken.CreateUrl(new Uri(url), ServerKey.Read(home), _context.Time.GetUtcNow())} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes)"
-            : ", without a Web UI";
-        Console.MarkupLineInterpolated($"dstack server is running (pid {record.ProcessId}) at [bold]{record.Address}[/]{ui}. Stop it with `dstack server stop`.");
+        Console.MarkupLineInterpolated($"dstack server is running (pid {record.ProcessId}) at [bold]{record.Address}[/]{(record.UiUrl is null ? ", without a Web UI" : string.Empty)}. Stop it with `dstack server stop`.");
+        if (record.UiUrl is { } url)
+        {
+            // The UI admits only a browser that opened a login link; the key signs a fresh one here, without asking the server.
+            var login = UiLoginToken.CreateUrl(new Uri(url), ServerKey.Read(home), _context.Time.GetUtcNow());
+            WholeLine.Write(Console, $"Web UI at {login.AbsoluteUri} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes)");
+        }
+
         return Task.FromResult(ExitCodes.Ok);
     }
 }
