@@ -160,8 +160,9 @@ internal sealed class ServerCommand : DstackCommand
         options.ApiKey = key;
         options.UiLoginHint = "`dstack server status` prints a new link; `dstack run` and `dstack ps RUN` print links to a run's page.";
 
-        // Whose server this is, where clients can read it (and real Temporal keeps such data too): another user's CLI
-        // that finds this server at its address refuses it instead of sending runs to this folder's worker and storage.
+        // Whose server this is, where clients can read it (and real Temporal keeps such data too). Only holders of the key
+        // get that far; among them, a CLI whose storage is not this server's (the config changed since the server started,
+        // or another folder was given the key) refuses it instead of sending runs to this folder's worker and storage.
         ServerOwner.Of(settings).Write(options.NamespaceData);
         if (settings.Temporal.Namespace != "default")
         {
