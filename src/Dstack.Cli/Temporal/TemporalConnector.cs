@@ -86,19 +86,22 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         }
 
         // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI. Only a
-        // record of this folder's server at this very address shows that what listens is the server just started, and
-        // only then does its key go there.
+        // record of this folder's server at this very address shows that what listens is the server just started: then,
+        // and only then, its key goes there. Anything else took the port first (two users' first commands raced for it),
+        // and gets neither the key nor the run.
         var record = await WaitForRecordAsync(settings, clock, cancellationToken);
-        var started = await ConnectClientAsync(record is not null && LocalServerAddress.Same(record.Address, address)
-            ? OwnServer.WithKey(settings.Temporal, record.Address, ServerKey.Read(settings.Home))
-            : settings.Temporal with { Address = address });
+        if (record is null || !LocalServerAddress.Same(record.Address, address))
+        {
+            throw new TemporalUnavailableException($"started `dstack server` in the background, but what answers at {address} is not it: another process took the port while it started (see {log}); run the command again.");
+        }
+
+        var started = await ConnectClientAsync(OwnServer.WithKey(settings.Temporal, record.Address, ServerKey.Read(settings.Home)));
         if (await ReadOwnerAsync(started, settings, cancellationToken) is var (other, otherRefused) && (otherRefused || (other is not null && !other.Serves(me))))
         {
-            // Two users' first commands raced for the free port, and the other's server got it.
             throw new TemporalUnavailableException($"{Whose(other)} dstack server took {address} while yours started (see {log}); run the command again.");
         }
 
-        var ui = record?.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
+        var ui = record.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
         console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address}{taken}{ui} (logs: {log}; stop it with `dstack server stop`).[/]");
         return started;
     }
