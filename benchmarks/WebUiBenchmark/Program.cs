@@ -1,9 +1,12 @@
+using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dstack.Benchmarks.WebUi;
 using Dstack.Core.Runs;
+using Dstack.TemporalServer.WebUi;
 using Dstack.Workflows;
 using Temporalio.Client;
 using Temporalio.Common;
@@ -28,23 +31,33 @@ var searchAttributes = DstackSearchAttributes.All.Select(key => $"{key.Name}={ke
 var runs = FilledRun.Make(runCount);
 var directory = Directory.CreateTempSubdirectory("dstack-webui-benchmark-").FullName;
 var database = Path.Combine(directory, "temporal.db");
+
+// The server admits only calls with a key, as `dstack server` does with server.key (made the same way, mode 0600).
+var apiKey = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+var apiKeyFile = Path.Combine(directory, "server.key");
+File.WriteAllText(apiKeyFile, apiKey);
+if (!OperatingSystem.IsWindows())
+{
+    File.SetUnixFileMode(apiKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+}
 Console.WriteLine(Invariant($"web UI benchmark: {runCount} closed runs, {requests} requests per route, {pageLoads} page loads, {Environment.ProcessorCount} cores, {LoadAverage.Now()}"));
 try
 {
-    using (var filling = await ServerProcess.StartAsync(database, searchAttributes))
+    using (var filling = await ServerProcess.StartAsync(database, searchAttributes, apiKeyFile))
     {
-        var fill = await FillAsync(filling, runs);
+        var fill = await FillAsync(filling, runs, apiKey);
         Console.WriteLine(Invariant($"fill                {runCount} runs started and closed in {fill.TotalSeconds:F1} s ({runCount / fill.TotalSeconds:F0} runs/s, {FillInFlight} in flight) ({LoadAverage.Now()})"));
         await filling.StopAsync();
     }
 
-    using var server = await ServerProcess.StartAsync(database, searchAttributes);
+    using var server = await ServerProcess.StartAsync(database, searchAttributes, apiKeyFile);
     var size = new[] { database, database + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
     Console.WriteLine(Invariant($"server restart      ready in {server.StartTime.TotalSeconds:F2} s with {runCount} closed runs in a {size / 1024.0 / 1024.0:F0} MB database ({LoadAverage.Now()})"));
     Console.WriteLine(Invariant($"server RSS          {server.ResidentBytes() / 1024.0 / 1024.0:F0} MB after the restart"));
 
     var train = runs.Where(r => r.WorkflowName == "train").ToList();
     using var http = new HttpClient { BaseAddress = server.HttpApi };
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
     (string Name, string Path, Action<JsonElement> Check)[] routes =
     [
         ("list, no filter", ListPath(string.Empty, PageSize), body => CheckPage(body, PageSize, _ => true)),
@@ -74,13 +87,23 @@ try
         await MeasureRouteAsync(http, requests, name, path);
     }
 
-    if (server.WebUi is null)
+    if (server.WebUi is null || server.WebUiLogin is null)
     {
         Console.WriteLine("workflows page      skipped: this build of dstack-temporal-server serves no web UI");
     }
     else
     {
-        var loads = await WorkflowsPageLoads.MeasureAsync(new Uri(server.WebUi, "namespaces/default/workflows"), FilledRun.IdPrefix, PageSize, pageLoads, server.CpuTime);
+        // The first visitor logs in through the link the server printed; each later one (a new browser context) through a
+        // link of its own, which the key makes as `dstack server status` does.
+        var printed = server.WebUiLogin;
+        Uri NextLogin()
+        {
+            var link = printed ?? UiLoginToken.CreateUrl(server.WebUi, apiKey, DateTimeOffset.UtcNow);
+            printed = null;
+            return link;
+        }
+
+        var loads = await WorkflowsPageLoads.MeasureAsync(new Uri(server.WebUi, "namespaces/default/workflows"), NextLogin, FilledRun.IdPrefix, PageSize, pageLoads, server.CpuTime);
         Console.WriteLine(Invariant($"page, first load    {Steps(loads.First)} (the first after the server started)"));
         foreach (var load in loads.Loads)
         {
@@ -108,9 +131,10 @@ finally
     Directory.Delete(directory, recursive: true);
 }
 
-static async Task<TimeSpan> FillAsync(ServerProcess server, IReadOnlyList<FilledRun> runs)
+static async Task<TimeSpan> FillAsync(ServerProcess server, IReadOnlyList<FilledRun> runs, string apiKey)
 {
-    var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address));
+    // Plain gRPC on loopback with the key, as dstack connects to its own server (the SDK turns TLS on with a key unless told).
+    var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Address) { ApiKey = apiKey, Tls = new TlsOptions { Disabled = true } });
     const string Queue = "webui-benchmark";
     using var worker = new TemporalWorker(client, new TemporalWorkerOptions(Queue) { MaxConcurrentWorkflowTasks = FillInFlight }.AddWorkflow<FinishedRunWorkflow>());
     using var stop = new CancellationTokenSource();

@@ -6,19 +6,21 @@ namespace Dstack.Benchmarks.WebUi;
 
 /// <summary>
 /// <c>dstack-temporal-server</c> in its own process on free ports, with its HTTP API and, when the build has it, the
-/// web UI; its banner on standard output gives the addresses.
+/// web UI; its banner on standard output gives the addresses. It requires an API key, as <c>dstack server</c> does, so
+/// what is measured includes the key's check on every call and the UI's session cookie.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, TimeSpan startTime, string address, Uri httpApi, Uri? webUi)
+    private ServerProcess(Process process, TimeSpan startTime, string address, Uri httpApi, Uri? webUi, Uri? webUiLogin)
     {
         _process = process;
         StartTime = startTime;
         Address = address;
         HttpApi = httpApi;
         WebUi = webUi;
+        WebUiLogin = webUiLogin;
     }
 
     /// <summary>Gets how long the server took from the process's start until it served the gRPC and HTTP APIs.</summary>
@@ -33,13 +35,19 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Gets the web UI's address, or null when this build of the server has no UI.</summary>
     public Uri? WebUi { get; }
 
-    /// <summary>Starts the server on <paramref name="database"/> with custom search attributes given as NAME=TYPE.</summary>
-    public static async Task<ServerProcess> StartAsync(string database, IEnumerable<string> searchAttributes)
+    /// <summary>Gets the one-time login link the server printed for its web UI, or null without a UI.</summary>
+    public Uri? WebUiLogin { get; }
+
+    /// <summary>
+    /// Starts the server on <paramref name="database"/> with custom search attributes given as NAME=TYPE, admitting only
+    /// calls with the key in <paramref name="apiKeyFile"/>.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string database, IEnumerable<string> searchAttributes, string apiKeyFile)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "dstack-temporal-server.dll");
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { dll, "server", "start-dev", "--port", "0", "--http-port", "0", "--db-filename", database },
+            ArgumentList = { dll, "server", "start-dev", "--port", "0", "--http-port", "0", "--db-filename", database, "--api-key-file", apiKeyFile },
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
@@ -62,18 +70,20 @@ internal sealed class ServerProcess : IDisposable
             var httpApi = new Uri(After(await ReadUntilAsync(lines.Reader, "HTTP API is serving at ", banner.Token), "serving at ").TrimEnd('.'));
             var startTime = clock.Elapsed;
 
-            // A server built with the UI prints its address right after the HTTP API's; one built without it prints nothing more.
-            Uri? webUi = null;
+            // A server built with the UI prints its login link right after the HTTP API's address ("Temporal UI: URL (opens
+            // once, ...)"); one built without it prints nothing more.
+            Uri? login = null;
             using var uiLine = new CancellationTokenSource(TimeSpan.FromSeconds(3));
             try
             {
-                webUi = new Uri(After(await ReadUntilAsync(lines.Reader, "Temporal UI: ", uiLine.Token), "Temporal UI: ").Trim());
+                login = new Uri(After(await ReadUntilAsync(lines.Reader, "Temporal UI: ", uiLine.Token), "Temporal UI: ").Split(' ')[0]);
             }
             catch (OperationCanceledException)
             {
             }
 
-            return new ServerProcess(process, startTime, address, httpApi, webUi);
+            var webUi = login is null ? null : new Uri(login.GetLeftPart(UriPartial.Path));
+            return new ServerProcess(process, startTime, address, httpApi, webUi, login);
         }
         catch
         {

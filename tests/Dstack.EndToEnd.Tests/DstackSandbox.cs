@@ -39,6 +39,21 @@ public sealed class DstackSandbox : IAsyncDisposable
     /// <summary>Gets extra environment for every process (e.g. PIP_FIND_LINKS for a local wheel folder).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>
+    /// Lets every user of the machine enter and read the sandbox's folders, as in a home made with useradd's defaults
+    /// (umask 022): then nothing but each file's own mode keeps another user out of the dstack folder.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void OpenToOtherUsers()
+    {
+        const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        foreach (var folder in new[] { _root.FullName, Home, Repo })
+        {
+            File.SetUnixFileMode(folder, Open);
+        }
+    }
+
     public static string Executable(string name) => Path.Combine(AppContext.BaseDirectory, name);
 
     public async Task InitRepoAsync(string workflowsYaml, IReadOnlyDictionary<string, string>? files = null)

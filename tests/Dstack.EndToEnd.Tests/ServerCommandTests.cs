@@ -1,7 +1,10 @@
+using System.Text.RegularExpressions;
+
 namespace Dstack.EndToEnd.Tests;
 
 /// <summary>`dstack server status` and `stop` act on this dstack folder's server alone, found by its recorded process.</summary>
-public sealed class ServerCommandTests
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed partial class ServerCommandTests
 {
     [Fact]
     public async Task Server_StatusSecondStartAndStop_ActOnTheRecordedServerOnly()
@@ -15,6 +18,14 @@ public sealed class ServerCommandTests
         var status = await sandbox.DstackAsync("server", "status");
         Assert.True(status.ExitCode == 0, status.Output);
         Assert.Contains($"(pid {server.Id}) at {sandbox.Address}", status.Output, StringComparison.Ordinal);
+
+        // The server's key was made for this folder, readable by its owner alone; status prints a fresh UI login link each time.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(sandbox.Home, "server.key")));
+        var login = LoginLinkRegex().Match(status.Output);
+        Assert.True(login.Success, status.Output);
+        var statusAgain = await sandbox.DstackAsync("server", "status");
+        Assert.Matches(LoginLinkRegex(), statusAgain.Output);
+        Assert.DoesNotContain(login.Value, statusAgain.Output, StringComparison.Ordinal);
 
         // A second server for the same folder says where the first one is and how to stop it, on one line however long.
         var second = await sandbox.DstackAsync("server");
@@ -34,4 +45,7 @@ public sealed class ServerCommandTests
         Assert.True(again.ExitCode == 0, again.Output);
         Assert.Contains("nothing to stop", again.Output, StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"Web UI at http://localhost:[0-9]+/\?token=[A-Za-z0-9_-]+ ")]
+    private static partial Regex LoginLinkRegex();
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -5,9 +8,10 @@ namespace Dstack.EndToEnd.Tests;
 
 /// <summary>
 /// The Temporal Web UI that `dstack server` serves, as a user sees it: the real UI in Debian's chromium, driven by
-/// Playwright, against real runs. Screenshots of the list and of a run's page are written to screenshots/ beside the tests.
+/// Playwright, against real runs, entered through the one-time login link the server prints. Screenshots of the list and
+/// of a run's page are written to screenshots/ beside the tests.
 /// </summary>
-public sealed class WebUiTests
+public sealed partial class WebUiTests
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Visible = new() { Timeout = 60_000 };
 
@@ -29,16 +33,44 @@ public sealed class WebUiTests
                   - path: output
             """);
         var uiPort = DstackSandbox.FreePort();
-        await sandbox.StartDstackServerAsync("--ui-port", uiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var ui = $"http://127.0.0.1:{uiPort}";
-        var hello = await RunSteps.SubmitAsync(sandbox, "hello");
+        var server = await sandbox.StartDstackServerAsync("--ui-port", uiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var login = await LoginLinkAsync(server);
+        var ui = login.GetLeftPart(UriPartial.Authority);
+        Assert.Equal($"http://localhost:{uiPort}", ui);
+
+        // `dstack run` prints a link to the run's page that carries a login token of its own.
+        var submitted = await sandbox.DstackAsync("run", "hello", "-d");
+        Assert.True(submitted.ExitCode == 0, submitted.Output);
+        var hello = SubmittedRegex().Match(submitted.Stdout).Groups[1].Value;
+        var runLink = RunLinkRegex().Match(submitted.Stdout) is { Success: true } match ? match.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no UI link in: {submitted.Output}");
+        Assert.StartsWith($"{ui}/namespaces/default/workflows/{hello}?token=", runLink, StringComparison.Ordinal);
         await RunSteps.WaitFinishedAsync(sandbox, hello);
         var running = await RunSteps.SubmitAsync(sandbox, "long");
         await RunSteps.WaitForLogAsync(sandbox, running, "tick 2");
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+
+        // The run's link opens its page in a browser that was never in (a context of its own has no cookies), and only once.
+        await using (var fresh = await browser.NewContextAsync())
+        {
+            var runPage = await fresh.NewPageAsync();
+            await runPage.GotoAsync(runLink);
+            await Expect(runPage).ToHaveURLAsync($"{ui}/namespaces/default/workflows/{hello}", new() { Timeout = 60_000 });
+            await Expect(runPage.GetByText("\"WorkflowName\": \"hello\"")).ToBeVisibleAsync(Visible);
+        }
+
+        await using (var another = await browser.NewContextAsync())
+        {
+            var refused = await (await another.NewPageAsync()).GotoAsync(runLink);
+            Assert.Equal((int)HttpStatusCode.Unauthorized, refused?.Status);
+        }
+
+        // The server's link lets this browser in; from then on it goes anywhere in the UI.
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var entered = await page.GotoAsync(login.AbsoluteUri);
+        Assert.Equal((int)HttpStatusCode.OK, entered?.Status);
+        Assert.DoesNotContain("token=", page.Url, StringComparison.Ordinal);
         var screenshots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
 
         // The list shows both runs with their status.
@@ -70,6 +102,51 @@ public sealed class WebUiTests
         var artifacts = await sandbox.DstackAsync("artifacts", "list", running);
         Assert.True(artifacts.ExitCode == 0 && artifacts.Output.Contains("last.txt", StringComparison.Ordinal), artifacts.Output);
     }
+
+    [Fact]
+    public async Task WebUi_WithoutALoginLink_UiAndHttpApiAnswer401()
+    {
+        await using var sandbox = new DstackSandbox();
+        var uiPort = DstackSandbox.FreePort();
+        var server = await sandbox.StartDstackServerAsync("--ui-port", uiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var login = await LoginLinkAsync(server);
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{uiPort}") };
+
+        foreach (var path in new[] { "/", "/namespaces/default/workflows", "/api/v1/namespaces/default/workflows", "/api/v1/settings", "/api/v1/cluster-info" })
+        {
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {(int)response.StatusCode}");
+        }
+
+        // A made-up token, and the real one altered, let nobody in either.
+        using var madeUp = await http.GetAsync(new Uri("/?token=AAAA", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, madeUp.StatusCode);
+        var token = login.Query["?token=".Length..];
+        using var altered = await http.GetAsync(new Uri($"/?token={token[..^1]}{(token[^1] == 'A' ? 'B' : 'A')}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, altered.StatusCode);
+
+        // With the printed link, the same client gets in (the check above can fail).
+        using var entered = await http.GetAsync(new Uri(login.PathAndQuery, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, entered.StatusCode);
+    }
+
+    /// <summary>Reads the one-time login link that `dstack server` prints under its first line.</summary>
+    private static async Task<Uri> LoginLinkAsync(Process server)
+    {
+        var line = await server.StandardOutput.ReadLineAsync() ?? string.Empty;
+        var match = LoginLineRegex().Match(line);
+        Assert.True(match.Success, line);
+        return new Uri(match.Groups[1].Value);
+    }
+
+    [GeneratedRegex(@"^Temporal Web UI: (http://localhost:[0-9]+/\?token=[A-Za-z0-9_-]+) \(opens once")]
+    private static partial Regex LoginLineRegex();
+
+    [GeneratedRegex(@"Submitted ([a-z]+-[a-z]+-[0-9]+)\.")]
+    private static partial Regex SubmittedRegex();
+
+    [GeneratedRegex(@"^UI  (\S+)$", RegexOptions.Multiline)]
+    private static partial Regex RunLinkRegex();
 
     private static ILocator RunLink(IPage page, string run) => page.GetByRole(AriaRole.Link, new() { Name = run, Exact = true });
 

@@ -224,11 +224,6 @@ internal sealed class PsCommand : DstackCommand
         }
 
         Row("Artifacts", Artifacts(m, index));
-        if (TemporalUiLinks.RunPage(_context.LoadSettings(), run.Name) is { } page)
-        {
-            Row("Web UI", page);
-        }
-
         if (run.Lost)
         {
             var why = run.EndedInTemporal is { } ended
@@ -238,6 +233,12 @@ internal sealed class PsCommand : DstackCommand
         }
 
         Console.Write(grid);
+        if (TemporalUiLinks.RunPage(_context.LoadSettings(), run.Name, _context.Time.GetUtcNow()) is { } page)
+        {
+            // Under the grid, whose cells Spectre folds: the link carries a login token and must stay whole.
+            WholeLine.Write(Console, $"{"Web UI",-9}  {page}");
+        }
+
         if (m is { Attempts.Count: > 0 })
         {
             Console.Write(AttemptsTable.Build(m));

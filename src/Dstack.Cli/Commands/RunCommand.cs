@@ -182,9 +182,9 @@ internal sealed class RunCommand : DstackCommand
     /// <summary>Links the run's page in the Temporal Web UI, when one is known, under the run's first line.</summary>
     private void WriteRunPage(DstackSettings settings, string runName)
     {
-        if (TemporalUiLinks.RunPage(settings, runName) is { } page)
+        if (TemporalUiLinks.RunPage(settings, runName, _context.Time.GetUtcNow()) is { } page)
         {
-            Console.MarkupLineInterpolated($"[grey]UI[/]  [link]{page}[/]");
+            WholeLine.Write(Console, $"UI  {page}");
         }
     }
 

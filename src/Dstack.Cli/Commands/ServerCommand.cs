@@ -28,7 +28,7 @@ internal sealed class ServerCommand : DstackCommand
     private readonly CliContext _context;
 
     public ServerCommand(IAnsiConsole console, CliContext context)
-        : base("server", "Run the embedded Temporal server and a worker in the foreground (Ctrl+C stops both).", console)
+        : base("server", "Run the embedded Temporal server and a worker in the foreground (Ctrl+C stops both). Temporal Cloud, mTLS, API keys: see \"Temporal connection settings\" in dstack's README.", console)
     {
         Options.Add(PortOption);
         Options.Add(InMemoryOption);
@@ -61,11 +61,14 @@ internal sealed class ServerCommand : DstackCommand
             port = LocalServerAddress.FindSparePort(ip);
         }
 
+        // The server admits only calls with this folder's key (docs/architecture.md#the-server-admits-its-owner-alone): on a
+        // machine with other users, whoever reached it could start workflows that its worker runs as this user.
+        var key = ServerKey.LoadOrCreate(settings.Home);
         var uiPort = UiPort(parseResult, ip, port);
         EmbeddedTemporalServer server;
         try
         {
-            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database, uiPort), cancellationToken: cancellationToken);
+            server = await EmbeddedTemporalServer.StartAsync(ip, port, options => Configure(options, settings, database, uiPort, key), cancellationToken: cancellationToken);
         }
         catch (ServerStoreException e)
         {
@@ -78,7 +81,8 @@ internal sealed class ServerCommand : DstackCommand
         record.Write(settings.Home);
         try
         {
-            return await ServeAsync(server, settings, database, UiLine(parseResult, uiPort, uiUrl), moved, cancellationToken);
+            var login = server.CreateUiLoginUrl() is { } link ? UiUrl(link) : null;
+            return await ServeAsync(server, settings with { Temporal = OwnServer.WithKey(settings.Temporal, server.Address, key) }, database, UiLine(parseResult, uiPort, login), moved, cancellationToken);
         }
         finally
         {
@@ -86,15 +90,16 @@ internal sealed class ServerCommand : DstackCommand
         }
     }
 
+    /// <param name="settings">The settings, their Temporal part connecting to <paramref name="server"/> with its key, as its worker does.</param>
     private async Task<int> ServeAsync(EmbeddedTemporalServer server, DstackSettings settings, string? database, string uiLine, string? moved, CancellationToken cancellationToken)
     {
-        var worker = DstackWorkerHost.Build(settings with { Temporal = settings.Temporal with { Address = server.Address } });
+        var worker = DstackWorkerHost.Build(settings);
         using (worker)
         {
             await worker.StartAsync(cancellationToken);
             var state = database is null ? "in memory" : $"state in {database}";
             Console.MarkupLineInterpolated($"dstack server is running at [bold]{server.Address}[/]: embedded Temporal server ({state}) and a worker on task queue '{settings.Temporal.TaskQueue}'. Ctrl+C (or `dstack server stop`) stops it.");
-            Console.MarkupLine(uiLine);
+            WholeLine.Write(Console, uiLine);
             if (moved is not null)
             {
                 Console.MarkupLineInterpolated($"[grey]{moved}[/]");
@@ -139,30 +144,34 @@ internal sealed class ServerCommand : DstackCommand
             ? new UriBuilder(address) { Host = "localhost" }.Uri
             : address).ToString().TrimEnd('/');
 
-    private static string UiLine(ParseResult parseResult, int? uiPort, string? uiUrl) => (uiPort, uiUrl) switch
+    /// <summary>The line that says where the UI is: its one-time login link, since the UI admits only the owner's browser.</summary>
+    private static string UiLine(ParseResult parseResult, int? uiPort, string? login) => (uiPort, login) switch
     {
-        (_, { } url) => $"Temporal Web UI: [link]{url.EscapeMarkup()}[/]",
+        (_, { } url) => $"Temporal Web UI: {url} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes; `dstack server status` prints a new link)",
         _ when parseResult.GetValue(HeadlessOption) => "No Temporal Web UI (--headless).",
         (null, _) => "No Temporal Web UI: its port (the server's + 1000) is taken; choose another with --ui-port.",
-        _ => TemporalWebUiExtensions.DstackTemporalWebUiMissingHint.EscapeMarkup(),
+        _ => TemporalWebUiExtensions.DstackTemporalWebUiMissingHint,
     };
 
-    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database, int? uiPort)
+    private static void Configure(TemporalServerOptions options, DstackSettings settings, string? database, int? uiPort, string key)
     {
         options.DatabasePath = database;
         options.UiPort = uiPort;
+        options.ApiKey = key;
+        options.UiLoginHint = "`dstack server status` prints a new link; `dstack run` and `dstack ps RUN` print links to a run's page.";
 
-        // Whose server this is, where clients can read it (and real Temporal keeps such data too): another user's CLI
-        // that finds this server at its address refuses it instead of sending runs to this folder's worker and storage.
+        // Whose server this is, where clients can read it (and real Temporal keeps such data too). Only holders of the key
+        // get that far; among them, a CLI whose storage is not this server's (the config changed since the server started,
+        // or another folder was given the key) refuses it instead of sending runs to this folder's worker and storage.
         ServerOwner.Of(settings).Write(options.NamespaceData);
         if (settings.Temporal.Namespace != "default")
         {
             options.Namespaces.Add(settings.Temporal.Namespace);
         }
 
-        foreach (var key in DstackSearchAttributes.All)
+        foreach (var attribute in DstackSearchAttributes.All)
         {
-            options.SearchAttributes[key.Name] = key.ValueType;
+            options.SearchAttributes[attribute.Name] = attribute.ValueType;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dstack.Cli.Temporal;
+using Dstack.TemporalServer.WebUi;
 using Spectre.Console;
 
 namespace Dstack.Cli.Commands;
@@ -24,7 +25,14 @@ internal sealed class ServerStatusCommand : DstackCommand
             return Task.FromResult(ExitCodes.RunFailure);
         }
 
-        Console.MarkupLineInterpolated($"dstack server is running (pid {record.ProcessId}) at [bold]{record.Address}[/]{(record.UiUrl is null ? ", without a Web UI" : $"; Web UI at {record.UiUrl}")}. Stop it with `dstack server stop`.");
+        Console.MarkupLineInterpolated($"dstack server is running (pid {record.ProcessId}) at [bold]{record.Address}[/]{(record.UiUrl is null ? ", without a Web UI" : string.Empty)}. Stop it with `dstack server stop`.");
+        if (record.UiUrl is { } url)
+        {
+            // The UI admits only a browser that opened a login link; the key signs a fresh one here, without asking the server.
+            var login = UiLoginToken.CreateUrl(new Uri(url), ServerKey.Read(home), _context.Time.GetUtcNow());
+            WholeLine.Write(Console, $"Web UI at {login.AbsoluteUri} (opens once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes)");
+        }
+
         return Task.FromResult(ExitCodes.Ok);
     }
 }

@@ -31,7 +31,8 @@ internal sealed class WorkerCommand : DstackCommand
             // Nothing answers yet: the worker connects as it always did, and says so when it cannot.
         }
 
-        using var worker = DstackWorkerHost.Build(settings);
+        // This folder's own server admits it only with the folder's server key, which no other server may get.
+        using var worker = DstackWorkerHost.Build(settings with { Temporal = OwnServer.ConnectSettings(settings, settings.Temporal.Address) });
         await worker.StartAsync(cancellationToken);
         Console.MarkupLineInterpolated($"dstack worker is polling task queue '{settings.Temporal.TaskQueue}' at {settings.Temporal.Address}. Ctrl+C stops it.");
         try

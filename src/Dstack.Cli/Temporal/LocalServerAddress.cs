@@ -20,6 +20,10 @@ internal static class LocalServerAddress
             ? record.Address
             : settings.Temporal.Address;
 
+    /// <summary>Gets a value indicating whether two addresses name the same loopback port (<c>localhost</c> is 127.0.0.1 here).</summary>
+    public static bool Same(string a, string b) =>
+        string.Equals(Normalize(a), Normalize(b), StringComparison.Ordinal);
+
     /// <summary>Gets <paramref name="settings"/> with the address <see cref="Resolve"/> gives.</summary>
     public static DstackSettings Apply(DstackSettings settings) =>
         settings with { Temporal = settings.Temporal with { Address = Resolve(settings) } };
@@ -65,4 +69,7 @@ internal static class LocalServerAddress
             return false;
         }
     }
+
+    private static string Normalize(string address) =>
+        address.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1:" + address["localhost:".Length..] : address;
 }

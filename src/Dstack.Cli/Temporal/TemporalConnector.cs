@@ -37,26 +37,37 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         string? taken = null;
         if (await IsListeningAsync(host, port, cancellationToken))
         {
-            var client = await ConnectClientAsync(settings, address);
-            if (await ReadOwnerAsync(client, settings, cancellationToken) is not { } owner || owner.Serves(me))
+            // This folder's server key goes to this folder's running server alone; any other server gets what is configured.
+            var temporal = OwnServer.ConnectSettings(settings, address);
+            var client = await ConnectClientAsync(temporal);
+            var (owner, refused) = await ReadOwnerAsync(client, settings, cancellationToken);
+            if (refused is not null && temporal.ApiKey is not null)
+            {
+                var message = OwnServer.At(settings, address) is not null
+                    ? KeyRefusedMessage(settings, address)
+                    : TemporalConnectionFailure.Describe(refused, temporal);
+                throw new CommandException(message, ExitCodes.ConfigOrUsage);
+            }
+
+            if (refused is null && (owner is null || owner.Serves(me)))
             {
                 return client;
             }
 
             if (!settings.Temporal.AddressIsDefault)
             {
-                throw new CommandException(ForeignServerMessage(settings, address, owner, me), ExitCodes.ConfigOrUsage);
+                throw new CommandException(owner is null ? NotYoursMessage(settings, address) : ForeignServerMessage(settings, address, owner, me), ExitCodes.ConfigOrUsage);
             }
 
             if (!startServerIfDown)
             {
                 throw new TemporalUnavailableException(
-                    $"no dstack server of yours runs: the one at {address} is {owner.User}'s (dstack folder {owner.Home}). `dstack run` starts yours at a port of its own, as does `dstack server`.");
+                    $"no dstack server of yours runs: the one at {address} is {Whose(owner)}. `dstack run` starts yours at a port of its own, as does `dstack server`.");
             }
 
             // The default address is every user's; another's server holds it, so this folder's server gets a port of its own.
             port = LocalServerAddress.FindSparePort(LoopbackIp(host));
-            taken = $"; {address} is {owner.User}'s";
+            taken = $"; {address} is {Whose(owner)}";
             address = $"{host}:{port}";
         }
         else if (!startServerIfDown || !IsLoopback(host))
@@ -77,29 +88,37 @@ internal sealed class TemporalConnector(IAnsiConsole console)
             await Task.Delay(50, cancellationToken);
         }
 
-        // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI.
+        // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI. Only a
+        // record of this folder's server at this very address shows that what listens is the server just started: then,
+        // and only then, its key goes there. Anything else took the port first (two users' first commands raced for it),
+        // and gets neither the key nor the run.
         var record = await WaitForRecordAsync(settings, clock, cancellationToken);
-        var started = await ConnectClientAsync(settings, address);
-        if (await ReadOwnerAsync(started, settings, cancellationToken) is { } other && !other.Serves(me))
+        if (record is null || !LocalServerAddress.Same(record.Address, address))
         {
-            // Two users' first commands raced for the free port, and the other's server got it.
-            throw new TemporalUnavailableException($"{other.User}'s dstack server took {address} while yours started (see {log}); run the command again.");
+            throw new TemporalUnavailableException($"started `dstack server` in the background, but what answers at {address} is not it: another process took the port while it started (see {log}); run the command again.");
         }
 
-        var ui = record?.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
+        var started = await ConnectClientAsync(OwnServer.WithKey(settings.Temporal, record.Address, ServerKey.Read(settings.Home)));
+        if (await ReadOwnerAsync(started, settings, cancellationToken) is var (other, otherRefused) && (otherRefused is not null || (other is not null && !other.Serves(me))))
+        {
+            throw new TemporalUnavailableException($"{Whose(other)} dstack server took {address} while yours started (see {log}); run the command again.");
+        }
+
+        var ui = record.UiUrl is { } url ? $"; Temporal Web UI at {url}" : string.Empty;
         console.MarkupLineInterpolated($"[grey]Started dstack server in the background at {address}{taken}{ui} (logs: {log}; stop it with `dstack server stop`).[/]");
         return started;
     }
 
     /// <summary>
-    /// Connects and checks the credentials; a refused key or certificate, or TLS on one side only, ends the command with
-    /// one line that names the setting to check (exit 2: the configuration is wrong), never the SDK's text.
+    /// Connects; a refused certificate, or TLS on one side only, ends the command with one line that names the setting to
+    /// check (exit 2: the configuration is wrong), never the SDK's text. The credentials are checked by the owner probe
+    /// next, which tells another user's dstack server from a wrong key.
     /// </summary>
-    private static async Task<TemporalClient> ConnectClientAsync(DstackSettings settings, string address)
+    private static async Task<TemporalClient> ConnectClientAsync(TemporalSettings temporal)
     {
         try
         {
-            return await TemporalClientFactory.ConnectAsync(settings.Temporal with { Address = address }, QuietRuntime.Value);
+            return await TemporalClientFactory.ConnectAsync(temporal, QuietRuntime.Value, checkCredentials: false);
         }
         catch (TemporalConnectionException e)
         {
@@ -107,26 +126,47 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         }
     }
 
-    /// <summary>Reads whose dstack server answers; null for a server that says nothing of it (real Temporal).</summary>
-    private static async Task<ServerOwner?> ReadOwnerAsync(TemporalClient client, DstackSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads whose dstack server answers: its owner, or null for a server that says nothing of it (real Temporal); and
+    /// whether it refused the call for want of its key, as a dstack server does to every user but its owner.
+    /// </summary>
+    private static async Task<(ServerOwner? Owner, RpcException? Refused)> ReadOwnerAsync(TemporalClient client, DstackSettings settings, CancellationToken cancellationToken)
     {
         try
         {
             var described = await client.WorkflowService.DescribeNamespaceAsync(
                 new DescribeNamespaceRequest { Namespace = settings.Temporal.Namespace }, new RpcOptions { CancellationToken = cancellationToken });
-            return ServerOwner.Read(described.NamespaceInfo.Data);
+            return (ServerOwner.Read(described.NamespaceInfo.Data), null);
+        }
+        catch (RpcException e) when (e.Code is RpcException.StatusCode.Unauthenticated or RpcException.StatusCode.PermissionDenied)
+        {
+            return (null, e);
         }
         catch (RpcException)
         {
             // A namespace the server lacks, or a server that cannot describe it: the command's own calls say so next.
-            return null;
+            return (null, null);
         }
     }
 
+    /// <summary>Whose a server is, for a message: the owner it names, or, when it admits only its owner, someone else.</summary>
+    private static string Whose(ServerOwner? owner) => owner is null ? "another user's" : $"{owner.User}'s";
+
     private static string ForeignServerMessage(DstackSettings settings, string address, ServerOwner owner, ServerOwner me) =>
         $"the dstack server at {address} is not yours: it is {owner.User}'s on {owner.Host}, for the dstack folder {owner.Home} with storage {owner.Storage}. "
-        + $"Runs sent to it would run with that storage, not yours ({me.Storage}). Point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) "
-        + "at your own server (`dstack server --port PORT` starts one), or leave both unset and dstack starts yours at a free port.";
+        + $"Runs sent to it would run with that storage, not yours ({me.Storage}). " + PointAtYours(settings);
+
+    // Without the key nothing of the server can be read, whose it is included: only that it admits someone else.
+    private static string NotYoursMessage(DstackSettings settings, string address) =>
+        $"the dstack server at {address} is not yours: it admits only its owner, and this dstack folder has not its key "
+        + "(it is another user's server, or another dstack folder's). " + PointAtYours(settings);
+
+    private static string PointAtYours(DstackSettings settings) =>
+        $"Point DSTACK_TEMPORAL_ADDRESS (or temporal.address in {settings.ConfigFile}) at your own server (`dstack server --port PORT` starts one), "
+        + "or leave both unset and dstack starts yours at a free port.";
+
+    private static string KeyRefusedMessage(DstackSettings settings, string address) =>
+        $"the dstack server at {address} refused this dstack folder's key ({ServerKey.PathIn(settings.Home)}), which changed after it started; restart it: `dstack server stop`, then `dstack server`.";
 
     private static string LoopbackIp(string host) => host is "localhost" ? "127.0.0.1" : host.Trim('[', ']');
 
@@ -179,6 +219,30 @@ internal sealed class TemporalConnector(IAnsiConsole console)
     {
         var log = Path.Combine(settings.Home, "server.log");
         Directory.CreateDirectory(settings.Home);
+        try
+        {
+            // The server prints its Web UI's login links, which admit to it, into this log: a file for this user alone,
+            // made so before the shell appends to it (an older log, from before there were links, is closed too).
+            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (new FileStream(log, options))
+            {
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(log, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TemporalUnavailableException($"cannot start `dstack server` in the background: its log {log}: {e.Message}");
+        }
+
         var self = Environment.ProcessPath ?? throw new TemporalUnavailableException("cannot find the dstack executable to start the server.");
         var info = new ProcessStartInfo("/bin/sh")
         {

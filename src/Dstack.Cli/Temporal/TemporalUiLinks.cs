@@ -1,10 +1,13 @@
 using Dstack.Core.Settings;
+using Dstack.TemporalServer.WebUi;
 
 namespace Dstack.Cli.Temporal;
 
 /// <summary>
 /// Links into the Temporal Web UI: the one <c>temporal.ui_url</c> names (real Temporal), or else the one the local
-/// <c>dstack server</c> at the configured address serves.
+/// <c>dstack server</c> at the configured address serves. That UI admits only a browser that opened one of its login
+/// links, so a link into this folder's running server carries a fresh one (<see cref="UiLoginToken"/>): it opens the
+/// run's page in any browser once within <see cref="UiLoginToken.Lifetime"/>, and at any time in a browser already in.
 /// </summary>
 internal static class TemporalUiLinks
 {
@@ -16,17 +19,28 @@ internal static class TemporalUiLinks
             return configured.TrimEnd('/');
         }
 
-        return LocalServerRecord.Read(settings.Home) is { UiUrl: { } served } record && SameAddress(record.Address, LocalServerAddress.Resolve(settings))
+        return LocalServerRecord.Read(settings.Home) is { UiUrl: { } served } record && LocalServerAddress.Same(record.Address, LocalServerAddress.Resolve(settings))
             ? served.TrimEnd('/')
             : null;
     }
 
-    private static bool SameAddress(string a, string b) =>
-        string.Equals(a.Replace("localhost:", "127.0.0.1:", StringComparison.Ordinal), b.Replace("localhost:", "127.0.0.1:", StringComparison.Ordinal), StringComparison.Ordinal);
-
     /// <summary>Gets the page of the run <paramref name="runName"/> (its latest execution), or null when no UI is known.</summary>
-    public static string? RunPage(DstackSettings settings, string runName) =>
-        BaseUrl(settings) is { } ui
-            ? $"{ui}/namespaces/{Uri.EscapeDataString(settings.Temporal.Namespace)}/workflows/{Uri.EscapeDataString(runName)}"
-            : null;
+    /// <param name="settings">The settings of the dstack folder.</param>
+    /// <param name="runName">The run.</param>
+    /// <param name="now">The time the link's login token counts its lifetime from.</param>
+    /// <exception cref="CommandException">The folder's server runs but its key file cannot be used.</exception>
+    public static string? RunPage(DstackSettings settings, string runName, DateTimeOffset now)
+    {
+        if (BaseUrl(settings) is not { } ui)
+        {
+            return null;
+        }
+
+        var page = $"{ui}/namespaces/{Uri.EscapeDataString(settings.Temporal.Namespace)}/workflows/{Uri.EscapeDataString(runName)}";
+
+        // The login middleware takes the token on any page and, once it is redeemed, sends the browser on to that page.
+        return settings.Temporal.UiUrl is null && OwnServer.At(settings, LocalServerAddress.Resolve(settings)) is not null
+            ? UiLoginToken.CreateUrl(new Uri(page), ServerKey.Read(settings.Home), now).AbsoluteUri
+            : page;
+    }
 }

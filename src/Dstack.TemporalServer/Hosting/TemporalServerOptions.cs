@@ -78,6 +78,13 @@ public sealed class TemporalServerOptions
     /// <value>The default value is null: every caller is admitted, as by the Temporal CLI's dev server.</value>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// Gets or sets where the web UI's sign-in page (what a browser without a session gets, with <see cref="ApiKey"/> set)
+    /// says a new login link comes from: a host that mints links on request names its command here.
+    /// </summary>
+    /// <value>The default value is null: the link the server printed when it started.</value>
+    public string? UiLoginHint { get; set; }
+
     /// <summary>Gets or sets the TLS of the gRPC listener and of the HTTP API's (the web UI's listener stays plain HTTP).</summary>
     /// <value>The default value is null: no TLS, as the Temporal CLI's dev server.</value>
     public TemporalServerTls? Tls { get; set; }

@@ -1,7 +1,9 @@
 using System.Net;
+using Dstack.TemporalServer.Hosting;
 using Dstack.TemporalServer.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Dstack.TemporalServer.WebUi;
 
@@ -11,11 +13,11 @@ namespace Dstack.TemporalServer.WebUi;
 /// redirects to the same address without the token, so the token leaves the address bar and the history; every other
 /// request needs the cookie. Runs before the CSRF check, which lets bearer calls through, so a wrong bearer is refused here.
 /// </summary>
-internal sealed class WebUiLoginMiddleware(RequestDelegate next, HttpAuthenticator authenticator, UiSessionStore sessions)
+internal sealed class WebUiLoginMiddleware(RequestDelegate next, HttpAuthenticator authenticator, UiSessionStore sessions, IOptions<TemporalServerOptions> options)
 {
-    private static readonly string SignInHint =
-        "This Temporal UI admits only its owner. Open the link that the server printed when it started; each link opens the "
-        + $"UI once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes.";
+    private readonly string _signInHint =
+        $"This Temporal UI admits only its owner. {options.Value.UiLoginHint ?? "Open the link that the server printed when it started."} "
+        + $"Each link opens the UI once, within {UiLoginToken.Lifetime.TotalMinutes:0} minutes.";
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -82,7 +84,7 @@ internal sealed class WebUiLoginMiddleware(RequestDelegate next, HttpAuthenticat
         return target + query.ToQueryString().ToUriComponent();
     }
 
-    private static Task RefuseAsync(HttpContext context, string? reason)
+    private Task RefuseAsync(HttpContext context, string? reason)
     {
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -91,7 +93,7 @@ internal sealed class WebUiLoginMiddleware(RequestDelegate next, HttpAuthenticat
         var why = reason is null ? string.Empty : $"<p>{WebUtility.HtmlEncode(reason)}</p>";
         return context.Response.WriteAsync(
             $"<!doctype html><html><head><meta charset=\"utf-8\"><title>Temporal UI: sign-in needed</title></head>"
-            + $"<body><h1>Sign-in needed</h1>{why}<p>{SignInHint}</p></body></html>",
+            + $"<body><h1>Sign-in needed</h1>{why}<p>{WebUtility.HtmlEncode(_signInHint)}</p></body></html>",
             context.RequestAborted);
     }
 }

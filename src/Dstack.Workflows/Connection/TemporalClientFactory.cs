@@ -16,9 +16,10 @@ public static class TemporalClientFactory
     /// </summary>
     /// <param name="settings">Where and how to connect.</param>
     /// <param name="runtime">The SDK runtime (the CLI's logs only the core's errors); null for the default one.</param>
+    /// <param name="checkCredentials">Whether to make that call; false for a caller that makes its own and tells a refusal apart.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <exception cref="TemporalConnectionException">The connection or the credentials were refused.</exception>
-    public static async Task<TemporalClient> ConnectAsync(TemporalSettings settings, TemporalRuntime? runtime = null, CancellationToken cancellationToken = default)
+    public static async Task<TemporalClient> ConnectAsync(TemporalSettings settings, TemporalRuntime? runtime = null, bool checkCredentials = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var options = TemporalConnectOptions.Create(settings);
@@ -36,6 +37,11 @@ public static class TemporalClientFactory
         {
             // The SDK reports every connection failure as InvalidOperationException("Connection failed: <the Rust core's error>").
             throw new TemporalConnectionException(TemporalConnectionFailure.Describe(e, settings), e);
+        }
+
+        if (!checkCredentials)
+        {
+            return client;
         }
 
         try

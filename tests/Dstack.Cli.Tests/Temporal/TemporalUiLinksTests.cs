@@ -1,5 +1,7 @@
+using System.Net;
 using Dstack.Cli.Temporal;
 using Dstack.Core.Settings;
+using Dstack.TemporalServer.Hosting;
 
 namespace Dstack.Cli.Tests.Temporal;
 
@@ -23,8 +25,36 @@ public sealed class TemporalUiLinksTests : IDisposable
     {
         new LocalServerRecord(Environment.ProcessId, "127.0.0.1:7233", "http://127.0.0.1:8233").Write(_home.FullName);
 
-        Assert.Equal("http://127.0.0.1:8233/namespaces/default/workflows/wise-deer-75", TemporalUiLinks.RunPage(Settings(), "wise-deer-75"));
-        Assert.Equal("http://127.0.0.1:8233/namespaces/default/workflows/x", TemporalUiLinks.RunPage(Settings("localhost:7233"), "x"));
+        Assert.Equal("http://127.0.0.1:8233/namespaces/default/workflows/wise-deer-75", TemporalUiLinks.RunPage(Settings(), "wise-deer-75", DateTimeOffset.UtcNow));
+        Assert.Equal("http://127.0.0.1:8233/namespaces/default/workflows/x", TemporalUiLinks.RunPage(Settings("localhost:7233"), "x", DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public async Task RunPage_OwnRunningServer_LinkOpensTheRunPageOnceInAFreshBrowser()
+    {
+        var key = ServerKey.LoadOrCreate(_home.FullName);
+        var server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, options => (options.ApiKey, options.UiPort) = (key, 0));
+        await using var serverScope = server;
+        Assert.True(server.UiAddress is not null, "this build of the server has no Web UI (Node.js and npm are needed to build it)");
+        using var process = new RecordedServerProcess();
+        var ui = server.UiAddress.ToString().TrimEnd('/');
+        new LocalServerRecord(process.Id, server.Address, ui).Write(_home.FullName);
+
+        var link = TemporalUiLinks.RunPage(Settings(server.Address, ns: "team a"), "wise-deer-75", DateTimeOffset.UtcNow);
+
+        Assert.StartsWith($"{ui}/namespaces/team%20a/workflows/wise-deer-75?token=", link, StringComparison.Ordinal);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+        using var first = await browser.GetAsync(new Uri(link!));
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal("/namespaces/team%20a/workflows/wise-deer-75", first.Headers.Location?.OriginalString);
+        Assert.Contains(first.Headers.GetValues("Set-Cookie"), cookie => cookie.StartsWith("dstack-temporal-session-", StringComparison.Ordinal));
+
+        // Once only: another browser that gets the same link is not let in.
+        using var again = await browser.GetAsync(new Uri(link!));
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+
+        // Each link is a new one.
+        Assert.NotEqual(link, TemporalUiLinks.RunPage(Settings(server.Address, ns: "team a"), "wise-deer-75", DateTimeOffset.UtcNow));
     }
 
     [Fact]
@@ -32,16 +62,16 @@ public sealed class TemporalUiLinksTests : IDisposable
     {
         new LocalServerRecord(Environment.ProcessId, "127.0.0.1:7300", "http://127.0.0.1:8300").Write(_home.FullName);
 
-        Assert.Null(TemporalUiLinks.RunPage(Settings(), "x"));
+        Assert.Null(TemporalUiLinks.RunPage(Settings(), "x", DateTimeOffset.UtcNow));
     }
 
     [Fact]
     public void RunPage_NoServerRecordedOrHeadless_NoLink()
     {
-        Assert.Null(TemporalUiLinks.RunPage(Settings(), "x"));
+        Assert.Null(TemporalUiLinks.RunPage(Settings(), "x", DateTimeOffset.UtcNow));
 
         new LocalServerRecord(Environment.ProcessId, "127.0.0.1:7233", null).Write(_home.FullName);
-        Assert.Null(TemporalUiLinks.RunPage(Settings(), "x"));
+        Assert.Null(TemporalUiLinks.RunPage(Settings(), "x", DateTimeOffset.UtcNow));
     }
 
     [Fact]
@@ -51,7 +81,7 @@ public sealed class TemporalUiLinksTests : IDisposable
 
         Assert.Equal(
             "http://localhost:8080/namespaces/team%20a/workflows/run%2F1",
-            TemporalUiLinks.RunPage(Settings(uiUrl: "http://localhost:8080/", ns: "team a"), "run/1"));
+            TemporalUiLinks.RunPage(Settings(uiUrl: "http://localhost:8080/", ns: "team a"), "run/1", DateTimeOffset.UtcNow));
     }
 
     [Fact]

@@ -46,6 +46,26 @@ public sealed class WebUiLoginTests : IAsyncLifetime
     }
 
     [WebUiFact]
+    public async Task Page_WithoutCookie_NamesWhereTheHostSaysLinksComeFrom()
+    {
+        var ui = new WebUiServerFixture(options => (options.UiPort, options.ApiKey, options.UiLoginHint) = (0, _key, "Run `mytool status` for a <new> link."));
+        await ui.InitializeAsync();
+        try
+        {
+            using var page = await ui.Browser.GetAsync(new Uri("/namespaces/default/workflows", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Contains("Run `mytool status` for a &lt;new&gt; link.", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("printed when it started", html, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ui.DisposeAsync();
+        }
+    }
+
+    [WebUiFact]
     public async Task UiApi_WithoutCookie_401Json()
     {
         using var response = await Browser.GetAsync(new Uri("/api/v1/namespaces/default", UriKind.Relative));
