@@ -56,7 +56,11 @@ internal sealed class TemporalConnector(IAnsiConsole console)
 
             if (!settings.Temporal.AddressIsDefault)
             {
-                throw new CommandException(owner is null ? NotYoursMessage(settings, address) : ForeignServerMessage(settings, address, owner, me), ExitCodes.ConfigOrUsage);
+                // A server that refuses a folder without a key is another user's dstack server or a secured Temporal: both are said.
+                var message = owner is not null ? ForeignServerMessage(settings, address, owner, me)
+                    : refused is not null ? $"{NotYoursMessage(settings, address)} If it is a secured Temporal server instead: {TemporalConnectionFailure.Describe(refused, settings.Temporal)}"
+                    : NotYoursMessage(settings, address);
+                throw new CommandException(message, ExitCodes.ConfigOrUsage);
             }
 
             if (!startServerIfDown)

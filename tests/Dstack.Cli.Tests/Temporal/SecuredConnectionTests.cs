@@ -126,11 +126,18 @@ public sealed class SecuredConnectionTests : IAsyncLifetime
         var server = await StartAsync(mutualTls: null, apiKey: true);
         Config(server);
 
-        await AssertRefusedAsync(
-            $"error: the Temporal server at {server.Address} wants credentials (Unauthenticated: Request unauthenticated: this server requires its API key, as the "
+        // Without a key it may as well be another user's dstack server, which the line says first.
+        var (exitCode, output) = await RunAsync("ps");
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"error: the dstack server at {server.Address} is not yours: it admits only its owner", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', output.TrimEnd());
+        Assert.EndsWith(
+            $"If it is a secured Temporal server instead: the Temporal server at {server.Address} wants credentials (Unauthenticated: Request unauthenticated: this server requires its API key, as the "
             + "`authorization: Bearer <key>` gRPC metadata (the Temporal SDKs' ApiKey option) or the `Authorization: Bearer <key>` HTTP header.); set an API key with "
             + "temporal.api_key_file or temporal.api_key in config.yml, or DSTACK_TEMPORAL_API_KEY, or a client certificate with temporal.tls.client_cert and "
-            + "temporal.tls.client_key (or DSTACK_TEMPORAL_TLS_CLIENT_CERT and DSTACK_TEMPORAL_TLS_CLIENT_KEY).");
+            + "temporal.tls.client_key (or DSTACK_TEMPORAL_TLS_CLIENT_CERT and DSTACK_TEMPORAL_TLS_CLIENT_KEY).",
+            output.TrimEnd(),
+            StringComparison.Ordinal);
     }
 
     [Fact]
