@@ -106,20 +106,7 @@ public sealed class DstackSandbox : IAsyncDisposable
     public async Task<ProcessResult> RunAsync(string file, IReadOnlyList<string> args, string workingDirectory, TimeSpan? timeout = null)
     {
         using var process = Start(file, args, redirect: true, workingDirectory, track: false);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish: {await stdout}{await stderr}");
-        }
-
-        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+        return await ProcessResult.CollectAsync(process, $"{file} {string.Join(' ', args)}", timeout);
     }
 
     public Process Start(string file, IReadOnlyList<string> args, bool redirect, string? workingDirectory = null, bool track = true)

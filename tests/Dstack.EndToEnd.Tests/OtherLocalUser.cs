@@ -131,20 +131,7 @@ public sealed class OtherLocalUser : IAsyncDisposable
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start runuser");
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} as {Name} did not finish: {await stdout}{await stderr}");
-        }
-
-        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+        return await ProcessResult.CollectAsync(process, $"{file} {string.Join(' ', args)} as {Name}", timeout);
     }
 
     public async ValueTask DisposeAsync()
