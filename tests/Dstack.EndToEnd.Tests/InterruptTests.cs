@@ -34,8 +34,8 @@ public sealed class InterruptTests
 
         await SignalAsync(run, signal);
 
-        // Stopping kills the job and uploads its artifacts first; under the suite's load that has taken minutes, so the
-        // deadline is generous, and a run that misses it shows what it printed.
+        // Stopping kills the job and uploads its artifacts first. It once missed a 120 s deadline under the suite's load
+        // (cause not yet known, issue 21), so the deadline is generous and a run that misses it shows what it printed.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(240));
         try
         {
@@ -43,7 +43,6 @@ public sealed class InterruptTests
         }
         catch (OperationCanceledException)
         {
-            // It once did not end within the deadline under load (issue 21); what it printed says where it waited.
             run.Kill(entireProcessTree: true);
             Assert.Fail($"dstack run did not exit within 240 s of SIG{signal}; it printed: {output.Text}");
         }
