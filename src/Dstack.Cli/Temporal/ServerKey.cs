@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using Dstack.Core.Secrets;
 
 namespace Dstack.Cli.Temporal;
 
@@ -14,10 +15,6 @@ internal static class ServerKey
     public const string FileName = "server.key";
 
     private const int KeyBytes = 32;
-
-    // Group or others may neither read the key (and use it) nor write it (and put in a key they know).
-    private const UnixFileMode OthersMayUse = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     /// <summary>Gets the key file of the dstack folder <paramref name="home"/>.</summary>
     public static string PathIn(string home) => Path.Combine(home, FileName);
@@ -38,36 +35,9 @@ internal static class ServerKey
         Directory.CreateDirectory(home);
         var key = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(KeyBytes));
 
-        // A temporary file of a name no one else uses, created (never opened) with 0600, then renamed: the key is never in
-        // a file that others can read, not even for a moment, and never half written under the final name.
-        var temporary = $"{path}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(8))}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(temporary, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(key);
-            }
-
-            // Two servers of one folder may start at once: the first rename wins, and both serve with the winner's key
-            // (the loser then fails to listen, or finds the first running).
-            File.Move(temporary, path, overwrite: false);
-            return key;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return Read(home);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        // Two servers of one folder may start at once: the first writer wins, and both serve with the winner's key (the
+        // loser then fails to listen, or finds the first running).
+        return PrivateFile.TryCreate(path, key) ? key : Read(home);
     }
 
     /// <summary>Reads the key of <paramref name="home"/>'s server, which the CLI sends to that server alone.</summary>
@@ -78,7 +48,8 @@ internal static class ServerKey
         string text;
         try
         {
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersMayUse) != 0)
+            // Group or others may neither read the key (and use it) nor write it (and put in a key they know).
+            if (PrivateFile.OpenToOthers(path) is not null)
             {
                 throw new CommandException(
                     $"the dstack server key {path} is open to other users of this machine, so they may have its key: `chmod 600 {path}` if none can have read it, or else `dstack server stop; rm {path}` and start the server again for a new key.",

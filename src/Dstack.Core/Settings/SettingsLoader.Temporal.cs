@@ -1,3 +1,4 @@
+using Dstack.Core.Secrets;
 using YamlDotNet.RepresentationModel;
 
 namespace Dstack.Core.Settings;
@@ -13,9 +14,6 @@ public sealed partial class SettingsLoader
     private static readonly string[] TemporalKeys = ["address", "namespace", "task_queue", "ui_url", "api_key", "api_key_file", "tls"];
     private static readonly string[] TlsKeys = ["client_cert", "client_key", "server_ca", "server_name", "disabled"];
 
-    // Any of these bits lets another user read or change a file that holds a secret (ssh refuses its keys on the same rule).
-    private const UnixFileMode OthersMask = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     private static TemporalSettings FromProfile(TemporalProfile profile)
     {
@@ -61,7 +59,7 @@ public sealed partial class SettingsLoader
         else if (inlineKey is not null)
         {
             var origin = reader.Origin(Reader.Child(node, "api_key")!, "temporal.api_key");
-            if (OpenToOthers(file) is { } mode)
+            if (PrivateFile.OpenToOthers(file) is { } mode)
             {
                 errors.Add(origin.Error($"this file holds an API key, but its mode {mode} lets other users read it; run `chmod 600 {file}` (or move the key to a file of its own named by temporal.api_key_file)"));
             }
@@ -237,7 +235,7 @@ public sealed partial class SettingsLoader
             CheckPem(tls.ClientCert, Origin(TemporalSettingNames.ClientCert), "CERTIFICATE", "a certificate", errors);
             CheckPem(tls.ServerCa, Origin(TemporalSettingNames.ServerCa), "CERTIFICATE", "a CA certificate", errors);
             if (CheckPem(tls.ClientKey, Origin(TemporalSettingNames.ClientKey), "PRIVATE KEY", "a private key", errors) && tls.ClientKey?.Path is { } keyPath
-                && OpenToOthers(keyPath) is { } mode)
+                && PrivateFile.OpenToOthers(keyPath) is { } mode)
             {
                 errors.Add(Origin(TemporalSettingNames.ClientKey).Error($"{keyPath} holds a private key, but its mode {mode} lets other users read it; run `chmod 600 {keyPath}`"));
             }
@@ -305,7 +303,7 @@ public sealed partial class SettingsLoader
             return null;
         }
 
-        if (OpenToOthers(path) is { } mode)
+        if (PrivateFile.OpenToOthers(path) is { } mode)
         {
             errors.Add(origin.Error($"{path} holds an API key, but its mode {mode} lets other users read it; run `chmod 600 {path}`"));
             return null;
@@ -341,16 +339,4 @@ public sealed partial class SettingsLoader
         UnauthorizedAccessException => $"cannot read {path} (permission denied); it should hold {what}",
         _ => $"cannot read {path}: {e.Message}",
     };
-
-    /// <summary>The file's mode (e.g. <c>0644</c>) when group or others have any permission on it; null when only its owner has, or on Windows.</summary>
-    private static string? OpenToOthers(string path)
-    {
-        if (OperatingSystem.IsWindows() || !File.Exists(path))
-        {
-            return null;
-        }
-
-        var mode = File.GetUnixFileMode(path);
-        return (mode & OthersMask) == 0 ? null : "0" + Convert.ToString((int)mode & 0x1ff, 8);
-    }
 }
