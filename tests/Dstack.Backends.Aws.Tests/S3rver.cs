@@ -71,14 +71,16 @@ public sealed partial class S3rver : IAsyncDisposable
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null)
-            {
-                listening.TrySetException(new InvalidOperationException($"s3rver exited before listening: {output}"));
-                return;
-            }
-
+            // Both streams' handlers run on thread-pool threads at once, so every touch of the buffer is locked; an
+            // unlocked read here once crashed the test host when stderr appended while a killed s3rver's stdout ended.
             lock (output)
             {
+                if (e.Data is null)
+                {
+                    listening.TrySetException(new InvalidOperationException($"s3rver exited before listening: {output}"));
+                    return;
+                }
+
                 output.AppendLine(e.Data);
             }
 
