@@ -69,8 +69,14 @@ public sealed class ActivityCancellationTests(ServerFixture server)
         Assert.False(activities.Started.Task.IsCompleted);
     }
 
+    /// <summary>
+    /// The SDK sends heartbeats at most every 80% of the heartbeat timeout unless told a shorter interval. With a 1 s
+    /// timeout that left 200 ms of slack, and a loaded CI machine timed the attempt out before the cancellation reached
+    /// it (TimeoutFailure instead of CanceledFailure, as real Temporal answers then too). Now the timeout is generous and
+    /// heartbeats still go every 200 ms, so the cancellation reaches the activity as fast as before.
+    /// </summary>
     private TemporalWorker NewWorker(Activities activities) =>
-        new(server.Client, new TemporalWorkerOptions(_queue)
+        new(server.Client, new TemporalWorkerOptions(_queue) { MaxHeartbeatThrottleInterval = TimeSpan.FromMilliseconds(200) }
             .AddWorkflow<CancelActivityWorkflow>()
             .AddAllActivities(activities));
 
@@ -118,7 +124,7 @@ public sealed class ActivityCancellationTests(ServerFixture server)
                     {
                         TaskQueue = string.IsNullOrEmpty(activityQueue) ? null : activityQueue,
                         StartToCloseTimeout = TimeSpan.FromSeconds(30),
-                        HeartbeatTimeout = TimeSpan.FromSeconds(1),
+                        HeartbeatTimeout = TimeSpan.FromSeconds(20),
                         CancellationToken = _cancel.Token,
                         CancellationType = ActivityCancellationType.WaitCancellationCompleted,
                         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(100) },

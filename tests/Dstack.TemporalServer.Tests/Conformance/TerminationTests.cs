@@ -67,8 +67,14 @@ public sealed class TerminationTests(ServerFixture server)
         Assert.Equal(RpcException.StatusCode.NotFound, ex.Code);
     }
 
+    /// <summary>
+    /// Heartbeats every 200 ms against a generous heartbeat timeout: with the SDK's default (80% of a 1 s timeout) a
+    /// loaded machine could time the attempt out first, and the activity would see TimedOut instead of GoneFromServer.
+    /// </summary>
     private TemporalWorker NewWorker(Activities activities) =>
-        new(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<ActivityWorkflow>().AddAllActivities(activities));
+        new(server.Client, new TemporalWorkerOptions(_queue) { MaxHeartbeatThrottleInterval = TimeSpan.FromMilliseconds(200) }
+            .AddWorkflow<ActivityWorkflow>()
+            .AddAllActivities(activities));
 
     public sealed class Activities
     {
@@ -104,6 +110,6 @@ public sealed class TerminationTests(ServerFixture server)
         public Task RunAsync() =>
             Workflow.ExecuteActivityAsync(
                 (Activities a) => a.HeartbeatForeverAsync(),
-                new() { StartToCloseTimeout = TimeSpan.FromSeconds(30), HeartbeatTimeout = TimeSpan.FromSeconds(1) });
+                new() { StartToCloseTimeout = TimeSpan.FromSeconds(30), HeartbeatTimeout = TimeSpan.FromSeconds(20) });
     }
 }
