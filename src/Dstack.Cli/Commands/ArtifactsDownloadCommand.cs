@@ -29,7 +29,7 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
     private readonly CliContext _context;
 
     public ArtifactsDownloadCommand(IAnsiConsole console, CliContext context)
-        : base("download", "Download the artifacts of a run, checking each file against the sha256 recorded at upload; files already there with the same sha256 are skipped, files that differ are kept unless --force.", console)
+        : base("download", "Download the artifacts of a run, checking each file against the hash recorded at upload; files already there with the same hash are skipped, files that differ are kept unless --force.", console)
     {
         _context = context;
         Arguments.Add(RunArgument);
@@ -145,7 +145,7 @@ internal sealed class ArtifactsDownloadCommand : DstackCommand
 
         if (plan.Same.Count > 0)
         {
-            Console.MarkupLineInterpolated($"skipped {Files(plan.Same.Count)} already there with the same sha256: {Names(plan.Same)}");
+            Console.MarkupLineInterpolated($"skipped {Files(plan.Same.Count)} already there with the same hash: {Names(plan.Same)}");
         }
 
         if (force && plan.Different.Count > 0)

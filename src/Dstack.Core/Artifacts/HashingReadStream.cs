@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace Dstack.Core.Artifacts;
 
@@ -8,15 +7,15 @@ namespace Dstack.Core.Artifacts;
 #pragma warning disable VSTHRD002, VSTHRD003
 
 /// <summary>
-/// A read-only pass-through that hashes (sha256) and counts what is read, so a file is read once to store and hash it.
+/// A read-only pass-through that hashes (BLAKE3 unless told otherwise) and counts what is read, so a file is read once to store and hash it.
 /// Asynchronous reads hash each chunk on the thread pool while the reader writes it and reads the next one (one chunk
 /// in flight at most), so hashing overlaps the I/O instead of adding to it. Synchronous reads hash on the calling thread:
 /// <see cref="Storage.FileChunkWriter"/> overlaps them with its writes instead. <paramref name="onRead"/> is told the size
 /// of each chunk read.
 /// </summary>
-internal sealed class HashingReadStream(Stream inner, Action<int>? onRead = null) : Stream
+internal sealed class HashingReadStream(Stream inner, Action<int>? onRead = null, ContentHashAlgorithm algorithm = ContentHashAlgorithm.Blake3) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly ContentHasher _hash = new(algorithm);
     private Task _pending = Task.CompletedTask;
 
     public long BytesRead { get; private set; }
@@ -35,11 +34,11 @@ internal sealed class HashingReadStream(Stream inner, Action<int>? onRead = null
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Gets the sha256 (lowercase hex) of everything read.</summary>
-    public async Task<string> HashHexAsync()
+    /// <summary>Gets the hash of everything read. Call it once, after the last read.</summary>
+    public async Task<ContentHash> HashAsync()
     {
         await _pending.ConfigureAwait(false);
-        return Convert.ToHexStringLower(_hash.GetHashAndReset());
+        return _hash.Finish();
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -48,7 +47,7 @@ internal sealed class HashingReadStream(Stream inner, Action<int>? onRead = null
     {
         _pending.GetAwaiter().GetResult(); // keep the chunks in order
         var read = inner.Read(buffer);
-        _hash.AppendData(buffer[..read]);
+        _hash.Append(buffer[..read]);
         BytesRead += read;
         onRead?.Invoke(read);
         return read;
@@ -69,7 +68,7 @@ internal sealed class HashingReadStream(Stream inner, Action<int>? onRead = null
         _pending = Task.Run(
             () =>
             {
-                _hash.AppendData(chunk, 0, read);
+                _hash.Append(chunk.AsSpan(0, read));
                 ArrayPool<byte>.Shared.Return(chunk);
             },
             CancellationToken.None);

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Dstack.Core.Archives;
+using Dstack.Core.Artifacts;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 
@@ -187,13 +187,7 @@ public sealed class CodeSnapshotter
         return files;
     }
 
-    private static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
-        await using (stream.ConfigureAwait(false))
-        {
-            var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-            return Convert.ToHexStringLower(hash);
-        }
-    }
+    /// <summary>The BLAKE3 of the archive: its key in storage (snapshots before BLAKE3 keep their sha256 keys).</summary>
+    private static Task<string> HashFileAsync(string path, CancellationToken cancellationToken) =>
+        Task.FromResult(ContentHasher.HashFile(path, ContentHashAlgorithm.Blake3, cancellationToken).Hash.Hex);
 }

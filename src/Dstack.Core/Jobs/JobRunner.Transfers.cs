@@ -54,7 +54,8 @@ public sealed partial class JobRunner
 
     /// <summary>
     /// Lists the files under the artifact <paramref name="paths"/> (relative to the working directory) with their sizes,
-    /// sha256 hashes, executable bits and modification times, read on the instance. Paths that do not exist are skipped.
+    /// sha256 hashes (<c>sha256sum</c> is on every instance, a BLAKE3 tool is not), executable bits and modification
+    /// times, read on the instance. Paths that do not exist are skipped.
     /// </summary>
     /// <returns>The files, ordered by path, with paths relative to the working directory.</returns>
     public async Task<IReadOnlyList<ArtifactFile>> ListArtifactFilesAsync(IReadOnlyList<string> paths, string? workingDir, CancellationToken cancellationToken = default)
@@ -82,7 +83,7 @@ public sealed partial class JobRunner
             if (record.StartsWith("S ", StringComparison.Ordinal) && record.Split(' ', 5) is [_, var size, var modified, var mode, var path])
             {
                 var executable = (Convert.ToInt32(mode, 8) & 0b001_000_000) != 0; // the owner's x bit, as uploads from the worker record it
-                stats[Relative(path)] = new ArtifactFile(Relative(path), long.Parse(size, CultureInfo.InvariantCulture), string.Empty, executable, UnixTimes.Parse(modified));
+                stats[Relative(path)] = new ArtifactFile(Relative(path), long.Parse(size, CultureInfo.InvariantCulture), null, executable, UnixTimes.Parse(modified));
             }
             else if (record.StartsWith("H ", StringComparison.Ordinal) && record.Length > 68)
             {

@@ -95,7 +95,7 @@ public sealed class MountSync
                     ?? throw new ArtifactIntegrityException($"the checkpoint file '{file.Path}' of run {_job.Run} is missing from storage ({_storage.Location}).");
                 await using (source.ConfigureAwait(false))
                 {
-                    await ArtifactStore.CopyVerifiedAsync(source, root, new ArtifactFile(file.Path, file.Size, file.Sha256, ModifiedAt: UnixTimes.Parse(file.ModifiedAt)), $"the checkpoint of run {_job.Run}", null, cancellationToken).ConfigureAwait(false);
+                    await ArtifactStore.CopyVerifiedAsync(source, root, file.ToArtifactFile(), $"the checkpoint of run {_job.Run}", null, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -163,7 +163,7 @@ public sealed class MountSync
 
             var path = record[(second + 1)..];
             path = path.StartsWith("./", StringComparison.Ordinal) ? path[2..] : path;
-            files[path] = new CheckpointFile(path, size, string.Empty, record[(first + 1)..second]);
+            files[path] = new CheckpointFile(path, size, null, record[(first + 1)..second]);
         }
 
         return files;
@@ -223,7 +223,8 @@ public sealed class MountSync
                     await using (hashing.ConfigureAwait(false))
                     {
                         await _storage.PutAsync(StorageLayout.CheckpointFile(_job.Run, _job.Job, changed[i].Path), hashing, token).ConfigureAwait(false);
-                        stored[i] = changed[i] with { Size = hashing.BytesRead, Sha256 = await hashing.HashHexAsync() };
+                        var hash = await hashing.HashAsync();
+                        stored[i] = changed[i] with { Size = hashing.BytesRead, Sha256 = hash.Sha256, Blake3 = hash.Blake3 };
                     }
                 }).ConfigureAwait(false);
             foreach (var file2 in stored.OfType<CheckpointFile>())

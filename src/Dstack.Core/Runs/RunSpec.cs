@@ -15,7 +15,7 @@ public sealed record RunSpec
 
     public required RepoInfo Repo { get; init; }
 
-    /// <summary>Gets the sha256 of the code snapshot in storage (<c>code/&lt;hash&gt;.tar.gz</c>).</summary>
+    /// <summary>Gets the hash of the code snapshot in storage (<c>code/&lt;hash&gt;.tar.gz</c>): BLAKE3, or sha256 for older runs.</summary>
     public required string CodeHash { get; init; }
 
     /// <summary>

@@ -8,10 +8,10 @@ namespace Dstack.Core.Storage;
 /// Writes are not flushed to disk (no fsync), like <c>cp</c> and like the embedded Temporal server's database
 /// (write-ahead log with synchronous=NORMAL): everything written survives the kill of any process, but a power cut or
 /// kernel crash can lose the objects written in the last half minute or leave them empty or cut short. Such a file is
-/// never taken for a good one: artifacts and checkpoints are checked against the size and sha256 in their index (which
+/// never taken for a good one: artifacts and checkpoints are checked against the size and hash in their index (which
 /// is written after its files) when downloaded, and a cut-short index, manifest or tag fails to parse.
 /// </remarks>
-public sealed class LocalStorage : IStorage
+public sealed class LocalStorage : IFileStorage
 {
     /// <summary>Temporary files start with this, so that listings skip the writes in progress.</summary>
     private const string TempPrefix = ".dstack-tmp-";
@@ -52,6 +52,36 @@ public sealed class LocalStorage : IStorage
             File.Delete(temp);
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    public Task PutFileAsync(string key, string source, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        var folder = Path.GetDirectoryName(path)!; // a key has at least one segment under Root, so there is a parent
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // File.Copy copies in the kernel (a reflink where the file system has them), and gives the copy the source's
+            // times: the object is new, so it gets the time it was stored, as PutAsync's objects do.
+            File.Copy(source, temp);
+            File.SetLastWriteTimeUtc(temp, DateTime.UtcNow);
+            File.Move(temp, path, overwrite: true);
+            return Task.CompletedTask;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public string? FileOf(string key)
+    {
+        var path = PathOf(key);
+        return File.Exists(path) ? path : null;
     }
 
     /// <inheritdoc />
