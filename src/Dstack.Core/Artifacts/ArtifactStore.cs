@@ -154,16 +154,25 @@ public sealed class ArtifactStore(IStorage storage)
         var partial = destination + ".dstack-partial";
         var before = FileStamp.Of(stored);
         var hashing = Task.Run(() => ContentHasher.HashFile(stored, file.Hash.Algorithm, cancellationToken), cancellationToken);
+        ContentHash hash;
         try
         {
-            File.Copy(stored, partial, overwrite: true);
-        }
-        finally
-        {
-            await ((Task)hashing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // never leave it reading a file we delete
-        }
+            try
+            {
+                File.Copy(stored, partial, overwrite: true);
+            }
+            finally
+            {
+                await ((Task)hashing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
 
-        var (hash, _) = await hashing.ConfigureAwait(false);
+            (hash, _) = await hashing.ConfigureAwait(false);
+        }
+        catch
+        {
+            File.Delete(partial); // a disk that filled up or a cancelled download leaves no partial file
+            throw;
+        }
 
         // Objects are replaced by rename, never rewritten: the same length and time before and after means the copy and
         // the hash read the same bytes.
