@@ -11,7 +11,12 @@ internal static class WorkflowStarter
 {
     private static readonly TimeSpan MaxWorkflowTaskTimeout = TimeSpan.FromSeconds(120);
 
-    /// <summary>Creates and records a run, writes its first events and schedules its first workflow task.</summary>
+    /// <summary>
+    /// Creates and records a run, writes its first events and schedules its first workflow task. What
+    /// <paramref name="beforeFirstTask"/> does to the run (admit an update-with-start's update) and the updates a
+    /// continued run left come before the task is scheduled: a poller already waiting is handed the task at once, and
+    /// real Temporal's first task carries them.
+    /// </summary>
     public static WorkflowRun Start(
         TemporalEngine engine,
         ServerNamespace ns,
@@ -20,7 +25,8 @@ internal static class WorkflowStarter
         WorkflowExecutionStartedEventAttributes attributes,
         HistoryEvent? signal = null,
         string? runId = null,
-        UserMetadata? userMetadata = null)
+        UserMetadata? userMetadata = null,
+        Action<WorkflowRun>? beforeFirstTask = null)
     {
         runId ??= Guid.NewGuid().ToString();
         attributes.OriginalExecutionRunId = runId;
@@ -54,15 +60,16 @@ internal static class WorkflowStarter
             run.Write(signal);
         }
 
-        var backoff = attributes.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (backoff <= TimeSpan.Zero)
-        {
-            run.ScheduleWorkflowTask();
-        }
-
         if (ns.RunsById.GetValueOrDefault(attributes.ContinuedExecutionRunId) is { } previous)
         {
             run.AdoptUpdates(previous);
+        }
+
+        beforeFirstTask?.Invoke(run);
+        var backoff = attributes.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (backoff <= TimeSpan.Zero && run.Wft == WftPhase.None)
+        {
+            run.ScheduleWorkflowTask(); // unless admitting an update in beforeFirstTask scheduled it already
         }
 
         ArmRunTimers(engine, run);

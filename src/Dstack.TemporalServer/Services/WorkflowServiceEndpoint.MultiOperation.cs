@@ -157,7 +157,6 @@ internal sealed partial class WorkflowServiceEndpoint
                 }
             }
 
-            WorkflowRun run;
             try
             {
                 CheckSearchAttributes(ns, start.SearchAttributes);
@@ -165,16 +164,18 @@ internal sealed partial class WorkflowServiceEndpoint
                 {
                     ResolveConflict(existing, start.RequestId, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, WorkflowIdConflictPolicy.Fail);
                 }
-
-                run = WorkflowStarter.Start(_engine, ns, start.WorkflowId, start.RequestId, attributes);
             }
             catch (RpcException e)
             {
                 throw UpdateErrors.MultiOperation(MultiOperationFailed, [e, UpdateErrors.OperationAborted()]);
             }
 
-            // The run's first workflow task is scheduled, not started: it delivers the update.
-            return (run.AdmitUpdate(update.Request, pinnedToRun: false), true, WorkflowExecutionStatus.Running);
+            // Admitted before the first workflow task is scheduled, so that task delivers the update even to a poller
+            // that is already waiting (it is handed the task as it is scheduled). A new run has no updates and no failing
+            // task, so admitting cannot fail.
+            WorkflowUpdate? admitted = null;
+            WorkflowStarter.Start(_engine, ns, start.WorkflowId, start.RequestId, attributes, beforeFirstTask: run => admitted = run.AdmitUpdate(update.Request, pinnedToRun: false));
+            return (admitted!, true, WorkflowExecutionStatus.Running);
         }
     }
 

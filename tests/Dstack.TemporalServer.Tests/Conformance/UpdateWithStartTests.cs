@@ -1,6 +1,7 @@
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.ErrorDetails.V1;
 using Temporalio.Api.Failure.V1;
+using Temporalio.Api.TaskQueue.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -36,6 +37,45 @@ public sealed class UpdateWithStartTests(ServerFixture server)
             [EventType.WorkflowExecutionStarted, EventType.WorkflowTaskScheduled, EventType.WorkflowTaskStarted, EventType.WorkflowTaskCompleted,
              EventType.WorkflowExecutionUpdateAccepted, EventType.WorkflowExecutionUpdateCompleted],
             events.Select(e => e.EventType));
+    }
+
+    [Fact]
+    public async Task UpdateWithStart_PollerAlreadyWaiting_TheFirstTaskItGetsCarriesTheUpdate()
+    {
+        // A worker's poll is usually waiting when the start comes, and the server hands it the first task as that task
+        // is scheduled: the update must be admitted by then. Admitted after it, the update came in a second task, which
+        // a loaded CI run saw once in the test above.
+        var id = $"wf-{Guid.NewGuid()}";
+        var identity = $"raw-poller-{Guid.NewGuid():N}";
+        var queue = new TaskQueue { Name = _queue };
+        var service = server.Client.Connection.WorkflowService;
+        var poll = service.PollWorkflowTaskQueueAsync(
+            new PollWorkflowTaskQueueRequest { Namespace = ServerFixture.Namespace, TaskQueue = queue, Identity = identity },
+            new RpcOptions { Timeout = TimeSpan.FromSeconds(60), Retry = false });
+        await Eventually.Async(
+            async () => (await service.DescribeTaskQueueAsync(new DescribeTaskQueueRequest { Namespace = ServerFixture.Namespace, TaskQueue = queue, TaskQueueType = TaskQueueType.Workflow }))
+                .Pollers.Any(p => p.Identity == identity),
+            TimeSpan.FromSeconds(30));
+
+        using var giveUp = new CancellationTokenSource();
+        var update = server.Client.StartUpdateWithStartWorkflowAsync(
+            (UpdatableWorkflow wf) => wf.AddAsync(5),
+            new(StartOperation(id, 10, WorkflowIdConflictPolicy.Fail), WorkflowUpdateStage.Accepted) { Rpc = new() { CancellationToken = giveUp.Token } });
+        try
+        {
+            var task = await poll;
+
+            Assert.Equal([EventType.WorkflowExecutionStarted, EventType.WorkflowTaskScheduled, EventType.WorkflowTaskStarted], task.History.Events.Select(e => e.EventType));
+            var message = Assert.Single(task.Messages);
+            Assert.True(message.Body.Is(Temporalio.Api.Update.V1.Request.Descriptor), $"the first task carries {message.Body.TypeUrl}, not the update");
+        }
+        finally
+        {
+            // Nobody completes the task: give the update up and end the workflow.
+            await giveUp.CancelAsync();
+            await ((Task)update).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await server.Client.GetWorkflowHandle(id).TerminateAsync("test over");
+        }
     }
 
     [Fact]
