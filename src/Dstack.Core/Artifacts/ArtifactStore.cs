@@ -152,21 +152,10 @@ public sealed class ArtifactStore(IStorage storage)
         var destination = Destination(targetFull, file, owner);
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!); // under targetFull, so it has a parent
         var partial = destination + ".dstack-partial";
-        var before = FileStamp.Of(stored);
-        var hashing = Task.Run(() => ContentHasher.HashFile(stored, file.Hash.Algorithm, cancellationToken), cancellationToken);
-        ContentHash hash;
+        (ContentHash Hash, long Size)? copied;
         try
         {
-            try
-            {
-                File.Copy(stored, partial, overwrite: true);
-            }
-            finally
-            {
-                await ((Task)hashing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            (hash, _) = await hashing.ConfigureAwait(false);
+            copied = await CopyWhileHashingAsync(stored, FileStamp.Of(stored), file.Hash.Algorithm, () => File.Copy(stored, partial, overwrite: true), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -174,15 +163,13 @@ public sealed class ArtifactStore(IStorage storage)
             throw;
         }
 
-        // Objects are replaced by rename, never rewritten: the same length and time before and after means the copy and
-        // the hash read the same bytes.
-        if (FileStamp.Of(stored) != before)
+        if (copied is not { } verified)
         {
             File.Delete(partial);
             return false;
         }
 
-        Keep(partial, destination, file, owner, new FileInfo(partial).Length, hash);
+        Keep(partial, destination, file, owner, new FileInfo(partial).Length, verified.Hash);
         return true;
     }
 
@@ -299,12 +286,16 @@ public sealed class ArtifactStore(IStorage storage)
                 var relative = relativeFiles[i];
                 var path = Path.Combine(rootFull, relative);
                 var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
-                var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(path));
+                var stamp = FileStamp.Of(path);
                 var key = StorageLayout.Artifact(run, job, relative);
-                var (size, hash) = storage is IFileStorage local && await TryStoreFileAsync(local, key, path, token) is { } copied
-                    ? copied
-                    : await StoreStreamAsync(key, path, token);
-                files[i] = ArtifactFile.Hashed(relative, size, hash, executable, modified);
+
+                // Into local storage the kernel copies the file while this thread hashes it, so one large file moves at
+                // nearly the speed of cp; a file that changed meanwhile is stored again by one read that feeds both.
+                var copied = storage is IFileStorage local
+                    ? await CopyWhileHashingAsync(path, stamp, ContentHashAlgorithm.Blake3, () => local.PutFile(key, path), token)
+                    : null;
+                var (hash, size) = copied ?? await StoreStreamAsync(key, path, token);
+                files[i] = ArtifactFile.Hashed(relative, size, hash, executable, new DateTimeOffset(stamp.LastWriteTimeUtc));
             });
 
         var index = new ArtifactIndex(paths, files);
@@ -313,36 +304,36 @@ public sealed class ArtifactStore(IStorage storage)
     }
 
     /// <summary>
-    /// Stores the file by a copy in the kernel while this thread hashes it, so one large file moves at nearly the speed of
-    /// <c>cp</c>. Returns null when the file changed meanwhile (its length or time moved), so the copy and the hash may
-    /// differ; then it is stored again by <see cref="StoreStreamAsync"/>, where one read feeds both.
+    /// Runs <paramref name="copy"/>, a copy of <paramref name="file"/> made by the kernel, while another thread hashes
+    /// the file, and returns the hash and the length hashed; null when the file's length or time moved from
+    /// <paramref name="before"/>, as the copy and the hash may then have read different bytes.
     /// </summary>
-    private static async Task<(long Size, ContentHash Hash)?> TryStoreFileAsync(IFileStorage local, string key, string path, CancellationToken cancellationToken)
+    private static async Task<(ContentHash Hash, long Size)?> CopyWhileHashingAsync(
+        string file, FileStamp before, ContentHashAlgorithm algorithm, Action copy, CancellationToken cancellationToken)
     {
-        var before = FileStamp.Of(path);
-        var hashing = Task.Run(() => ContentHasher.HashFile(path, ContentHashAlgorithm.Blake3, cancellationToken), cancellationToken);
+        var hashing = Task.Run(() => ContentHasher.HashFile(file, algorithm, cancellationToken), cancellationToken);
         try
         {
-            await local.PutFileAsync(key, path, cancellationToken).ConfigureAwait(false);
+            copy();
         }
         finally
         {
-            await ((Task)hashing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)hashing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // never leave it reading a file being deleted
         }
 
         var (hash, size) = await hashing.ConfigureAwait(false);
-        return FileStamp.Of(path) == before && size == before.Length ? (size, hash) : null;
+        return FileStamp.Of(file) == before && size == before.Length ? (hash, size) : null;
     }
 
     /// <summary>Stores the file through one read that feeds both the hash and the write (any storage).</summary>
-    private async Task<(long Size, ContentHash Hash)> StoreStreamAsync(string key, string path, CancellationToken cancellationToken)
+    private async Task<(ContentHash Hash, long Size)> StoreStreamAsync(string key, string path, CancellationToken cancellationToken)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
         var hashing = new HashingReadStream(file);
         await using (hashing.ConfigureAwait(false))
         {
             await storage.PutAsync(key, hashing, cancellationToken).ConfigureAwait(false);
-            return (hashing.BytesRead, await hashing.HashAsync().ConfigureAwait(false));
+            return (await hashing.HashAsync().ConfigureAwait(false), hashing.BytesRead);
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Microsoft.Win32.SafeHandles;
 
 namespace Dstack.Core.Artifacts;
 
@@ -32,12 +31,6 @@ internal sealed class ContentHasher : IDisposable
     public static (ContentHash Hash, long Size) HashFile(string path, ContentHashAlgorithm algorithm, CancellationToken cancellationToken)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return HashFile(file, algorithm, cancellationToken);
-    }
-
-    /// <summary>Hashes the open file <paramref name="file"/> from offset 0 and returns the hash and the bytes read.</summary>
-    public static (ContentHash Hash, long Size) HashFile(SafeFileHandle file, ContentHashAlgorithm algorithm, CancellationToken cancellationToken)
-    {
         using var hasher = new ContentHasher(algorithm);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try

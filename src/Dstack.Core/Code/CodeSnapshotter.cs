@@ -47,7 +47,8 @@ public sealed class CodeSnapshotter
                 count = await DeterministicArchive.WriteAsync(root, files, stream, cancellationToken).ConfigureAwait(false);
             }
 
-            var hash = await HashFileAsync(archive, cancellationToken).ConfigureAwait(false);
+            // BLAKE3 names the archive in storage (snapshots before BLAKE3 keep their sha256 keys).
+            var hash = ContentHasher.HashFile(archive, ContentHashAlgorithm.Blake3, cancellationToken).Hash.Hex;
             return new CodeSnapshot(repo, hash, new FileInfo(archive).Length, archive, count);
         }
         catch
@@ -186,8 +187,4 @@ public sealed class CodeSnapshotter
 
         return files;
     }
-
-    /// <summary>The BLAKE3 of the archive: its key in storage (snapshots before BLAKE3 keep their sha256 keys).</summary>
-    private static Task<string> HashFileAsync(string path, CancellationToken cancellationToken) =>
-        Task.FromResult(ContentHasher.HashFile(path, ContentHashAlgorithm.Blake3, cancellationToken).Hash.Hex);
 }

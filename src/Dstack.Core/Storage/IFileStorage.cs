@@ -10,7 +10,7 @@ public interface IFileStorage : IStorage
     /// Stores a copy of the file <paramref name="source"/> at <paramref name="key"/>, as atomically as
     /// <see cref="IStorage.PutAsync"/>.
     /// </summary>
-    Task PutFileAsync(string key, string source, CancellationToken cancellationToken = default);
+    void PutFile(string key, string source);
 
     /// <summary>
     /// Gets the file that holds the object at <paramref name="key"/>, or null when there is none. An object is replaced by

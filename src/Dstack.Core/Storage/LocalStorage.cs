@@ -34,10 +34,7 @@ public sealed class LocalStorage : IFileStorage
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var path = PathOf(key);
-        var folder = Path.GetDirectoryName(path)!; // a key has at least one segment under Root, so there is a parent
-        Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
+        var temp = TempFileFor(key, out var path);
         try
         {
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
@@ -55,12 +52,9 @@ public sealed class LocalStorage : IFileStorage
     }
 
     /// <inheritdoc />
-    public Task PutFileAsync(string key, string source, CancellationToken cancellationToken = default)
+    public void PutFile(string key, string source)
     {
-        var path = PathOf(key);
-        var folder = Path.GetDirectoryName(path)!; // a key has at least one segment under Root, so there is a parent
-        Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
+        var temp = TempFileFor(key, out var path);
         try
         {
             // File.Copy copies in the kernel (a reflink where the file system has them), and gives the copy the source's
@@ -68,7 +62,6 @@ public sealed class LocalStorage : IFileStorage
             File.Copy(source, temp);
             File.SetLastWriteTimeUtc(temp, DateTime.UtcNow);
             File.Move(temp, path, overwrite: true);
-            return Task.CompletedTask;
         }
         catch
         {
@@ -143,6 +136,15 @@ public sealed class LocalStorage : IFileStorage
     /// <summary>Checks a key (see <see cref="StorageKey.Validate"/>).</summary>
     /// <exception cref="ArgumentException">The key could name a file outside the storage folder.</exception>
     internal static void ValidateKey(string key, bool isPrefix) => StorageKey.Validate(key, isPrefix);
+
+    /// <summary>A new temporary file's path beside the object at <paramref name="key"/> (<paramref name="path"/>), its folder created.</summary>
+    private string TempFileFor(string key, out string path)
+    {
+        path = PathOf(key);
+        var folder = Path.GetDirectoryName(path)!; // a key has at least one segment under Root, so there is a parent
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, TempPrefix + Guid.NewGuid().ToString("N"));
+    }
 
     private string PathOf(string key)
     {

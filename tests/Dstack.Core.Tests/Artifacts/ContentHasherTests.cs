@@ -69,7 +69,7 @@ public sealed class ContentHasherTests : IDisposable
     {
         Assert.Equal(new ContentHash(ContentHashAlgorithm.Blake3, "b"), ContentHash.FromFields("s", "b", "f"));
         Assert.Equal(new ContentHash(ContentHashAlgorithm.Sha256, "s"), ContentHash.FromFields("s", null, "f"));
-        var error = Assert.Throws<InvalidOperationException>(() => ContentHash.FromFields(null, null, "out/model.bin"));
+        var error = Assert.Throws<ArtifactIntegrityException>(() => ContentHash.FromFields(null, null, "out/model.bin"));
         Assert.Contains("out/model.bin", error.Message, StringComparison.Ordinal);
     }
 }
