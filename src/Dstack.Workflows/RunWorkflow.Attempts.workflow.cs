@@ -53,6 +53,7 @@ public sealed partial class RunWorkflow
     private ProvisionInput? _provisioning;
     private FindOffersResult? _offers;
     private InterruptionNotice? _interruption;
+    private string? _leftover;
     private DateTimeOffset? _interruptedAt;
     private long _logOffset;
 
@@ -338,7 +339,10 @@ public sealed partial class RunWorkflow
     {
         using var detached = new CancellationTokenSource();
         var cleanup = ReleaseOptions(detached.Token);
-        cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = 3 };
+
+        // A connection lost on the way is tried again on a new one; a host the run already found unreachable gets one try.
+        var attempts = _manifest.Reason == FailureReason.InstanceUnreachable ? 1 : 3;
+        cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = attempts };
         var job = new JobInput(spec, instance, _attempt);
         if (_interruption is null)
         {
@@ -348,7 +352,9 @@ public sealed partial class RunWorkflow
             }
             catch (ActivityFailureException e)
             {
-                // The machine is released below all the same; a cloud machine takes its leftovers with it.
+                // The machine is released below all the same; a cloud machine takes its leftovers with it, and the
+                // attempt's record in the manifest says what another machine keeps.
+                _leftover = $"the job folder ({e.InnerException?.Message ?? e.Message})";
                 Note($"job folder not removed: {e.InnerException?.Message ?? e.Message}");
             }
         }
@@ -384,7 +390,8 @@ public sealed partial class RunWorkflow
     private async Task EndAttemptAsync(string outcome, string? interruption)
     {
         var attempts = _manifest.Attempts.ToList();
-        attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption, InterruptedAt = interruption is null ? null : _interruptedAt };
+        attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption, InterruptedAt = interruption is null ? null : _interruptedAt, Leftover = _leftover };
+        _leftover = null;
         _manifest = _manifest with { Attempts = attempts };
         var manifest = _manifest;
         await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), Step(QuickActivity));

@@ -67,8 +67,20 @@ public sealed class FakeRunActivities
         return new Instance(input.Offer.Backend, input.Offer.Backend + "-1", input.Offer);
     }
 
+    /// <summary>Gets or sets how many more times removing the job folder fails as a lost connection does (retryable) before it succeeds.</summary>
+    public int CleanUpFailures { get => _cleanUpFailuresLeft; set => _cleanUpFailuresLeft = value; }
+
     [Activity("CleanUpJob")]
-    public void CleanUpJob(JobInput input) => Calls.Enqueue("CleanUpJob");
+    public void CleanUpJob(JobInput input)
+    {
+        Calls.Enqueue("CleanUpJob");
+        if (Interlocked.Decrement(ref _cleanUpFailuresLeft) >= 0)
+        {
+            throw new ApplicationFailureException("The job folder was left on local-1: Lost the connection", errorType: FailureReason.InstanceUnreachable);
+        }
+    }
+
+    private int _cleanUpFailuresLeft;
 
     [Activity("Release")]
     public void Release(Instance instance) => Calls.Enqueue($"Release {instance.InstanceId}");

@@ -167,6 +167,38 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_CleanUpLosesItsConnectionOnce_TriedAgainAndNothingLeft()
+    {
+        var fake = new FakeRunActivities { CleanUpFailures = 1 };
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Done, result.Status);
+        Assert.Equal(["CleanUpJob", "CleanUpJob", "Release local-1"], fake.Calls.TakeLast(3));
+        Assert.Null(Assert.Single(fake.Manifests.Last().Attempts).Leftover);
+    }
+
+    [Fact]
+    public async Task Run_CleanUpFailsForGood_MachineReleasedAndTheAttemptSaysWhatWasLeft()
+    {
+        var fake = new FakeRunActivities { CleanUpFailures = int.MaxValue };
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Done, result.Status);
+        Assert.Equal(["CleanUpJob", "CleanUpJob", "CleanUpJob", "Release local-1"], fake.Calls.TakeLast(4));
+        var attempt = Assert.Single(fake.Manifests.Last().Attempts);
+        Assert.Equal("done", attempt.Outcome);
+        Assert.Contains("the job folder (The job folder was left on local-1: Lost the connection)", attempt.Leftover, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_InstanceUnreachableAndCleanUpFails_TriedOnceThenReleased()
+    {
+        var fake = new FakeRunActivities { UnreachableExecution = true, CleanUpFailures = int.MaxValue };
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(FailureReason.InstanceUnreachable, result.Reason);
+        Assert.Equal(["ExecuteJob", "CleanUpJob", "Release local-1"], fake.Calls.TakeLast(3));
+        Assert.NotNull(Assert.Single(fake.Manifests.Last().Attempts).Leftover);
+    }
+
+    [Fact]
     public async Task Status_Query_ReportsPhaseAndInstance()
     {
         var fake = new FakeRunActivities { ExitCode = null };

@@ -22,7 +22,7 @@ internal static class AttemptsTable
                 a.PricePerHour is { } price ? string.Create(CultureInfo.InvariantCulture, $"${price:0.####}/h") : "unknown",
                 a.EndedAt is null ? "running" : Duration(a.BilledSeconds),
                 Money(a.Cost),
-                a.Outcome.EscapeMarkup());
+                (a.Leftover is null ? a.Outcome : $"{a.Outcome}; left on the machine: {a.Leftover}").EscapeMarkup());
         }
 
         return table;

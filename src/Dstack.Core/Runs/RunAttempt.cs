@@ -37,6 +37,12 @@ public sealed record RunAttempt
     /// <summary>Gets when the run learned of the interruption (the notice reached the workflow), before the machine was released.</summary>
     public DateTimeOffset? InterruptedAt { get; init; }
 
+    /// <summary>
+    /// Gets what the release could not remove from the machine (the job's folder, and why), or null when nothing was left.
+    /// A machine dstack does not own (this one, an SSH host) keeps it until someone removes it, so the user is told.
+    /// </summary>
+    public string? Leftover { get; init; }
+
     /// <summary>Gets the billed seconds (at least 60 once ended).</summary>
     public long BilledSeconds => EndedAt is { } end ? Math.Max(60L, (long)Math.Ceiling((end - StartedAt).TotalSeconds)) : 0;
 

@@ -238,8 +238,9 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
         }
         catch (InstanceUnreachableException e)
         {
-            // The shell already retried with backoff; retrying here for minutes would only delay the release.
-            throw new ApplicationFailureException($"The job folder was left on {e.Instance}: {e.Message}", errorType: FailureReason.InstanceUnreachable, nonRetryable: true);
+            // Retryable: the shared connection may have been dropped under this call by another one's failure; the workflow
+            // bounds the tries (one for a host the run already found unreachable).
+            throw new ApplicationFailureException($"The job folder was left on {e.Instance}: {e.Message}", e, errorType: FailureReason.InstanceUnreachable);
         }
     }
 
