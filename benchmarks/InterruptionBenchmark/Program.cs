@@ -4,8 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Dstack.Backends.Aws.Tests.Emulator;
-using Dstack.Backends.Ssh.Tests;
 
 // Spot interruption to detection on the aws backend: real `dstack server` and `dstack run` processes, the real AWSSDK.EC2
 // client against the tests' EC2 emulator, whose instances are network-namespace hosts with sshd and a metadata service.
@@ -26,7 +24,7 @@ var root = Directory.CreateTempSubdirectory("dstack-interruption-benchmark-");
 var home = Directory.CreateDirectory(Path.Combine(root.FullName, "home")).FullName;
 var repo = Directory.CreateDirectory(Path.Combine(root.FullName, "repo")).FullName;
 var dstack = Path.Combine(AppContext.BaseDirectory, "dstack");
-var hosts = new NetworkHosts(0);
+var hosts = NetworkHosts.WithHosts(0);
 Ec2Emulator? emulator = null;
 Process? server = null;
 try
@@ -37,7 +35,7 @@ try
     var environment = new Dictionary<string, string>
     {
         ["DSTACK_HOME"] = home,
-        ["DSTACK_TEMPORAL_ADDRESS"] = $"127.0.0.1:{FreePort()}",
+        ["DSTACK_TEMPORAL_ADDRESS"] = $"127.0.0.1:{FreePort.Next()}",
         ["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE",
         ["AWS_SECRET_ACCESS_KEY"] = "secret",
         ["NO_COLOR"] = "1",
@@ -215,9 +213,3 @@ static async Task<string> RunAsync(string file, IReadOnlyList<string> args, stri
         : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stdout}{await stderr}");
 }
 
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}

@@ -13,7 +13,7 @@ var root = Directory.CreateTempSubdirectory("dstack-run-benchmark-");
 var home = Directory.CreateDirectory(Path.Combine(root.FullName, "home")).FullName;
 var repo = Directory.CreateDirectory(Path.Combine(root.FullName, "repo")).FullName;
 var wheels = Directory.CreateDirectory(Path.Combine(root.FullName, "wheels")).FullName;
-var port = FreePort();
+var port = FreePort.Next();
 var dstack = args.Length > 1 ? Path.GetFullPath(args[1]) : Path.Combine(AppContext.BaseDirectory, "dstack");
 Console.WriteLine($"dstack: {dstack}");
 var environment = new Dictionary<string, string>
@@ -114,13 +114,6 @@ static async Task GitAsync(string repo, params string[] args)
 {
     using var git = Process.Start(new ProcessStartInfo("git", args) { WorkingDirectory = repo })!;
     await git.WaitForExitAsync();
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static void WriteWheel(string folder)

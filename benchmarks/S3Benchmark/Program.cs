@@ -11,7 +11,6 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Dstack.Backends.Aws.Storage;
-using Dstack.Backends.Aws.Tests;
 using Dstack.Backends.Local;
 using Dstack.Core.Jobs;
 using Dstack.Core.Storage;

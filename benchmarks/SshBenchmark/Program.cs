@@ -32,7 +32,7 @@ await using var provider = new ServiceCollection()
     .BuildServiceProvider();
 var backend = provider.GetRequiredService<IBackend>();
 var offer = (await backend.GetOffersAsync(ResourceRequest.None)).Offers.Single();
-var instance = await backend.ProvisionAsync(offer, "bench-1");
+var instance = await backend.ProvisionAsync(new ProvisionRequest(offer, "bench-1", "run"));
 await using var shell = await backend.ConnectAsync(instance);
 var job = new JobRunner(shell, "bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "main");
 var total = megabytes * 1024L * 1024;

@@ -28,7 +28,7 @@ internal sealed class ServerProcess : IDisposable
             return new ServerProcess(Process.GetProcessById(pid), existingAddress, owned: false);
         }
 
-        var port = FreePort();
+        var port = FreePort.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "dstack-temporal-server.dll");
         var info = new ProcessStartInfo("dotnet")
         {
@@ -78,10 +78,4 @@ internal sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.EC2;
 using Amazon.Runtime;
 using Dstack.Backends.Aws.Catalog;
+using Dstack.Backends.Ssh;
 using Dstack.Core.Backends;
 using Dstack.Core.Settings;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,8 +44,15 @@ public static class AwsBackendServiceCollectionExtensions
     internal static Ec2Backend Create(AwsBackendOptions options, TimeProvider? time = null)
     {
         var catalog = new Ec2CatalogSource(options.DstackHome);
-        return new(options, () => catalog.Current, region => CreateClient(options, region), time ?? TimeProvider.System);
+        return new(options, () => catalog.Current, region => CreateClient(options, region), ShellFactory(options), time ?? TimeProvider.System);
     }
+
+    /// <summary>
+    /// The shells of the backend's instances: host keys pinned in their own file (EC2 reuses addresses), one connection
+    /// try (the boot wait and the activities retry by themselves).
+    /// </summary>
+    internal static SshShellFactory ShellFactory(AwsBackendOptions options) =>
+        new(new SshBackendOptions(Path.Combine(options.DstackHome, "aws"), []) { ConnectAttempts = 1 });
 
     internal static AmazonEC2Client CreateClient(AwsBackendOptions options, string region)
     {

@@ -30,21 +30,15 @@ internal sealed class SpotPriceCache(AwsBackendOptions options, TimeProvider tim
             // A start time of now gives the price in force now, one entry per type and zone.
             StartTime = time.GetUtcNow().UtcDateTime,
         };
-        do
+        var history = ec2.Paginators.DescribeSpotPriceHistory(request).SpotPriceHistory;
+        await foreach (var entry in history.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            var response = await ec2.DescribeSpotPriceHistoryAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var entry in response.SpotPriceHistory ?? [])
+            if (decimal.TryParse(entry.Price, NumberStyles.Number, CultureInfo.InvariantCulture, out var price)
+                && (!prices.TryGetValue(entry.InstanceType, out var lowest) || price < lowest))
             {
-                if (decimal.TryParse(entry.Price, NumberStyles.Number, CultureInfo.InvariantCulture, out var price)
-                    && (!prices.TryGetValue(entry.InstanceType, out var lowest) || price < lowest))
-                {
-                    prices[entry.InstanceType] = price;
-                }
+                prices[entry.InstanceType] = price;
             }
-
-            request.NextToken = response.NextToken;
         }
-        while (!string.IsNullOrEmpty(request.NextToken));
 
         _regions[region] = (time.GetUtcNow(), prices);
         return prices;

@@ -50,12 +50,13 @@ public sealed class LocalBackend : IBackend, IPortForwarding
     }
 
     /// <inheritdoc />
-    public Task<Instance> ProvisionAsync(InstanceOffer offer, string clientToken, CancellationToken cancellationToken = default)
+    public Task<Instance> ProvisionAsync(ProvisionRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(offer);
+        ArgumentNullException.ThrowIfNull(request);
+        var offer = request.Offer;
         if (offer.Backend != LocalName)
         {
-            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'local'.", nameof(offer));
+            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'local'.", nameof(request));
         }
 
         return Task.FromResult(new Instance(LocalName, LocalName, offer));

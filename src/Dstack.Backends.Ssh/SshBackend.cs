@@ -43,13 +43,14 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<Instance> ProvisionAsync(InstanceOffer offer, string clientToken, CancellationToken cancellationToken = default)
+    public async Task<Instance> ProvisionAsync(ProvisionRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(offer);
-        ArgumentException.ThrowIfNullOrEmpty(clientToken);
+        ArgumentNullException.ThrowIfNull(request);
+        var (offer, clientToken, _) = request;
+        ArgumentException.ThrowIfNullOrEmpty(clientToken, nameof(request));
         if (offer.Backend != SshName)
         {
-            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'ssh'.", nameof(offer));
+            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'ssh'.", nameof(request));
         }
 
         var host = Host(offer.InstanceType);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Dstack.Core.Instances;
+using Polly;
+using Polly.Retry;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 
@@ -14,6 +16,20 @@ namespace Dstack.Backends.Ssh;
 internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts knownHosts) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+
+    /// <summary>Connecting again after an unreachable host, <see cref="SshBackendOptions.ConnectAttempts"/> tries in all, 250 ms, 500 ms... apart.</summary>
+    private readonly ResiliencePipeline _connectRetry = options.ConnectAttempts <= 1
+        ? ResiliencePipeline.Empty
+        : new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<InstanceUnreachableException>(),
+                MaxRetryAttempts = options.ConnectAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(250),
+                UseJitter = false,
+            })
+            .Build();
 
     public SshBackendOptions Options { get; } = options;
 
@@ -31,18 +47,8 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
 
             slot.Connection?.Dispose();
             slot.Connection = null;
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    slot.Connection = await ConnectAsync(host, withSftp: true, cancellationToken).ConfigureAwait(false);
-                    return slot.Connection;
-                }
-                catch (InstanceUnreachableException) when (attempt < Options.ConnectAttempts)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-                }
-            }
+            slot.Connection = await _connectRetry.ExecuteAsync(token => new ValueTask<SshConnection>(ConnectAsync(host, withSftp: true, token)), cancellationToken).ConfigureAwait(false);
+            return slot.Connection;
         }
         finally
         {
@@ -55,20 +61,8 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
     /// then never waits behind scripts and files (SSH.NET writes each channel's data from the session's one receive
     /// thread), and the pool dropping a connection never cuts a forward. The caller disposes it.
     /// </summary>
-    public async Task<SshConnection> ConnectDedicatedAsync(SshHost host, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ConnectAsync(host, withSftp: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (InstanceUnreachableException) when (attempt < Options.ConnectAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public async Task<SshConnection> ConnectDedicatedAsync(SshHost host, CancellationToken cancellationToken) =>
+        await _connectRetry.ExecuteAsync(token => new ValueTask<SshConnection>(ConnectAsync(host, withSftp: false, token)), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Drops <paramref name="connection"/> after it failed, so that the next call reconnects.</summary>
     public void Invalidate(SshHost host, SshConnection connection)

@@ -1,14 +1,13 @@
 using Dstack.Cli.DevEnvironments;
 using Dstack.Cli.Temporal;
+using Dstack.Composition;
 using Dstack.Core.Backends;
 using Dstack.Core.Code;
 using Dstack.Core.Runs;
 using Dstack.Core.Secrets;
 using Dstack.Core.Settings;
 using Dstack.Core.Storage;
-using Dstack.Worker;
 using Dstack.Workflows.Connection;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Temporalio.Client;
 
@@ -62,7 +61,7 @@ internal sealed record CliContext
     /// Gets a function that builds the configured backends, to reach a run's machine (dev environments, <c>ports</c>).
     /// <value>The default value has no backends; <see cref="CreateDefault"/> builds the backends the worker would.</value>
     /// </summary>
-    public Func<InstanceAccess> OpenInstanceAccess { get; init; } = () => new InstanceAccess([], null);
+    public Func<InstanceAccess> OpenInstanceAccess { get; init; } = () => new InstanceAccess(new BackendRegistry([]), null);
 
     /// <summary>
     /// Gets a function that lists the live machines carrying dstack's tags in every configured cloud backend.
@@ -139,39 +138,30 @@ internal sealed record CliContext
             return [];
         }
 
-        var provider = new ServiceCollection().AddDstackBackends(settings).BuildServiceProvider();
-        await using (provider)
-        {
-            var all = await Task.WhenAll(provider.GetServices<IBackend>().OfType<ICloudBackend>().Select(c => c.ListMachinesAsync(cancellationToken)));
-            return [.. all.SelectMany(m => m)];
-        }
+        await using var access = InstanceAccess.Create(settings);
+        var all = await Task.WhenAll(access.Backends.Clouds.Select(c => c.ListMachinesAsync(cancellationToken)));
+        return [.. all.SelectMany(m => m)];
     }
 
     private static async Task TerminateAsync(DstackSettings settings, TaggedMachine machine, CancellationToken cancellationToken)
     {
-        var provider = new ServiceCollection().AddDstackBackends(settings).BuildServiceProvider();
-        await using (provider)
-        {
-            var cloud = provider.GetServices<IBackend>().OfType<ICloudBackend>().FirstOrDefault(b => b.Name == machine.Backend)
-                ?? throw new CommandException($"The {machine.Backend} backend is not configured; cannot terminate {machine.InstanceId}.");
-            await cloud.TerminateAsync(machine, cancellationToken);
-        }
+        await using var access = InstanceAccess.Create(settings);
+        var cloud = access.Backends.FindCloud(machine.Backend)
+            ?? throw new CommandException($"The {machine.Backend} backend is not configured; cannot terminate {machine.InstanceId}.");
+        await cloud.TerminateAsync(machine, cancellationToken);
     }
 
     /// <summary>Builds the configured backends as the worker's composition root does, and asks each for its offers.</summary>
     private static async Task<IReadOnlyList<BackendOffers>> ListOffersAsync(DstackSettings settings, ResourceRequest request, CancellationToken cancellationToken)
     {
-        var provider = new ServiceCollection().AddDstackBackends(settings).BuildServiceProvider();
-        await using (provider)
+        await using var access = InstanceAccess.Create(settings);
+        var offers = new List<BackendOffers>();
+        foreach (var backend in access.Backends.All)
         {
-            var offers = new List<BackendOffers>();
-            foreach (var backend in provider.GetServices<IBackend>())
-            {
-                offers.Add(new BackendOffers(backend.Name, await backend.GetOffersAsync(request, cancellationToken)));
-            }
-
-            return offers;
+            offers.Add(new BackendOffers(backend.Name, await backend.GetOffersAsync(request, cancellationToken)));
         }
+
+        return offers;
     }
 
     private static IStorage OpenStorage(DstackSettings settings) => DstackStorageServices.CreateStorage(settings.Storage);

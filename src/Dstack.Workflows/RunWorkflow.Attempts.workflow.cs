@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dstack.Core.Backends;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Workflows.Activities;
 using Dstack.Workflows.Contracts;
@@ -249,7 +250,7 @@ public sealed partial class RunWorkflow
     {
         var open = offers.Where(o => !_blockedRegions.Contains($"{o.Backend}/{o.Region}")).ToList();
         var usable = open.Count > 0 ? open : [.. offers];
-        var ordered = spec.SpotPolicy == "auto" ? usable.OrderBy(o => o.Spot ? 0 : 1).ToList() : usable;
+        var ordered = spec.SpotPolicy == SpotPolicy.Auto ? usable.OrderBy(o => o.Spot ? 0 : 1).ToList() : usable;
         return [.. ordered.Take(OffersPerRound)];
     }
 

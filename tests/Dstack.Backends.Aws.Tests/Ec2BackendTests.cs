@@ -1,5 +1,4 @@
 using Dstack.Backends.Aws.Catalog;
-using Dstack.Backends.Aws.Tests.Emulator;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
 
@@ -11,17 +10,18 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
 {
     private static readonly ResourceRequest OneCpu = new() { CpuMin = 1, CpuMax = 2, MemoryMaxBytes = 4L * 1024 * 1024 * 1024 };
 
-    private Ec2Backend Backend(string name, Ec2Catalog? catalog = null) => new(
-        new AwsBackendOptions(Directory.CreateDirectory(Path.Combine(fixture.Folder.FullName, name)).FullName, ["us-east-1", "us-west-2"], "tester")
+    private Ec2Backend Backend(string name, Ec2Catalog? catalog = null)
+    {
+        var options = new AwsBackendOptions(Directory.CreateDirectory(Path.Combine(fixture.Folder.FullName, name)).FullName, ["us-east-1", "us-west-2"], "tester")
         {
             Endpoint = fixture.Emulator.Endpoint,
             SshUser = "root",
             BootPollInterval = TimeSpan.FromMilliseconds(100),
             BootTimeout = TimeSpan.FromSeconds(60),
-        },
-        catalog ?? Ec2Catalog.Load(),
-        region => fixture.Client(region),
-        TimeProvider.System);
+        };
+        var types = catalog ?? Ec2Catalog.Load();
+        return new Ec2Backend(options, () => types, region => fixture.Client(region), AwsBackendServiceCollectionExtensions.ShellFactory(options), TimeProvider.System);
+    }
 
     [Fact]
     public void Load_ShippedCatalog_HasGpuFamiliesSourceAndNoGuessedPrices()
@@ -62,8 +62,8 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
         using var backend = Backend("spot");
         var offer = (await backend.GetOffersAsync(OneCpu)).Offers.Where(o => o.Spot && o.Region == "us-east-1").OrderBy(o => o.PricePerHour).First();
 
-        var instance = await backend.ProvisionAsync(offer, "backend-spot-1", "run-spot");
-        var again = await backend.ProvisionAsync(offer, "backend-spot-1", "run-spot");
+        var instance = await backend.ProvisionAsync(new ProvisionRequest(offer, "backend-spot-1", "run-spot"));
+        var again = await backend.ProvisionAsync(new ProvisionRequest(offer, "backend-spot-1", "run-spot"));
         await using (var shell = await backend.ConnectAsync(instance))
         {
             var echo = await shell.RunAsync("echo hello from $(hostname -I 2>/dev/null || echo ns)");
@@ -84,7 +84,7 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
         Assert.Equal("tester", emulated.Tags["dstack:owner"]);
         Assert.True(emulated.Spot);
         Assert.Contains(fixture.Emulator.IngressRules, r => r == "dstack tcp 22-22 127.0.0.1/32");
-        await Ssh.Tests.Eventually.TrueAsync(() => Task.FromResult(fixture.Emulator.Ledger.Single(e => e.InstanceId == instance.InstanceId).Live == false), TimeSpan.FromSeconds(10), "billing to stop");
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Emulator.Ledger.Single(e => e.InstanceId == instance.InstanceId).Live == false), TimeSpan.FromSeconds(10), "billing to stop");
     }
 
     [Ec2Fact]
@@ -92,10 +92,10 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
     {
         using var backend = Backend("api");
         var offer = (await backend.GetOffersAsync(OneCpu)).Offers.First(o => o.Spot && o.Region == "us-west-2");
-        var instance = await backend.ProvisionAsync(offer, "backend-api-1", "run-api");
+        var instance = await backend.ProvisionAsync(new ProvisionRequest(offer, "backend-api-1", "run-api"));
 
         fixture.Emulator.Interrupt(instance.InstanceId, TimeSpan.Zero);
-        await Ssh.Tests.Eventually.TrueAsync(() => Task.FromResult(fixture.Emulator.Instances.Single(i => i.InstanceId == instance.InstanceId).State == "terminated"), TimeSpan.FromSeconds(20), "the instance to end");
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Emulator.Instances.Single(i => i.InstanceId == instance.InstanceId).State == "terminated"), TimeSpan.FromSeconds(20), "the instance to end");
         var notice = await backend.CheckInterruptionAsync(instance);
         await backend.ReleaseAsync(instance);
 
@@ -111,7 +111,7 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
         fixture.Emulator.RemoveCapacity("us-east-1", offer.InstanceType, spot: false);
         try
         {
-            var e = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(offer, "backend-nocap-1", "run-nocap"));
+            var e = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(new ProvisionRequest(offer, "backend-nocap-1", "run-nocap")));
 
             Assert.Contains("InsufficientInstanceCapacity", e.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(fixture.Emulator.Instances, i => i.ClientToken == "backend-nocap-1");
@@ -127,7 +127,7 @@ public sealed class Ec2BackendTests(Ec2EmulatorFixture fixture)
     {
         using var backend = Backend("token");
         var offer = (await backend.GetOffersAsync(OneCpu)).Offers.First(o => !o.Spot && o.Region == "us-east-1" && o.PricePerHour is not null);
-        var instance = await backend.ProvisionAsync(offer, "backend-token-1", "run-token");
+        var instance = await backend.ProvisionAsync(new ProvisionRequest(offer, "backend-token-1", "run-token"));
         var listed = await backend.ListMachinesAsync();
 
         await backend.ReleaseByClientTokenAsync(offer, "backend-token-1");

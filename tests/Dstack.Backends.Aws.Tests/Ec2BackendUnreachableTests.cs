@@ -18,12 +18,15 @@ public sealed class Ec2BackendUnreachableTests : IDisposable
     public async Task GetOffersAsync_ConnectionRefused_OnDemandOffersAndANotePerRegion()
     {
         var endpoint = new Uri($"http://127.0.0.1:{ClosedPort()}");
+        var options = new AwsBackendOptions(_home.FullName, ["us-east-1", "us-west-2"], "tester") { Endpoint = endpoint };
+        var catalog = Ec2Catalog.Load();
         using var backend = new Ec2Backend(
-            new AwsBackendOptions(_home.FullName, ["us-east-1", "us-west-2"], "tester") { Endpoint = endpoint },
-            Ec2Catalog.Load(),
+            options,
+            () => catalog,
             region => new AmazonEC2Client(
                 new BasicAWSCredentials("AKIDEXAMPLE", "secret"),
                 new AmazonEC2Config { ServiceURL = endpoint.ToString(), AuthenticationRegion = region, MaxErrorRetry = 0 }),
+            AwsBackendServiceCollectionExtensions.ShellFactory(options),
             TimeProvider.System);
 
         var search = await backend.GetOffersAsync(new ResourceRequest { GpuNames = ["T4"], GpuCountMin = 1, GpuCountMax = 1 });

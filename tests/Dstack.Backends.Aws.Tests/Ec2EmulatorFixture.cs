@@ -1,15 +1,13 @@
 using Amazon;
 using Amazon.EC2;
 using Amazon.Runtime;
-using Dstack.Backends.Aws.Tests.Emulator;
-using Dstack.Backends.Ssh.Tests;
 
 namespace Dstack.Backends.Aws.Tests;
 
 /// <summary>One emulator (and its namespace hosts) for the tests of a collection; removes every instance's host on dispose.</summary>
 public sealed class Ec2EmulatorFixture : IAsyncLifetime
 {
-    private readonly NetworkHosts _hosts = new(0);
+    private readonly NetworkHosts _hosts = NetworkHosts.WithHosts(0);
 
     public Ec2Emulator Emulator { get; private set; } = null!;
 

@@ -1,5 +1,3 @@
-using Dstack.Backends.Aws.Tests.Emulator;
-
 namespace Dstack.Backends.Aws.Tests;
 
 /// <summary>A fact that needs the EC2 emulator (root, sshd, ip, python3); skipped with the reason elsewhere.</summary>

@@ -49,8 +49,8 @@ public sealed class LocalBackendTests : IAsyncLifetime
         var backend = Backend();
         var offer = Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers);
 
-        var first = await backend.ProvisionAsync(offer, "run-1-attempt-1");
-        var second = await backend.ProvisionAsync(offer, "run-1-attempt-1");
+        var first = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-1-attempt-1", "run"));
+        var second = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-1-attempt-1", "run"));
         await using var shell = await backend.ConnectAsync(first);
         var result = await shell.RunAsync("pwd");
         await backend.ReleaseAsync(first);

@@ -1,4 +1,5 @@
 using Dstack.Core.Archives;
+using Dstack.Core.Configuration;
 using Dstack.Core.Environments;
 using Dstack.Core.Jobs;
 using Dstack.Core.Runs;
@@ -23,7 +24,7 @@ public sealed class TestHome
     {
         RunName = run,
         WorkflowName = "test",
-        Provider = "bash",
+        Provider = WorkflowProvider.Bash,
         Repo = new RepoInfo("repo", null, null, null, false),
         CodeHash = "none",
         Commands = commands,

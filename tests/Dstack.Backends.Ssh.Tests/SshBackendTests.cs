@@ -45,9 +45,9 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
         var backend = Backend;
         var offer = (await backend.GetOffersAsync(ResourceRequest.None)).Offers[0];
 
-        var first = await backend.ProvisionAsync(offer, "run-a-1-0");
-        var again = await backend.ProvisionAsync(offer, "run-a-1-0");
-        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(offer, "run-b-1-0"));
+        var first = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-a-1-0", "run"));
+        var again = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-a-1-0", "run"));
+        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(new ProvisionRequest(offer, "run-b-1-0", "run")));
         var offers = await backend.GetOffersAsync(ResourceRequest.None);
 
         Assert.Equal(first, again);
@@ -57,7 +57,7 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
 
         await backend.ReleaseAsync(first);
         await backend.ReleaseAsync(first);
-        var next = await backend.ProvisionAsync(offer, "run-b-1-0");
+        var next = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-b-1-0", "run"));
         Assert.Equal(offer.InstanceType, next.Offer.InstanceType);
         await backend.ReleaseAsync(next);
     }
@@ -70,11 +70,11 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
         var offer = Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers);
         Assert.Equal("available (2 of 2 blocks free)", offer.Availability);
 
-        var first = await backend.ProvisionAsync(offer, "run-a-1-0");
+        var first = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-a-1-0", "run"));
         Assert.Equal("available (1 of 2 blocks free)", Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers).Availability);
-        var second = await backend.ProvisionAsync(offer, "run-b-1-0");
-        var again = await backend.ProvisionAsync(offer, "run-b-1-0");
-        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(offer, "run-c-1-0"));
+        var second = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-b-1-0", "run"));
+        var again = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-b-1-0", "run"));
+        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(new ProvisionRequest(offer, "run-c-1-0", "run")));
         var full = await backend.GetOffersAsync(ResourceRequest.None);
 
         Assert.Equal(second, again);
@@ -82,7 +82,7 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
         Assert.Empty(full.Offers);
 
         await backend.ReleaseAsync(first);
-        var third = await backend.ProvisionAsync(offer, "run-c-1-0");
+        var third = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-c-1-0", "run"));
         await backend.ReleaseAsync(second);
         await backend.ReleaseAsync(third);
         Assert.Equal("available (2 of 2 blocks free)", Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers).Availability);

@@ -37,7 +37,7 @@ public sealed class TestSession : IDisposable
         var code = Directory.CreateDirectory(Path.Combine(Home, "code-" + run)).FullName;
         await File.WriteAllTextAsync(Path.Combine(code, "README.md"), "hello\n");
         var archive = Path.Combine(Home, run + ".tar.gz");
-        await Command.RunAsync("tar", "-czf", archive, "-C", code, ".");
+        await Programs.RunAsync("tar", "-czf", archive, "-C", code, ".");
         var runner = new JobRunner(shell, run, "main");
         await using var stream = File.OpenRead(archive);
         await runner.PrepareAsync(stream, script);

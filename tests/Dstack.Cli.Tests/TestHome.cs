@@ -1,20 +1,21 @@
 using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Backends;
 using Dstack.Core.Code;
+using Dstack.Core.Configuration;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Dstack.TemporalServer.Hosting;
 using Dstack.Workflows;
-using Spectre.Console;
 using Spectre.Console.Testing;
+using Spectre.Console;
 using Temporalio.Client;
 using Temporalio.Common;
 
@@ -120,7 +121,7 @@ internal sealed class TestHome : IAsyncDisposable
             {
                 RunName = name,
                 WorkflowName = "train",
-                Provider = "bash",
+                Provider = WorkflowProvider.Bash,
                 Repo = new RepoInfo(RepoId, "https://github.com/acme/models.git", "main", "0123456789abcdef0123456789abcdef01234567", false),
                 CodeHash = new string('a', 64),
                 Commands = ["python train.py"],

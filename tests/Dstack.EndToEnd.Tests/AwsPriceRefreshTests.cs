@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dstack.Backends.Aws.Tests.Catalog;
 
 namespace Dstack.EndToEnd.Tests;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Dstack.Backends.Aws.Tests.Emulator;
-using Dstack.Backends.Ssh.Tests;
 
 using static Dstack.EndToEnd.Tests.RunSteps;
 
@@ -213,7 +211,7 @@ public sealed class AwsRunTests(AwsWorld world)
             var name = await SubmitAsync(sandbox, "long");
             // Generous: under load the CLI, the worker and the emulator share two cores; a run that fails instead is
             // explained with what `dstack ps` and `dstack logs` say.
-            await ExplainAsync(sandbox, name, () => Deadline.UntilAsync(() => Task.FromResult(Emulator.Instances.Any(i => i.Run == name)), TimeSpan.FromSeconds(180), $"{name} to launch an instance"));
+            await ExplainAsync(sandbox, name, () => Eventually.TrueAsync(() => Task.FromResult(Emulator.Instances.Any(i => i.Run == name)), TimeSpan.FromSeconds(180), $"{name} to launch an instance"));
 
             var stop = await sandbox.DstackAsync(abort ? ["stop", name, "-x", "-y"] : ["stop", name, "-y"]);
 
@@ -278,7 +276,7 @@ public sealed class AwsRunTests(AwsWorld world)
             new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "secret"),
             new Amazon.EC2.AmazonEC2Config { ServiceURL = Emulator.Endpoint.ToString(), AuthenticationRegion = "us-west-2" });
         var key = Path.Combine(sandbox.Home, "leak_key");
-        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+        await Programs.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         await ec2.ImportKeyPairAsync(new Amazon.EC2.Model.ImportKeyPairRequest { KeyName = "leak", PublicKeyMaterial = await File.ReadAllTextAsync(key + ".pub") });
         var image = (await ec2.DescribeImagesAsync(new Amazon.EC2.Model.DescribeImagesRequest { Owners = ["099720109477"] })).Images[0].ImageId;
         async Task<string> LaunchAsync(string run, string owner) => (await ec2.RunInstancesAsync(new Amazon.EC2.Model.RunInstancesRequest
@@ -322,7 +320,7 @@ public sealed class AwsRunTests(AwsWorld world)
     {
         var path = Path.Combine(sandbox.Home, "storage", "runs", run, "manifest.json");
         List<JsonElement> attempts = [];
-        await Deadline.UntilAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
@@ -337,7 +335,7 @@ public sealed class AwsRunTests(AwsWorld world)
     /// <summary>Every instance of the run is terminated and billed no longer.</summary>
     private async Task AssertNothingBilledAsync(string run)
     {
-        await Deadline.UntilAsync(
+        await Eventually.TrueAsync(
             () => Task.FromResult(Emulator.Instances.Where(i => i.Run == run).All(i => i.State == "terminated") && Emulator.Ledger.Where(e => e.Run == run).All(e => !e.Live)),
             TimeSpan.FromSeconds(60),
             $"every instance of {run} to be terminated");

@@ -1,6 +1,3 @@
-using Dstack.Backends.Aws.Tests.Emulator;
-using Dstack.Backends.Ssh.Tests;
-
 namespace Dstack.EndToEnd.Tests;
 
 /// <summary>
@@ -11,7 +8,7 @@ namespace Dstack.EndToEnd.Tests;
 public sealed class AwsWorld : IAsyncLifetime, ICollectionFixture<AwsWorld>
 {
     public const string Name = "aws";
-    private readonly NetworkHosts _hosts = new(0);
+    private readonly NetworkHosts _hosts = NetworkHosts.WithHosts(0);
 
     public Ec2Emulator Emulator { get; private set; } = null!;
 

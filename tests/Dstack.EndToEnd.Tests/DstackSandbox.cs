@@ -19,7 +19,7 @@ public sealed class DstackSandbox : IAsyncDisposable
     {
         Home = Directory.CreateDirectory(Path.Combine(_root.FullName, "home")).FullName;
         Repo = Directory.CreateDirectory(Path.Combine(_root.FullName, "repo")).FullName;
-        Port = FreePort();
+        Port = FreePort.Next();
     }
 
     public string Home { get; }
@@ -220,12 +220,5 @@ public sealed class DstackSandbox : IAsyncDisposable
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

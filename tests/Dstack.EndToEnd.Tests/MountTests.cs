@@ -30,7 +30,7 @@ public sealed class MountTests
         var name = await SubmitAsync(sandbox, "train");
         var checkpoint = Path.Combine(sandbox.Home, "storage", "runs", name, "checkpoint", "main", "files", "checkpoints");
 
-        await Deadline.UntilAsync(() => File.Exists(Path.Combine(checkpoint, "epoch-1.txt")), TimeSpan.FromSeconds(60), "epoch-1.txt in storage");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(checkpoint, "epoch-1.txt")), TimeSpan.FromSeconds(60), "epoch-1.txt in storage");
         Assert.Equal("epoch 1\n", await File.ReadAllTextAsync(Path.Combine(checkpoint, "epoch-1.txt")));
         var manifest = await DataTests.ManifestAsync(sandbox, name);
         Assert.Equal("running", manifest.GetProperty("status").GetString()?.ToLowerInvariant());
@@ -38,7 +38,7 @@ public sealed class MountTests
         // Let the job write one more file, then stop it: the file reaches storage with the final sync at the latest.
         var job = Path.Combine(sandbox.Home, "instance", "jobs", name, "main", "code", "checkpoints");
         await File.WriteAllTextAsync(Path.Combine(job, "go-on"), "go\n");
-        await Deadline.UntilAsync(() => File.Exists(Path.Combine(job, "epoch-2.txt")), TimeSpan.FromSeconds(30), "epoch-2.txt in the job folder");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(job, "epoch-2.txt")), TimeSpan.FromSeconds(30), "epoch-2.txt in the job folder");
         var stop = await sandbox.DstackAsync("stop", name, "-y");
         Assert.True(stop.ExitCode == 0, stop.Output);
         manifest = await WaitFinishedAsync(sandbox, name);
@@ -61,9 +61,9 @@ public sealed class MountTests
         var name = await SubmitAsync(sandbox, "train");
         var checkpoint = Path.Combine(sandbox.Home, "storage", "runs", name, "checkpoint", "main", "files", "checkpoints");
         var job = Path.Combine(sandbox.Home, "instance", "jobs", name, "main", "code", "checkpoints");
-        await Deadline.UntilAsync(() => File.Exists(Path.Combine(job, "epoch-1.txt")), TimeSpan.FromSeconds(60), "epoch-1.txt in the job folder");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(job, "epoch-1.txt")), TimeSpan.FromSeconds(60), "epoch-1.txt in the job folder");
         await File.WriteAllTextAsync(Path.Combine(job, "go-on"), "go\n");
-        await Deadline.UntilAsync(() => File.Exists(Path.Combine(job, "epoch-2.txt")), TimeSpan.FromSeconds(30), "epoch-2.txt in the job folder");
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(job, "epoch-2.txt")), TimeSpan.FromSeconds(30), "epoch-2.txt in the job folder");
         Assert.False(File.Exists(Path.Combine(checkpoint, "epoch-2.txt")), "synced before the stop");
 
         var stop = await sandbox.DstackAsync("stop", name, "-y");

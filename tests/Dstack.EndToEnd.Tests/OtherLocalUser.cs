@@ -140,7 +140,7 @@ public sealed class OtherLocalUser : IAsyncDisposable
         {
             // Whatever the user still runs (a server or worker the test failed to stop) goes first: userdel refuses a
             // user with processes.
-            await Deadline.UntilAsync(
+            await Eventually.TrueAsync(
                 async () =>
                 {
                     await RootAsync("pkill", "-KILL", "-u", Name);

@@ -51,7 +51,7 @@ public sealed class OutputWatcher
     public async Task<Match> WaitForAsync(Regex pattern, TimeSpan timeout)
     {
         Match match = Match.Empty;
-        await Deadline.UntilAsync(
+        await Eventually.TrueAsync(
             () =>
             {
                 match = pattern.Match(Text);

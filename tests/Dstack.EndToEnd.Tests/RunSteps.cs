@@ -15,7 +15,7 @@ public static partial class RunSteps
     }
 
     public static Task WaitForLogAsync(DstackSandbox sandbox, string run, string text) =>
-        Deadline.UntilAsync(
+        Eventually.TrueAsync(
             async () => (await sandbox.DstackAsync("logs", run)).Stdout.Contains(text, StringComparison.Ordinal),
             TimeSpan.FromSeconds(60),
             $"'{text}' in the log of {run}");
@@ -25,7 +25,7 @@ public static partial class RunSteps
     {
         var path = Path.Combine(sandbox.Home, "storage", "runs", run, "manifest.json");
         JsonElement manifest = default;
-        await Deadline.UntilAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 if (!File.Exists(path))

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Dstack.Backends.Aws.Tests;
 
 using static Dstack.EndToEnd.Tests.RunSteps;
 

@@ -1,5 +1,3 @@
-using Dstack.TemporalServer.Tests.Security;
-
 namespace Dstack.EndToEnd.Tests;
 
 /// <summary>

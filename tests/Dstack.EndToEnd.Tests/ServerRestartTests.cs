@@ -61,7 +61,7 @@ public sealed class ServerRestartTests
         // All 50 jobs are running (none can finish yet). Killed earlier, a run caught in a short activity (provisioning,
         // which has no heartbeat) would wait out that activity's 5-minute start-to-close timeout after the restart, as
         // on a real Temporal server; a job's own activity heartbeats, so it is retried within 10 s and re-attaches.
-        await Deadline.UntilAsync(
+        await Eventually.TrueAsync(
             () => Directory.EnumerateFiles(marks).Count() == Runs && names.All(n => ReadManifest(sandbox, n)?.GetProperty("status").GetString()?.ToLowerInvariant() == "running"),
             TimeSpan.FromSeconds(180),
             "every job to run");
@@ -86,7 +86,7 @@ public sealed class ServerRestartTests
     private static async Task<JsonElement> WaitFinishedAsync(DstackSandbox sandbox, string run, TimeSpan timeout)
     {
         JsonElement? manifest = null;
-        await Deadline.UntilAsync(() => IsFinished(manifest = ReadManifest(sandbox, run)), timeout, $"run {run} to finish");
+        await Eventually.TrueAsync(() => IsFinished(manifest = ReadManifest(sandbox, run)), timeout, $"run {run} to finish");
         return manifest!.Value;
     }
 

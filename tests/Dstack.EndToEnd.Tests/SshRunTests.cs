@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Dstack.Backends.Ssh.Tests;
 
 using static Dstack.EndToEnd.Tests.RunSteps;
 
@@ -99,7 +98,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
         // The only host is busy: no offer at all. With a no-capacity retry policy the run waits instead of failing.
         var waiter = await SubmitAsync(sandbox, "waiter");
         var manifestPath = Path.Combine(sandbox.Home, "storage", "runs", waiter, "manifest.json");
-        await Deadline.UntilAsync(
+        await Eventually.TrueAsync(
             async () => File.Exists(manifestPath) && (await File.ReadAllTextAsync(manifestPath)).Contains("\"provisioning\"", StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(60),
             $"run {waiter} to look for capacity");
@@ -179,7 +178,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
             var jobs = Path.Combine(host.DstackDirectory, "jobs");
             foreach (var pid in Directory.Exists(jobs) ? Directory.EnumerateFiles(jobs, "job.pid", SearchOption.AllDirectories) : [])
             {
-                await Command.TryAsync("kill", "-KILL", "--", "-" + (await File.ReadAllTextAsync(pid)).Trim());
+                await Programs.TryAsync("kill", "-KILL", "--", "-" + (await File.ReadAllTextAsync(pid)).Trim());
             }
         }
     }
@@ -231,7 +230,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
         {
             var jobs = Path.Combine(host.DstackDirectory, "jobs", name);
             var log = Directory.EnumerateFiles(jobs, "job.log", SearchOption.AllDirectories).Single();
-            await Deadline.UntilAsync(
+            await Eventually.TrueAsync(
                 async () => (await File.ReadAllTextAsync(log)).Contains("line 60\n", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30),
                 "the job to go on printing while sshd is down");

@@ -32,7 +32,7 @@ public sealed partial class WebUiTests
                 artifacts:
                   - path: output
             """);
-        var uiPort = DstackSandbox.FreePort();
+        var uiPort = FreePort.Next();
         var server = await sandbox.StartDstackServerAsync("--ui-port", uiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var login = await LoginLinkAsync(server);
         var ui = login.GetLeftPart(UriPartial.Authority);
@@ -110,7 +110,7 @@ public sealed partial class WebUiTests
     public async Task WebUi_WithoutALoginLink_UiAndHttpApiAnswer401()
     {
         await using var sandbox = new DstackSandbox();
-        var uiPort = DstackSandbox.FreePort();
+        var uiPort = FreePort.Next();
         var server = await sandbox.StartDstackServerAsync("--ui-port", uiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var login = await LoginLinkAsync(server);
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{uiPort}") };

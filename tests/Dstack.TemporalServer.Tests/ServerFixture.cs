@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using Dstack.TemporalServer.Hosting;
-using Dstack.TemporalServer.Tests.Security;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 

@@ -3,6 +3,8 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Dstack.Backends.Local;
+using Dstack.Core.Backends;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Dstack.TemporalServer.Hosting;
@@ -50,7 +52,7 @@ public sealed class BigScriptRunTests : IAsyncLifetime
         {
             RunName = "big-1",
             WorkflowName = "big",
-            Provider = "bash",
+            Provider = WorkflowProvider.Bash,
             Repo = new RepoInfo("repo", null, "main", null, false),
             CodeHash = await PutEmptyCodeAsync(storage),
             Commands = [.. lines, "echo big-env ${#BIG}"],
@@ -62,7 +64,7 @@ public sealed class BigScriptRunTests : IAsyncLifetime
         spec = await new RunScriptStore(storage).OffloadAsync(spec);
 
         Assert.NotNull(spec.ScriptHash);
-        var activities = new RunActivities([new LocalBackend(new LocalBackendOptions(_home), new MachineDetector())], storage);
+        var activities = new RunActivities(new BackendRegistry([new LocalBackend(new LocalBackendOptions(_home), new MachineDetector())]), storage);
         var queue = $"tq-{Guid.NewGuid()}";
         using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(activities));
         var (result, history) = await worker.ExecuteAsync(async () =>

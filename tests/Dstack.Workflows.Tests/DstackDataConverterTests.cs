@@ -1,4 +1,5 @@
 using Dstack.Core.Backends;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Workflows.Contracts;
 using Temporalio.Converters;
@@ -18,7 +19,7 @@ public sealed class DstackDataConverterTests
     {
         RunName = "wise-owl-1",
         WorkflowName = "train",
-        Provider = "bash",
+        Provider = WorkflowProvider.Bash,
         Repo = new RepoInfo("https://example.com/r.git", "https://example.com/r.git", "main", "abc", Dirty: true),
         CodeHash = "c0de",
         Setup = ["pip list"],
@@ -36,7 +37,7 @@ public sealed class DstackDataConverterTests
         Artifacts = [new ArtifactRef("output", false), new ArtifactRef("checkpoints", true)],
         Deps = [new DepRef("workflow", "prepare", "prepare-run-1"), new DepRef("tag", "data")],
         Resources = new ResourceRequest { CpuMin = 2, CpuMax = 8, MemoryMinBytes = 8L << 30, GpuCountMin = 1, GpuNames = ["A100"], GpuMemoryMinBytes = 40L << 30 },
-        SpotPolicy = "auto",
+        SpotPolicy = SpotPolicy.Auto,
         RetryOnEvents = ["no-capacity", "interruption"],
         RetryDuration = TimeSpan.FromHours(1.5),
         MaxPrice = 1.234m,

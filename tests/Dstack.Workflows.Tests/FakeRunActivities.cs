@@ -34,8 +34,16 @@ public sealed class FakeRunActivities
     /// <summary>Gets or sets whether the job's machine stops answering past the grace period while it runs.</summary>
     public bool UnreachableExecution { get; set; }
 
-    public static InstanceOffer Offer(string backend, decimal price = 0) =>
-        new(backend, "region", backend + "-type", new MachineResources(8, 16L << 30, [], 100L << 30), price, false, "available");
+    public static InstanceOffer Offer(string backend, decimal price = 0) => Offer(backend, "region", spot: false, price);
+
+    public static InstanceOffer Offer(string backend, string region, bool spot, decimal price = 0) =>
+        new(backend, region, backend + "-type", new MachineResources(8, 16L << 30, [], 100L << 30), price, spot, "available");
+
+    /// <summary>Gets or sets whether the cloud has no capacity for spot offers (on-demand ones launch).</summary>
+    public bool NoSpotCapacity { get; set; }
+
+    /// <summary>Gets the attempts whose spot machine the cloud takes back once the job runs; null interrupts every attempt.</summary>
+    public HashSet<int>? InterruptedAttempts { get; set; } = [];
 
     public Task<int> JobStarted => _jobStarted.Task;
 
@@ -59,7 +67,7 @@ public sealed class FakeRunActivities
     {
         Calls.Enqueue($"Provision {input.Offer.Backend} {input.ClientToken}");
         await PassHoldAsync("Provision");
-        if (NoCapacityBackends.Contains(input.Offer.Backend))
+        if (NoCapacityBackends.Contains(input.Offer.Backend) || (NoSpotCapacity && input.Offer.Spot))
         {
             throw new ApplicationFailureException("InsufficientInstanceCapacity", errorType: FailureReason.NoCapacity, nonRetryable: true);
         }
@@ -111,13 +119,47 @@ public sealed class FakeRunActivities
             throw new ApplicationFailureException("root@gpu-1:22 did not answer for 30 s", errorType: FailureReason.InstanceUnreachable, nonRetryable: true);
         }
 
-        if (ExitCode is { } code)
+        if (ExitCode is { } code && !Interrupted(input))
         {
             return new ExecuteJobResult(code, 10);
         }
 
-        return new ExecuteJobResult(await _jobExit.Task.WaitAsync(ActivityExecutionContext.Current.CancellationToken), 10);
+        // Heartbeats while the job runs, as the real activity does: a cancellation (an interruption) reaches it only so.
+        var context = ActivityExecutionContext.Current;
+        while (!_jobExit.Task.IsCompleted)
+        {
+            context.Heartbeat();
+            await Task.WhenAny(_jobExit.Task, Task.Delay(TimeSpan.FromMilliseconds(100), context.CancellationToken));
+            context.CancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return new ExecuteJobResult(await _jobExit.Task, 10);
     }
+
+    /// <summary>Announces the interruption of an attempt in <see cref="InterruptedAttempts"/> once its job runs; else watches until cancelled.</summary>
+    [Activity("WatchInterruption")]
+    public async Task<InterruptionNotice> WatchInterruptionAsync(JobInput input)
+    {
+        var context = ActivityExecutionContext.Current;
+        if (Interrupted(input))
+        {
+            await JobStarted.WaitAsync(context.CancellationToken);
+            Calls.Enqueue($"Interrupted attempt {input.Attempt} in {input.Instance.Offer.Region}");
+            return new InterruptionNotice("cloud", "spot capacity reclaimed", null);
+        }
+
+        while (true)
+        {
+            context.Heartbeat();
+            await Task.Delay(TimeSpan.FromMilliseconds(100), context.CancellationToken);
+        }
+    }
+
+    [Activity("CheckInterruption")]
+    public InterruptionNotice? CheckInterruption(Instance instance) => null;
+
+    [Activity("LogEnd")]
+    public long LogEnd(string run) => 0;
 
     [Activity("StopJob")]
     public void StopJob(StopJobInput input)
@@ -136,6 +178,8 @@ public sealed class FakeRunActivities
 
     [Activity("WriteManifest")]
     public void WriteManifest(RunManifest manifest) => Manifests.Enqueue(manifest);
+
+    private bool Interrupted(JobInput input) => input.Instance.Offer.Spot && (InterruptedAttempts is null || InterruptedAttempts.Contains(input.Attempt));
 
     private Task PassHoldAsync(string activity) =>
         _holds.TryGetValue(activity, out var hold) ? hold.PassAsync(ActivityExecutionContext.Current.CancellationToken) : Task.CompletedTask;

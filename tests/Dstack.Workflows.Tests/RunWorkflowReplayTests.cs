@@ -4,10 +4,13 @@ using Temporalio.Worker;
 namespace Dstack.Workflows.Tests;
 
 /// <summary>
-/// Runs in flight across an upgrade replay their histories on the new worker. The histories in <c>Histories/</c> were
-/// recorded with RunWorkflow as it was before cancellation became a stop (against the embedded server, activities faked):
-/// a run done, one stopped by the signal, one cancelled while running and one cancelled while waiting for capacity. The
-/// last two replay only because the new behaviour is behind <c>Workflow.Patched</c>.
+/// Runs in flight across an upgrade replay their histories on the new worker; a change to <c>RunWorkflow</c> that would
+/// break them fails here. The histories in <c>Histories/</c> were recorded against the embedded server with the activities
+/// faked (<c>DSTACK_RECORD_HISTORIES=DIR</c> with <see cref="RunWorkflowTests"/>). Four come from RunWorkflow as it was
+/// before cancellation became a stop (a run done, one stopped by the signal, one cancelled while running, one cancelled
+/// while waiting for capacity; the last two replay only because the new behaviour is behind <c>Workflow.Patched</c>);
+/// four from stop 30: a spot run interrupted and done in another region, both executions of a run that waited for
+/// capacity across a continue-as-new, and an auto-spot run that fell back to on-demand.
 /// </summary>
 public sealed class RunWorkflowReplayTests
 {

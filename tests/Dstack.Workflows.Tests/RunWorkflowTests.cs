@@ -1,3 +1,4 @@
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.TemporalServer.Hosting;
 using Dstack.Workflows.Contracts;
@@ -199,6 +200,103 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_SpotInterrupted_NextAttemptInAnotherRegionThenDone()
+    {
+        var fake = new FakeRunActivities
+        {
+            Offers = [FakeRunActivities.Offer("aws", "us-east-1", spot: true, 0.1m), FakeRunActivities.Offer("aws", "us-west-2", spot: true, 0.2m)],
+            InterruptedAttempts = [1],
+        };
+        var result = await RunAsync(fake, Spec() with { SpotPolicy = SpotPolicy.Spot, RetryOnEvents = [FailureReason.Interruption], RetryDuration = TimeSpan.FromHours(1) });
+
+        Assert.Equal(RunStatus.Done, result.Status);
+        var provisions = fake.Calls.Where(c => c.StartsWith("Provision", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["Provision aws run-1-1-1-0", "Provision aws run-1-2-1-0"], provisions);
+        Assert.Contains("Interrupted attempt 1 in us-east-1", fake.Calls);
+
+        // The interrupted machine was released before the next one was asked for; the region it was in was avoided.
+        var calls = fake.Calls.ToList();
+        Assert.True(calls.IndexOf("Release aws-1") < calls.IndexOf("Provision aws run-1-2-1-0"), string.Join(", ", calls));
+        var attempts = fake.Manifests.Last().Attempts;
+        Assert.Equal([("us-east-1", FailureReason.Interruption), ("us-west-2", "done")], attempts.Select(a => (a.Region, a.Outcome)));
+        Assert.Equal("spot capacity reclaimed", attempts[0].Interruption);
+    }
+
+    [Fact]
+    public async Task Run_InterruptedEveryTime_FailsInterruptionAfterTenAttempts()
+    {
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", "us-east-1", spot: true)], InterruptedAttempts = null };
+        var result = await RunAsync(fake, Spec() with { SpotPolicy = SpotPolicy.Spot, RetryOnEvents = [FailureReason.Interruption], RetryDuration = TimeSpan.FromHours(1) });
+
+        Assert.Equal((RunStatus.Failed, FailureReason.Interruption), (result.Status, result.Reason));
+        Assert.Equal(10, fake.Calls.Count(c => c.StartsWith("Provision", StringComparison.Ordinal)));
+        Assert.Equal(10, fake.Calls.Count(c => c == "Release aws-1"));
+        Assert.Equal(10, fake.Manifests.Last().Attempts.Count);
+        Assert.All(fake.Manifests.Last().Attempts, a => Assert.Equal(FailureReason.Interruption, a.Outcome));
+    }
+
+    [Fact]
+    public async Task Run_InterruptedWithoutInterruptionRetry_FailsAtTheFirst()
+    {
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", "us-east-1", spot: true)], InterruptedAttempts = null };
+        var result = await RunAsync(fake, Spec() with { SpotPolicy = SpotPolicy.Spot, RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromHours(1) });
+
+        Assert.Equal((RunStatus.Failed, FailureReason.Interruption), (result.Status, result.Reason));
+        Assert.Single(fake.Calls, c => c.StartsWith("Provision", StringComparison.Ordinal));
+        Assert.Contains("spot capacity reclaimed", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AutoSpotWithoutSpotCapacity_FallsBackToOnDemand()
+    {
+        var fake = new FakeRunActivities
+        {
+            // On-demand comes first in the list and costs more; auto tries spot first all the same.
+            Offers = [FakeRunActivities.Offer("aws", "us-east-1", spot: false, 1.0m), FakeRunActivities.Offer("aws", "us-east-1", spot: true, 0.3m)],
+            NoSpotCapacity = true,
+        };
+        var result = await RunAsync(fake, Spec() with { SpotPolicy = SpotPolicy.Auto });
+
+        Assert.Equal(RunStatus.Done, result.Status);
+        var provisions = fake.Calls.Where(c => c.StartsWith("Provision", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["Provision aws run-1-1-1-0", "Provision aws run-1-1-1-1"], provisions);
+        var attempt = Assert.Single(fake.Manifests.Last().Attempts);
+        Assert.False(attempt.Spot);
+        Assert.Equal(1.0m, attempt.PricePerHour);
+    }
+
+    [Fact]
+    public async Task Run_RetryDurationAcrossContinueAsNew_EndsAtTheFirstDeadline()
+    {
+        // No offer ever; the server suggests continue-as-new after a few events, so the wait spans several executions.
+        await using var server = await StartServerAsync(suggestContinueAsNewAfterEvents: 10);
+        var client = await TemporalClient.ConnectAsync(new(server.Address) { DataConverter = DstackDataConverter.Instance });
+        var fake = new FakeRunActivities { Offers = [] };
+        var spec = Spec() with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = TimeSpan.FromSeconds(8) };
+        string id = string.Empty;
+        var result = await RunAsync(fake, spec, handle =>
+        {
+            id = handle.Id;
+            return Task.CompletedTask;
+        }, client);
+
+        // Searches at 0 s, 5 s (backoff 5 s) and 8 s (what was left): a deadline restarted by a continuation would search more.
+        Assert.Equal((RunStatus.Failed, FailureReason.NoCapacity), (result.Status, result.Reason));
+        Assert.Contains("within retry.duration (00:00:08)", result.Message, StringComparison.Ordinal);
+        Assert.Equal(3, fake.Calls.Count(c => c == "FindOffers"));
+        var executions = new List<WorkflowExecution>();
+        await foreach (var execution in client.ListWorkflowsAsync($"WorkflowId = '{id}'"))
+        {
+            executions.Add(execution);
+        }
+
+        Assert.True(executions.Count > 1, "the wait did not continue as new");
+        var started = executions.Min(e => e.StartTime);
+        var closed = executions.Max(e => e.CloseTime!.Value);
+        Assert.InRange(closed - started, TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(12));
+    }
+
+    [Fact]
     public async Task Status_Query_ReportsPhaseAndInstance()
     {
         var fake = new FakeRunActivities { ExitCode = null };
@@ -375,7 +473,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     {
         RunName = "run-1",
         WorkflowName = "train",
-        Provider = "bash",
+        Provider = WorkflowProvider.Bash,
         Repo = new RepoInfo("repo", null, "main", "abc", false),
         CodeHash = "hash",
         Commands = ["echo hi"],
@@ -402,7 +500,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         FakeRunActivities fake, RunSpec spec, Func<WorkflowHandle<RunWorkflow, RunResult>, Task> whileRunning)
     {
         var queue = $"tq-{Guid.NewGuid()}";
-        using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(fake));
+        using var worker = new TemporalWorker(_client, Worker(queue, fake));
         return await worker.ExecuteAsync(async () =>
         {
             var handle = await _client.StartWorkflowAsync(
@@ -427,7 +525,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     {
         client ??= _client;
         var queue = $"tq-{Guid.NewGuid()}";
-        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<RunWorkflow>().AddAllActivities(fake));
+        using var worker = new TemporalWorker(client, Worker(queue, fake));
         return await worker.ExecuteAsync(async () =>
         {
             var handle = await client.StartWorkflowAsync(
@@ -438,7 +536,32 @@ public sealed class RunWorkflowTests : IAsyncLifetime
                 await whileRunning(handle);
             }
 
-            return await handle.GetResultAsync();
+            var result = await handle.GetResultAsync();
+            await RecordHistoriesAsync(client, handle.Id);
+            return result;
         });
     }
+
+    /// <summary>
+    /// With <c>DSTACK_RECORD_HISTORIES=DIR</c>, writes the history of every execution of the run to DIR: how the histories
+    /// that <see cref="RunWorkflowReplayTests"/> replays are recorded. Does nothing otherwise.
+    /// </summary>
+    private static async Task RecordHistoriesAsync(TemporalClient client, string workflowId)
+    {
+        if (Environment.GetEnvironmentVariable("DSTACK_RECORD_HISTORIES") is not { Length: > 0 } folder)
+        {
+            return;
+        }
+
+        var n = 0;
+        await foreach (var execution in client.ListWorkflowsAsync($"WorkflowId = '{workflowId}'"))
+        {
+            var history = await client.GetWorkflowHandle(execution.Id, execution.RunId).FetchHistoryAsync();
+            await File.WriteAllTextAsync(Path.Combine(folder, $"{workflowId}-{n++}-{execution.Status}.json"), history.ToJson());
+        }
+    }
+
+    /// <summary>A worker for the faked activities; heartbeats reach the server at once, so cancellations reach the activities at once.</summary>
+    private static TemporalWorkerOptions Worker(string queue, FakeRunActivities fake) =>
+        new TemporalWorkerOptions(queue) { MaxHeartbeatThrottleInterval = TimeSpan.FromMilliseconds(100) }.AddWorkflow<RunWorkflow>().AddAllActivities(fake);
 }

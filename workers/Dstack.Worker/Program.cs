@@ -1,6 +1,6 @@
+using Dstack.Composition;
 using Dstack.Core;
 using Dstack.Core.Settings;
-using Dstack.Worker;
 using Dstack.Workflows.Connection;
 using Microsoft.Extensions.Hosting;
 

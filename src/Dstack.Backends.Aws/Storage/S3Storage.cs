@@ -508,18 +508,17 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
 
     private async Task<List<S3Object>> ListRawAsync(string fullPrefix, CancellationToken cancellationToken)
     {
-        var objects = new List<S3Object>();
-        string? token = null;
-        do
+        return await GuardAsync(fullPrefix, async () =>
         {
-            var response = await GuardAsync(fullPrefix, () => _s3.ListObjectsV2Async(
-                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = fullPrefix, ContinuationToken = token },
-                cancellationToken)).ConfigureAwait(false);
-            objects.AddRange(response.S3Objects ?? []);
-            token = response.IsTruncated == true ? response.NextContinuationToken : null;
-        }
-        while (token is not null);
-        return objects;
+            var objects = new List<S3Object>();
+            var listed = _s3.Paginators.ListObjectsV2(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = fullPrefix }).S3Objects;
+            await foreach (var listedObject in listed.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                objects.Add(listedObject);
+            }
+
+            return objects;
+        }).ConfigureAwait(false);
     }
 
     private async Task<Uri> PresignAsync(string key, HttpVerb verb, TimeSpan validFor)

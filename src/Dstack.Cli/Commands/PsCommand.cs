@@ -1,10 +1,11 @@
-using Dstack.Cli.Temporal;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Dstack.Cli.Runs;
+using Dstack.Cli.Temporal;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Code;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Spectre.Console;
@@ -196,7 +197,7 @@ internal sealed class PsCommand : DstackCommand
         void Row(string key, string? value) => grid.AddRow(new Text(key, new Style(decoration: Decoration.Bold)), new Text(value ?? "-"));
 
         Row("Run", run.Name);
-        Row("Workflow", m is null ? run.Workflow : $"{m.Spec.WorkflowName} ({m.Spec.Provider})");
+        Row("Workflow", m is null ? run.Workflow : $"{m.Spec.WorkflowName} ({m.Spec.Provider.ToConfigName()})");
         grid.AddRow(new Text("Status", new Style(decoration: Decoration.Bold)), new Text(run.StatusText, StatusStyle(run)));
         if (m?.Reason is not null || m?.Message is not null)
         {

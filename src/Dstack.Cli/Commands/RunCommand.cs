@@ -23,8 +23,6 @@ namespace Dstack.Cli.Commands;
 /// <summary><c>dstack run NAME [ARGS...]</c>: submits a run, streams its logs, and exits with the job's exit code.</summary>
 internal sealed class RunCommand : DstackCommand
 {
-    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(20);
-
     private static readonly Argument<string> WorkflowArgument = new("workflow") { Description = "The workflow to run." };
 
     private static readonly Argument<string[]> ArgsArgument = new("args")
@@ -129,7 +127,7 @@ internal sealed class RunCommand : DstackCommand
             Memory = parseResult.GetValue(MemoryOption),
             Cpu = parseResult.GetValue(CpuOption),
             Disk = parseResult.GetValue(DiskOption),
-            SpotPolicy = parseResult.GetValue(SpotOption) ? "spot" : parseResult.GetValue(OnDemandOption) ? "on-demand" : null,
+            SpotPolicy = parseResult.GetValue(SpotOption) ? SpotPolicy.Spot : parseResult.GetValue(OnDemandOption) ? SpotPolicy.OnDemand : null,
         };
 
         // A bad --gpu, --cpu, --memory or --disk is a usage error, found before a server is started or a run submitted.
@@ -176,7 +174,7 @@ internal sealed class RunCommand : DstackCommand
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
         WriteRunPage(settings, spec.RunName);
         var watch = new RunEndWatch(connector, settings, new ManifestStore(storage), Console);
-        return await FollowAsync(handle, storage, watch, spec.RunName, ServesPorts(spec), parseResult.GetValue(DetachOnInterruptOption), cancellationToken);
+        return await new RunFollower(Console, _context).FollowAsync(handle, storage, watch, spec.RunName, ServesPorts(spec), parseResult.GetValue(DetachOnInterruptOption), cancellationToken);
     }
 
     /// <summary>Links the run's page in the Temporal Web UI, when one is known, under the run's first line.</summary>
@@ -199,7 +197,7 @@ internal sealed class RunCommand : DstackCommand
             {
                 RunName = "warm-up",
                 WorkflowName = "warm-up",
-                Provider = "bash",
+                Provider = WorkflowProvider.Bash,
                 Repo = new RepoInfo("warm-up", null, null, null, false),
                 CodeHash = "warm-up",
                 Env = new Dictionary<string, string> { ["K"] = "V" },
@@ -297,114 +295,5 @@ internal sealed class RunCommand : DstackCommand
                 // The drawn name is taken; draw another.
             }
         }
-    }
-
-    /// <summary>Streams the run's log from storage until the workflow ends; Ctrl+C asks whether to stop the run or detach.</summary>
-    private async Task<int> FollowAsync(WorkflowHandle handle, IStorage storage, RunEndWatch watch, string runName, bool servesPorts, bool detachOnInterrupt, CancellationToken cancellationToken)
-    {
-        var logs = new LogStore(storage);
-        var output = new LogWriter(Console.Profile.Out.Writer);
-        await using var ports = servesPorts ? PortSession.Start(_context, handle, runName, output, Console.Profile.Out.Writer) : null;
-        var result = watch.WaitAsync(handle, runName);
-        long offset = 0;
-        var detached = false;
-        var interrupted = false;
-        while (true)
-        {
-            var (data, next) = await logs.ReadAsync(runName, StorageLayout.MainJob, offset, CancellationToken.None);
-            if (data.Length > 0)
-            {
-                Timing.Mark("first log bytes");
-                await output.WriteAsync(data, flush: false);
-                offset = next;
-                continue;
-            }
-
-            if (result.IsCompleted)
-            {
-                await output.WriteAsync([], flush: true);
-                break;
-            }
-
-            if (ports is not null && !cancellationToken.IsCancellationRequested)
-            {
-                await ports.PollAsync(CancellationToken.None);
-            }
-
-            if (cancellationToken.IsCancellationRequested && !detached)
-            {
-                if (!await AskStopAsync(handle, runName, detachOnInterrupt))
-                {
-                    Console.MarkupLineInterpolated($"Detached from [bold]{runName}[/]; it keeps running. Follow it with `dstack logs {runName} -f`, stop it with `dstack stop {runName}`.");
-                    return ExitCodes.Ok;
-                }
-
-                detached = true;
-                interrupted = !Console.Profile.Capabilities.Interactive;
-            }
-
-            await Task.WhenAny(result, Task.Delay(LogPollInterval, CancellationToken.None));
-        }
-
-        RunResult run;
-        try
-        {
-            run = await result;
-        }
-        catch (WorkflowFailedException e)
-        {
-            // Cancelled from outside (the Temporal Web UI's "Request Cancellation"): the run stopped gracefully, and its
-            // manifest says how it ended.
-            var manifest = e.InnerException is CanceledFailureException ? await new ManifestStore(storage).ReadAsync(runName, CancellationToken.None) : null;
-            if (manifest is not { Status: var ended } || !ended.IsFinished())
-            {
-                // Terminated from outside (e.g. the Temporal Web UI), or timed out: not a run result.
-                Console.MarkupLineInterpolated($"[red]{runName} ended in Temporal without a result[/]: {e.InnerException?.Message ?? e.Message}");
-                return ExitCodes.RunFailure;
-            }
-
-            run = new RunResult(ended, manifest.ExitCode, manifest.Reason, manifest.Message);
-        }
-
-        var status = run.Status.ToDisplayName();
-        if (interrupted)
-        {
-            Console.MarkupLineInterpolated($"[yellow]{runName} {status}[/] (interrupted)");
-            return Interrupts.ExitCode;
-        }
-
-        if (run.Status == RunStatus.Done)
-        {
-            Console.MarkupLineInterpolated($"[green]{runName} {status}[/]");
-            return ExitCodes.Ok;
-        }
-
-        Console.MarkupLineInterpolated($"[red]{runName} {status}[/]{(run.Message is null ? string.Empty : ": " + run.Message)}");
-        return run.ExitCode is { } code && code != 0 ? code : ExitCodes.RunFailure;
-    }
-
-    private async Task<bool> AskStopAsync(WorkflowHandle handle, string runName, bool detachOnInterrupt)
-    {
-        if (!Console.Profile.Capabilities.Interactive)
-        {
-            // No one to ask: a cancelled CI job must not leave its run going and report success.
-            if (detachOnInterrupt)
-            {
-                return false;
-            }
-
-            await handle.SignalAsync("stop", []);
-            Console.MarkupLineInterpolated($"Interrupted without a terminal: stopping [bold]{runName}[/] as `dstack stop` does (--detach-on-interrupt leaves it running); its artifacts will still be uploaded.");
-            return true;
-        }
-
-        var stop = await Console.ConfirmAsync($"Stop the run '{runName}'? (no detaches and leaves it running)", defaultValue: false, CancellationToken.None);
-        if (stop)
-        {
-            await handle.SignalAsync("stop", []);
-            Console.MarkupLineInterpolated($"Stopping [bold]{runName}[/]; its artifacts will still be uploaded.");
-        }
-
-        return stop;
     }
 }

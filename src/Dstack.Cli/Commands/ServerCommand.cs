@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Dstack.Cli.Temporal;
+using Dstack.Composition;
 using Dstack.Core.Settings;
 using Dstack.TemporalServer.Hosting;
 using Dstack.TemporalServer.Persistence;
 using Dstack.TemporalServer.WebUi;
-using Dstack.Worker;
 using Dstack.Workflows;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;

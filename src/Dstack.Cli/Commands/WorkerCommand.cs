@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Dstack.Cli.Temporal;
-using Dstack.Worker;
+using Dstack.Composition;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 

@@ -3,7 +3,7 @@ using Dstack.Core.Backends;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 using Dstack.Core.Storage;
-using Dstack.Workflows.Contracts;
+using Dstack.Workflows;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 
@@ -29,8 +29,9 @@ internal sealed class PortAttacher(WorkflowHandle handle, string runName, Instan
             {
                 // The attempt names the job folder on the machine (each attempt has its own).
                 var options = new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } };
-                _attempt = (await handle.QueryAsync<RunProgress>("status", [], options)).Attempt;
-                _instance = await handle.QueryAsync<Instance?>("instance", [], options);
+                var run = handle.Client.GetWorkflowHandle<RunWorkflow>(handle.Id);
+                _attempt = (await run.QueryAsync(wf => wf.Status, options)).Attempt;
+                _instance = await run.QueryAsync(wf => wf.CurrentInstance, options);
             }
         }
         catch (WorkflowQueryFailedException)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 
 namespace Dstack.Cli.Runs;
@@ -38,7 +39,7 @@ internal sealed record RunJson(
         return new RunJson(
             run.Name,
             run.Workflow,
-            m?.Spec.Provider,
+            m?.Spec.Provider.ToConfigName(),
             run.Status.ToDisplayName(),
             run.Status.IsFinished(),
             run.Live,

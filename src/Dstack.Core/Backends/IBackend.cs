@@ -13,11 +13,10 @@ public interface IBackend
     Task<OfferSearch> GetOffersAsync(ResourceRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Provisions a machine for the offer. <paramref name="clientToken"/> is unique per run and attempt: calling again with
-    /// the same token returns the same machine instead of a second one. Throws <see cref="NoCapacityException"/> when the
-    /// backend has no capacity for the offer now.
+    /// Provisions a machine for the request's offer; again with the same client token, returns the same machine instead of a
+    /// second one. Throws <see cref="NoCapacityException"/> when the backend has no capacity for the offer now.
     /// </summary>
-    Task<Instance> ProvisionAsync(InstanceOffer offer, string clientToken, CancellationToken cancellationToken = default);
+    Task<Instance> ProvisionAsync(ProvisionRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the machine; releasing one that is already gone succeeds.</summary>
     Task ReleaseAsync(Instance instance, CancellationToken cancellationToken = default);

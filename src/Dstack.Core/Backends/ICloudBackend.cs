@@ -6,9 +6,6 @@ namespace Dstack.Core.Backends;
 /// </summary>
 public interface ICloudBackend : IBackend
 {
-    /// <summary>Provisions like <see cref="IBackend.ProvisionAsync"/>, tagging the machine with <paramref name="runName"/>.</summary>
-    Task<Instance> ProvisionAsync(InstanceOffer offer, string clientToken, string runName, CancellationToken cancellationToken = default);
-
     /// <summary>Releases whatever a provisioning with <paramref name="clientToken"/> made, if anything (idempotent).</summary>
     Task ReleaseByClientTokenAsync(InstanceOffer offer, string clientToken, CancellationToken cancellationToken = default);
 

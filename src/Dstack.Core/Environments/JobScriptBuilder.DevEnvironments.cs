@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dstack.Core.Configuration;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 using Dstack.Core.Runs;
@@ -13,7 +14,7 @@ public sealed partial class JobScriptBuilder
     public static readonly TimeSpan DefaultIdleDuration = TimeSpan.FromHours(1);
 
     /// <summary>Gets whether <paramref name="provider"/> is a dev environment (<c>code</c>, <c>lab</c>, <c>notebook</c>).</summary>
-    public static bool IsDevEnvironment(string provider) => provider is "code" or "lab" or "notebook";
+    public static bool IsDevEnvironment(WorkflowProvider provider) => provider is WorkflowProvider.Code or WorkflowProvider.Lab or WorkflowProvider.Notebook;
 
     /// <summary>
     /// Defines <c>dstack_free_port</c>: draws a random port that nothing on the instance uses (by <c>ss</c>) and that this
@@ -131,7 +132,7 @@ public sealed partial class JobScriptBuilder
 
         script.Append(spec.Provider switch
         {
-            "code" => $$"""
+            WorkflowProvider.Code => $$"""
                 dstack_app_path="/?folder="{{dir}}
                 if [ "${dstack_app[0]}" = openvscode-server ]; then
                   dstack_token_file={{ShellQuoting.Quote(jobDirectory + "/app.token")}}
@@ -193,18 +194,18 @@ public sealed partial class JobScriptBuilder
         return text.ToString().TrimEnd('\n');
     }
 
-    private static DevToolInfo DevTool(string provider) => provider switch
+    private static DevToolInfo DevTool(WorkflowProvider provider) => provider switch
     {
-        "notebook" => new DevToolInfo(
+        WorkflowProvider.Notebook => new DevToolInfo(
             "Jupyter Notebook", ["jupyter-notebook"], "notebook", "notebook", "no jupyter-notebook command, no 'notebook' Python module",
             "Install it there (apt-get install jupyter-notebook, or pip install notebook), or add notebook to the workflow's requirements."),
-        "lab" => new DevToolInfo(
+        WorkflowProvider.Lab => new DevToolInfo(
             "JupyterLab", ["jupyter-lab"], "jupyterlab", "jupyterlab", "no jupyter-lab command, no 'jupyterlab' Python module",
             "Install it there (pip install jupyterlab), or add jupyterlab to the workflow's requirements."),
-        "code" => new DevToolInfo(
+        WorkflowProvider.Code => new DevToolInfo(
             "VS Code", ["openvscode-server", "code-server"], null, null, "no openvscode-server or code-server command",
             "Install code-server (npm install -g code-server) or openvscode-server there."),
-        _ => throw new EnvironmentException($"'{provider}' is not a dev environment provider."),
+        _ => throw new EnvironmentException($"'{provider.ToConfigName()}' is not a dev environment provider."),
     };
 
     private sealed record DevToolInfo(string Name, IReadOnlyList<string> Commands, string? PythonModule, string? PipPackage, string Missing, string Advice);

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
+using Dstack.Core.Configuration;
 using Dstack.Core.Instances;
 using Dstack.Core.Runs;
 
@@ -49,7 +50,7 @@ public sealed partial class JobScriptBuilder
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrEmpty(codeDirectory);
         var recipe = EnvironmentRecipe.FromSpec(spec);
-        var docker = recipe.Kind == EnvironmentKind.Docker || spec.Provider == "docker";
+        var docker = recipe.Kind == EnvironmentKind.Docker || spec.Provider == WorkflowProvider.Docker;
         var workingDir = spec.WorkingDir is null ? null : Relative(spec.WorkingDir, "working_dir");
         workingDir = string.IsNullOrEmpty(workingDir) ? null : workingDir;
 
@@ -118,7 +119,7 @@ public sealed partial class JobScriptBuilder
         AppendUserCommands(script, spec);
         if (IsDevEnvironment(spec.Provider))
         {
-            Step(script, $"starting {spec.Provider}");
+            Step(script, $"starting {spec.Provider.ToConfigName()}");
             AppendDevEnvironment(script, spec, hostWorkingDir, jobDirectory);
         }
 

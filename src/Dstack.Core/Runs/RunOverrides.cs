@@ -1,3 +1,5 @@
+using Dstack.Core.Configuration;
+
 namespace Dstack.Core.Runs;
 
 /// <summary>What <c>dstack run</c> options change in a workflow, written as in YAML (<c>--gpu A100:2</c>, <c>--memory 64GB</c>); <c>dstack offers</c> reads its resource options the same way.</summary>
@@ -14,5 +16,5 @@ public sealed record RunOverrides
     public string? Disk { get; init; }
 
     /// <summary>Gets <c>spot</c> or <c>on-demand</c>, or null to keep the workflow's policy.</summary>
-    public string? SpotPolicy { get; init; }
+    public SpotPolicy? SpotPolicy { get; init; }
 }

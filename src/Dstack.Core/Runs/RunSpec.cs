@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Dstack.Core.Configuration;
+
 namespace Dstack.Core.Runs;
 
 /// <summary>
@@ -11,7 +14,8 @@ public sealed record RunSpec
     public required string WorkflowName { get; init; }
 
     /// <summary>Gets the provider: bash, docker, code, lab or notebook.</summary>
-    public required string Provider { get; init; }
+    [JsonConverter(typeof(JsonStringEnumConverter<WorkflowProvider>))]
+    public required WorkflowProvider Provider { get; init; }
 
     public required RepoInfo Repo { get; init; }
 
@@ -61,7 +65,8 @@ public sealed record RunSpec
     public ResourceRequest Resources { get; init; } = ResourceRequest.None;
 
     /// <summary>Gets spot, on-demand or auto.</summary>
-    public string SpotPolicy { get; init; } = "on-demand";
+    [JsonConverter(typeof(JsonStringEnumConverter<SpotPolicy>))]
+    public SpotPolicy SpotPolicy { get; init; } = SpotPolicy.OnDemand;
 
     public IReadOnlyList<string> RetryOnEvents { get; init; } = [];
 

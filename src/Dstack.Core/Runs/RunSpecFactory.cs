@@ -20,7 +20,7 @@ public static class RunSpecFactory
     {
         var resources = ResourceOverrides.Apply(workflow.Resources, overrides);
         var spotPolicy = overrides.SpotPolicy
-            ?? (resources.Interruptible && workflow.SpotPolicy == SpotPolicy.OnDemand ? "spot" : workflow.SpotPolicy.ToConfigName());
+            ?? (resources.Interruptible && workflow.SpotPolicy == SpotPolicy.OnDemand ? SpotPolicy.Spot : workflow.SpotPolicy);
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var variable in workflow.Env)
         {
@@ -33,7 +33,7 @@ public static class RunSpecFactory
         {
             RunName = context.RunName,
             WorkflowName = workflow.Name,
-            Provider = workflow.Provider.ToConfigName(),
+            Provider = workflow.Provider,
             Repo = repo,
             CodeHash = codeHash,
             Setup = [.. workflow.Setup.Select(c => c.Render(context))],

@@ -12,7 +12,7 @@ namespace Dstack.Workflows.Activities;
 /// Activities for cloud backends (<see cref="ICloudBackend"/>): watching for interruptions, releasing what a cut-short
 /// provisioning made, and listing and terminating dstack's machines.
 /// </summary>
-public sealed class CloudActivities(IEnumerable<IBackend> backends, IStorage storage)
+public sealed class CloudActivities(BackendRegistry backends, IStorage storage)
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(2);
     private static readonly Action<ILogger, string, string, Exception?> WatchFailed =
@@ -50,7 +50,7 @@ public sealed class CloudActivities(IEnumerable<IBackend> backends, IStorage sto
     /// <summary>Asks once whether the machine was interrupted (after a step failed on it).</summary>
     [Activity]
     public async Task<InterruptionNotice?> CheckInterruptionAsync(Instance instance) =>
-        backends.FirstOrDefault(b => b.Name == instance.Backend) is ICloudBackend cloud
+        backends.FindCloud(instance.Backend) is { } cloud
             ? await cloud.CheckInterruptionAsync(instance, ActivityExecutionContext.Current.CancellationToken)
             : null;
 
@@ -58,7 +58,7 @@ public sealed class CloudActivities(IEnumerable<IBackend> backends, IStorage sto
     [Activity]
     public async Task ReleaseByClientTokenAsync(ProvisionInput input)
     {
-        if (backends.FirstOrDefault(b => b.Name == input.Offer.Backend) is ICloudBackend cloud)
+        if (backends.FindCloud(input.Offer.Backend) is { } cloud)
         {
             await cloud.ReleaseByClientTokenAsync(input.Offer, input.ClientToken, ActivityExecutionContext.Current.CancellationToken);
         }
@@ -73,7 +73,7 @@ public sealed class CloudActivities(IEnumerable<IBackend> backends, IStorage sto
     [Activity]
     public async Task<IReadOnlyList<TaggedMachine>> ListMachinesAsync()
     {
-        var all = await Task.WhenAll(backends.OfType<ICloudBackend>().Select(c => c.ListMachinesAsync(ActivityExecutionContext.Current.CancellationToken)));
+        var all = await Task.WhenAll(backends.Clouds.Select(c => c.ListMachinesAsync(ActivityExecutionContext.Current.CancellationToken)));
         return [.. all.SelectMany(m => m)];
     }
 
@@ -82,6 +82,6 @@ public sealed class CloudActivities(IEnumerable<IBackend> backends, IStorage sto
     public Task TerminateMachineAsync(TaggedMachine machine) => Cloud(machine.Backend).TerminateAsync(machine, ActivityExecutionContext.Current.CancellationToken);
 
     private ICloudBackend Cloud(string name) =>
-        backends.FirstOrDefault(b => b.Name == name) as ICloudBackend
+        backends.FindCloud(name)
         ?? throw new ApplicationFailureException($"backend '{name}' is not a cloud backend on this worker", errorType: FailureReason.Config, nonRetryable: true);
 }

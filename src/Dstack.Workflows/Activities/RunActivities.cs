@@ -3,6 +3,7 @@ using System.Globalization;
 using Dstack.Core.Archives;
 using Dstack.Core.Artifacts;
 using Dstack.Core.Backends;
+using Dstack.Core.Configuration;
 using Dstack.Core.Environments;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
@@ -18,7 +19,7 @@ namespace Dstack.Workflows.Activities;
 /// The run workflow's activities: thin, idempotent adapters from the workflow to the backends and storage.
 /// Long ones heartbeat; failures users can act on become typed, non-retryable application failures.
 /// </summary>
-public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStorage storage, RunActivitiesOptions options)
+public sealed partial class RunActivities(BackendRegistry backends, IStorage storage, RunActivitiesOptions options)
 {
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
 
@@ -32,7 +33,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     private const int OutputChunkBytes = 4 * 1024 * 1024;
 
     /// <summary>Creates the activities with <see cref="RunActivitiesOptions.Default"/>.</summary>
-    public RunActivities(IEnumerable<IBackend> backends, IStorage storage)
+    public RunActivities(BackendRegistry backends, IStorage storage)
         : this(backends, storage, RunActivitiesOptions.Default)
     {
     }
@@ -42,13 +43,13 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     {
         var offers = new List<InstanceOffer>();
         var rejections = new List<string>();
-        foreach (var backend in backends.Where(b => input.Backends.Count == 0 || input.Backends.Contains(b.Name, StringComparer.Ordinal)))
+        foreach (var backend in backends.All.Where(b => input.Backends.Count == 0 || input.Backends.Contains(b.Name, StringComparer.Ordinal)))
         {
             var search = await backend.GetOffersAsync(input.Resources, CancellationToken);
             rejections.AddRange(search.Rejections);
             var wanted = search.Offers.Where(o =>
                 (input.Regions is not { Count: > 0 } regions || backend is not ICloudBackend || regions.Contains(o.Region, StringComparer.Ordinal)) &&
-                input.SpotPolicy switch { "spot" => o.Spot, "on-demand" => !o.Spot, _ => true }).ToList();
+                input.SpotPolicy switch { SpotPolicy.Spot => o.Spot, SpotPolicy.OnDemand => !o.Spot, _ => true }).ToList();
             if (input.MaxPrice is { } limit && wanted.Count(o => o.PricePerHour is null) is var unknown and > 0)
             {
                 // max_price cannot vouch for a price nobody knows: those offers are left out, and the run says so.
@@ -58,9 +59,9 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
             offers.AddRange(wanted.Where(o => input.MaxPrice is not { } max || (o.PricePerHour is { } price && price <= max)));
         }
 
-        if (input.Backends.Count > 0 && !backends.Any(b => input.Backends.Contains(b.Name, StringComparer.Ordinal)))
+        if (input.Backends.Count > 0 && !backends.All.Any(b => input.Backends.Contains(b.Name, StringComparer.Ordinal)))
         {
-            rejections.Add($"none of the backends the workflow allows ({string.Join(", ", input.Backends)}) is configured; configured: {string.Join(", ", backends.Select(b => b.Name))}");
+            rejections.Add($"none of the backends the workflow allows ({string.Join(", ", input.Backends)}) is configured; configured: {string.Join(", ", backends.All.Select(b => b.Name))}");
         }
 
         // Cheapest first; an unknown price ranks after every known one (it is never taken for free).
@@ -72,10 +73,9 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     {
         try
         {
-            var backend = Backend(input.Offer.Backend);
-            return backend is ICloudBackend cloud && input.RunName is { } run
-                ? await cloud.ProvisionAsync(input.Offer, input.ClientToken, run, CancellationToken)
-                : await backend.ProvisionAsync(input.Offer, input.ClientToken, CancellationToken);
+            // Runs submitted before the input carried the run name tag their machine with the client token.
+            var request = new ProvisionRequest(input.Offer, input.ClientToken, input.RunName ?? input.ClientToken);
+            return await Backend(input.Offer.Backend).ProvisionAsync(request, CancellationToken);
         }
         catch (NoCapacityException e)
         {
@@ -330,7 +330,7 @@ public sealed partial class RunActivities(IEnumerable<IBackend> backends, IStora
     private static CancellationToken CancellationToken => ActivityExecutionContext.Current.CancellationToken;
 
     private IBackend Backend(string name) =>
-        backends.FirstOrDefault(b => b.Name == name)
+        backends.Find(name)
         ?? throw new ApplicationFailureException($"backend '{name}' is not configured on this worker", errorType: FailureReason.Config, nonRetryable: true);
 
     private Task<IInstanceShell> ConnectAsync(Instance instance) => Backend(instance.Backend).ConnectAsync(instance, CancellationToken);

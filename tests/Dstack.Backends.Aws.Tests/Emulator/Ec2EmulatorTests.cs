@@ -1,7 +1,6 @@
 using System.Text;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Dstack.Backends.Ssh.Tests;
 
 namespace Dstack.Backends.Aws.Tests.Emulator;
 
@@ -14,7 +13,7 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
     {
         using var ec2 = fixture.Client("us-west-2");
         var key = Path.Combine(fixture.Folder.FullName, "emulator-key-1");
-        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+        await Programs.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         var material = await File.ReadAllTextAsync(key + ".pub");
         await ec2.ImportKeyPairAsync(new ImportKeyPairRequest { KeyName = "k1", PublicKeyMaterial = Convert.ToBase64String(Encoding.UTF8.GetBytes(material)) });
         var group = await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = "g1", Description = "test" });
@@ -46,7 +45,7 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
         var id = first.Reservation.Instances.Single().InstanceId;
         Assert.Equal(id, second.Reservation.Instances.Single().InstanceId);
         var running = await WaitForStateAsync(fixture.Emulator, ec2, id, "running");
-        var ssh = await Command.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+        var ssh = await Programs.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
             $"root@{running.PublicIpAddress}", $"curl -s http://{Ec2Emulator.MetadataAddress}/latest/meta-data/instance-id");
         Assert.Equal(id, ssh.Trim());
         var tagged = await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { Filters = [new Filter("tag:dstack:run", ["run-1"]), new Filter("instance-state-name", ["pending", "running"])] });
@@ -65,7 +64,7 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
     public async Task RunInstances_NoCapacityInjected_FailsWithEc2ErrorCodes()
     {
         using var ec2 = fixture.Client("us-east-1");
-        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(fixture.Folder.FullName, "emulator-key-2"));
+        await Programs.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(fixture.Folder.FullName, "emulator-key-2"));
         await ec2.ImportKeyPairAsync(new ImportKeyPairRequest { KeyName = "k2", PublicKeyMaterial = await File.ReadAllTextAsync(Path.Combine(fixture.Folder.FullName, "emulator-key-2.pub")) });
         var image = (await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["099720109477"] })).Images[0].ImageId;
         fixture.Emulator.RemoveCapacity("us-east-1", "g5.xlarge", spot: true);
@@ -105,7 +104,7 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
     {
         using var ec2 = fixture.Client("us-east-1");
         var key = Path.Combine(fixture.Folder.FullName, "emulator-key-3");
-        await Command.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+        await Programs.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         await ec2.ImportKeyPairAsync(new ImportKeyPairRequest { KeyName = "k3", PublicKeyMaterial = await File.ReadAllTextAsync(key + ".pub") });
         var image = (await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["099720109477"] })).Images[0].ImageId;
         var prices = await ec2.DescribeSpotPriceHistoryAsync(new DescribeSpotPriceHistoryRequest { InstanceTypes = ["c5.large"], ProductDescriptions = ["Linux/UNIX"] });
@@ -117,12 +116,12 @@ public sealed class Ec2EmulatorTests(Ec2EmulatorFixture fixture)
         var id = launched.Reservation.Instances.Single().InstanceId;
         var running = await WaitForStateAsync(fixture.Emulator, ec2, id, "running");
         var url = $"http://{Ec2Emulator.MetadataAddress}/latest/meta-data/spot/instance-action";
-        var before = await Command.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+        var before = await Programs.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
             $"root@{running.PublicIpAddress}", $"curl -s -o /dev/null -w '%{{http_code}}' {url}");
 
         fixture.Emulator.Interrupt(id, TimeSpan.FromSeconds(3));
 
-        var notice = await Command.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+        var notice = await Programs.RunAsync("ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
             $"root@{running.PublicIpAddress}", $"curl -sf {url}");
         var ended = await WaitForStateAsync(fixture.Emulator, ec2, id, "terminated");
         Assert.Equal("404", before.Trim());

@@ -1,3 +1,4 @@
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 
 namespace Dstack.Cli.Tests.Commands;
@@ -8,7 +9,7 @@ public sealed class AttachCommandTests
     public async Task Attach_FinishedRun_SaysOnlyRunningRunsCanBeAttachedTo()
     {
         await using var home = await TestHome.WithoutTemporalAsync();
-        await home.AddRunAsync("wise-owl-1", RunStatus.Done, TimeSpan.FromMinutes(5), m => m with { Spec = m.Spec with { Provider = "notebook" } });
+        await home.AddRunAsync("wise-owl-1", RunStatus.Done, TimeSpan.FromMinutes(5), m => m with { Spec = m.Spec with { Provider = WorkflowProvider.Notebook } });
 
         var (exitCode, output) = await home.RunAsync("attach", "wise-owl-1");
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Dstack.Core.Settings;
 using Dstack.TemporalServer.Hosting;
-using Dstack.TemporalServer.Tests.Security;
 using Dstack.Workflows;
 using Dstack.Workflows.Connection;
 using Spectre.Console.Testing;

@@ -1,4 +1,5 @@
 using Dstack.Core.Artifacts;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 using Dstack.Core.Tags;
@@ -17,7 +18,7 @@ public sealed class DependencyResolverTests : IDisposable
         {
             RunName = run,
             WorkflowName = workflow,
-            Provider = "bash",
+            Provider = WorkflowProvider.Bash,
             Repo = new RepoInfo(repo, null, null, null, false),
             CodeHash = "h",
             User = "u",

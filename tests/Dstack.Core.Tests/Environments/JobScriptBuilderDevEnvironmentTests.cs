@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Dstack.Core.Configuration;
 using Dstack.Core.Environments;
 using Dstack.Core.Jobs;
 using Dstack.Core.Runs;
@@ -13,7 +14,7 @@ public sealed class JobScriptBuilderDevEnvironmentTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static RunSpec Spec(string provider, IReadOnlyList<string> commands) => new()
+    private static RunSpec Spec(WorkflowProvider provider, IReadOnlyList<string> commands) => new()
     {
         RunName = "wise-owl-1",
         WorkflowName = "ide",
@@ -44,7 +45,7 @@ public sealed class JobScriptBuilderDevEnvironmentTests : IDisposable
     public async Task Build_PortsCount_ExportsDistinctFreePortsAndRecordsThem()
     {
         var code = Code();
-        var spec = Spec("bash", ["printf '%s %s' \"$PORT_0\" \"$PORT_1\""]) with { Ports = [0, 0] };
+        var spec = Spec(WorkflowProvider.Bash, ["printf '%s %s' \"$PORT_0\" \"$PORT_1\""]) with { Ports = [0, 0] };
 
         using var process = Start(new JobScriptBuilder(_dir.Combine("dstack")).Build(spec, code, 1));
         var output = await process.StandardOutput.ReadToEndAsync();
@@ -64,7 +65,7 @@ public sealed class JobScriptBuilderDevEnvironmentTests : IDisposable
     {
         var code = Code();
         await File.WriteAllTextAsync(Path.Combine(code, "hello.ipynb"), "{}");
-        var spec = Spec("notebook", []) with { IdleDuration = TimeSpan.FromSeconds(3) };
+        var spec = Spec(WorkflowProvider.Notebook, []) with { IdleDuration = TimeSpan.FromSeconds(3) };
         using var process = Start(new JobScriptBuilder(_dir.Combine("dstack")).Build(spec, code, 1));
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -116,7 +117,7 @@ public sealed class JobScriptBuilderDevEnvironmentTests : IDisposable
     public async Task Build_NotebookWithAConnectionOpen_KeepsRunningPastIdleDuration()
     {
         var code = Code();
-        var spec = Spec("notebook", []) with { IdleDuration = TimeSpan.FromSeconds(2) };
+        var spec = Spec(WorkflowProvider.Notebook, []) with { IdleDuration = TimeSpan.FromSeconds(2) };
         using var process = Start(new JobScriptBuilder(_dir.Combine("dstack")).Build(spec, code, 1));
         var output = process.StandardOutput.ReadToEndAsync();
         try
@@ -159,7 +160,7 @@ public sealed class JobScriptBuilderDevEnvironmentTests : IDisposable
 
         // A PATH with the basic tools only, so that no Jupyter is found whatever this machine has.
         var script = "export PATH=/usr/local/sbin:/usr/sbin:/sbin:/bin\n"
-            + new JobScriptBuilder(_dir.Combine("dstack")).Build(Spec("lab", []), code, 1).Replace("#!/usr/bin/env bash\n", string.Empty, StringComparison.Ordinal);
+            + new JobScriptBuilder(_dir.Combine("dstack")).Build(Spec(WorkflowProvider.Lab, []), code, 1).Replace("#!/usr/bin/env bash\n", string.Empty, StringComparison.Ordinal);
         var bin = Directory.CreateDirectory(_dir.Combine("bin")).FullName;
         using var process = Start(script.Replace("/bin\n", $"/bin:{bin}\n", StringComparison.Ordinal));
         var error = await process.StandardError.ReadToEndAsync();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dstack.Core.Configuration;
 using Dstack.Core.Environments;
 using Dstack.Core.Runs;
 
@@ -14,7 +15,7 @@ public sealed class JobScriptBuilderTests : IDisposable
     {
         RunName = "wise-owl-1",
         WorkflowName = "train",
-        Provider = "bash",
+        Provider = WorkflowProvider.Bash,
         Repo = new RepoInfo("repo", null, null, null, false),
         CodeHash = "abc",
         Commands = commands,
@@ -109,7 +110,7 @@ public sealed class JobScriptBuilderTests : IDisposable
     {
         var code = _dir.Combine("code");
         Directory.CreateDirectory(code);
-        var spec = Spec(["echo never"]) with { Provider = "docker", Image = "ubuntu:24.04" };
+        var spec = Spec(["echo never"]) with { Provider = WorkflowProvider.Docker, Image = "ubuntu:24.04" };
 
         // With a PATH holding no docker the outcome does not depend on this machine.
         var script = "export PATH=/nonexistent\n" + new JobScriptBuilder(_dir.Path).Build(spec, code, 1).Replace("#!/usr/bin/env bash\n", string.Empty, StringComparison.Ordinal);

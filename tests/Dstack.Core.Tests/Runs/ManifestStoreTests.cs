@@ -1,4 +1,5 @@
 using System.Text;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 
@@ -16,7 +17,7 @@ public sealed class ManifestStoreTests : IDisposable
         {
             RunName = run,
             WorkflowName = "train",
-            Provider = "bash",
+            Provider = WorkflowProvider.Bash,
             Repo = new RepoInfo("repo", null, "main", null, false),
             CodeHash = "abc",
             Commands = ["python train.py"],

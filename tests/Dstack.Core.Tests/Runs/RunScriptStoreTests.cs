@@ -1,4 +1,5 @@
 using System.Text;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 
@@ -105,7 +106,7 @@ public sealed class RunScriptStoreTests : IDisposable
     {
         RunName = "run-1",
         WorkflowName = "train",
-        Provider = "bash",
+        Provider = WorkflowProvider.Bash,
         Repo = new RepoInfo("repo", null, "main", null, false),
         CodeHash = "abc",
         Commands = commands,

@@ -55,7 +55,7 @@ public sealed class ActivityCancellationTests(ServerFixture server)
                 new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
 
             // The activity sits on a queue nobody polls; cancel once it is scheduled.
-            await Eventually.Async(async () => (await h.DescribeRawAsync()).PendingActivities.Count == 1, TimeSpan.FromSeconds(10));
+            await Eventually.TrueAsync(async () => (await h.DescribeRawAsync()).PendingActivities.Count == 1, TimeSpan.FromSeconds(10));
             await h.SignalAsync(wf => wf.CancelActivityAsync());
             return (await h.GetResultAsync(), await h.FetchHistoryAsync());
         });

@@ -160,7 +160,7 @@ public sealed class ActivityControlTests(ServerFixture server)
     private static async Task<PendingActivityInfo> PendingAsync(WorkflowHandle handle)
     {
         PendingActivityInfo? pending = null;
-        await Eventually.Async(
+        await Eventually.TrueAsync(
             async () => (pending = (await handle.DescribeRawAsync()).PendingActivities.SingleOrDefault()) is not null,
             Deadline);
         return pending!;

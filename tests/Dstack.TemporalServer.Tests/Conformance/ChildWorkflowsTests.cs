@@ -248,7 +248,7 @@ public sealed class ChildWorkflowsTests(ServerFixture server)
             }
 
             var child = server.Client.GetWorkflowHandle(childId);
-            await Eventually.Async(async () => (await child.DescribeAsync()).Status == WorkflowExecutionStatus.Terminated, Deadline);
+            await Eventually.TrueAsync(async () => (await child.DescribeAsync()).Status == WorkflowExecutionStatus.Terminated, Deadline);
             return (parent.ResultRunId, await child.FetchHistoryAsync());
         });
 
@@ -270,7 +270,7 @@ public sealed class ChildWorkflowsTests(ServerFixture server)
                 new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
             await h.GetResultAsync();
             var child = server.Client.GetWorkflowHandle(childId);
-            await Eventually.Async(async () => (await child.DescribeAsync()).Status == WorkflowExecutionStatus.Canceled, Deadline);
+            await Eventually.TrueAsync(async () => (await child.DescribeAsync()).Status == WorkflowExecutionStatus.Canceled, Deadline);
             return (h, await child.FetchHistoryAsync());
         });
 
@@ -405,7 +405,7 @@ public sealed class ChildWorkflowsTests(ServerFixture server)
     private static Task WaitForEventAsync(WorkflowHandle handle, EventType type)
     {
         var run = handle.Client.GetWorkflowHandle(handle.Id, runId: handle.ResultRunId);
-        return Eventually.Async(async () => (await run.FetchHistoryAsync()).Events.Any(e => e.EventType == type), Deadline);
+        return Eventually.TrueAsync(async () => (await run.FetchHistoryAsync()).Events.Any(e => e.EventType == type), Deadline);
     }
 
     private TemporalWorker NewWorker() =>

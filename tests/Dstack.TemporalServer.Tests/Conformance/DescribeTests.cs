@@ -29,7 +29,7 @@ public sealed class DescribeTests(ServerFixture server)
                 await activities.Heartbeated.Task.WaitAsync(TimeSpan.FromSeconds(10));
                 var converter = server.Client.Options.DataConverter.PayloadConverter;
                 Temporalio.Api.Workflow.V1.PendingActivityInfo? pending = null;
-                await Eventually.Async(
+                await Eventually.TrueAsync(
                     async () =>
                     {
                         pending = (await h.DescribeRawAsync()).PendingActivities.SingleOrDefault();
@@ -68,7 +68,7 @@ public sealed class DescribeTests(ServerFixture server)
         {
             var h = await server.Client.StartWorkflowAsync((LongBackoffWorkflow wf) => wf.RunAsync(), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
             Temporalio.Api.Workflow.V1.PendingActivityInfo? pending = null;
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () =>
                 {
                     pending = (await h.DescribeRawAsync()).PendingActivities.SingleOrDefault();

@@ -48,7 +48,7 @@ public sealed class PrioritiesTests(ServerFixture server)
         {
             // No activity worker: the activity stays pending.
             Temporalio.Api.Workflow.V1.PendingActivityInfo? pending = null;
-            await Eventually.Async(async () => (pending = (await handle.DescribeRawAsync()).PendingActivities.SingleOrDefault()) is not null, TimeSpan.FromSeconds(20));
+            await Eventually.TrueAsync(async () => (pending = (await handle.DescribeRawAsync()).PendingActivities.SingleOrDefault()) is not null, TimeSpan.FromSeconds(20));
             Assert.Equal(4, pending!.Priority.PriorityKey);
             await handle.TerminateAsync();
         });

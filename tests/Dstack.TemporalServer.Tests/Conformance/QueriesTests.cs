@@ -129,7 +129,7 @@ public sealed class QueriesTests(ServerFixture server)
 
             // The handler of this signal blocks its workflow task for a while.
             await h.SignalAsync(wf => wf.SlowSetAsync("slow"));
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await h.DescribeRawAsync()).PendingWorkflowTask?.State == PendingWorkflowTaskState.Started,
                 TimeSpan.FromSeconds(5));
             Assert.Equal("slow", await h.QueryAsync(wf => wf.State));
@@ -165,7 +165,7 @@ public sealed class QueriesTests(ServerFixture server)
             Assert.True(i < 50, "no workflow task carried the query");
             var identity = $"raw-{i}";
             var next = RawWorkflowTasks.PollAsync(server.Client, _queue, identity);
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await service.DescribeTaskQueueAsync(new()
                 {
                     Namespace = ServerFixture.Namespace,

@@ -424,7 +424,7 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
         await CreateAsync(Paused("done"), Tagged(tag));
         await CreateAsync(Paused("done"), Tagged(tag));
 
-        await Eventually.Async(
+        await Eventually.TrueAsync(
             async () => (await server.Client.Connection.WorkflowService.CountSchedulesAsync(new CountSchedulesRequest
             {
                 Namespace = ServerFixture.Namespace,
@@ -477,7 +477,7 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
     private static async Task<ScheduleDescription> DescribeWhenAsync(ScheduleHandle handle, Func<ScheduleDescription, bool> condition)
     {
         ScheduleDescription? description = null;
-        await Eventually.Async(async () => condition(description = await handle.DescribeAsync()), Deadline);
+        await Eventually.TrueAsync(async () => condition(description = await handle.DescribeAsync()), Deadline);
         return description!;
     }
 
@@ -512,7 +512,7 @@ public sealed class SchedulesTests(ServerFixture server) : IAsyncLifetime
     private async Task<List<ScheduleListDescription>> ListEventuallyAsync(string query, int count)
     {
         var listed = new List<ScheduleListDescription>();
-        await Eventually.Async(
+        await Eventually.TrueAsync(
             async () =>
             {
                 listed.Clear();

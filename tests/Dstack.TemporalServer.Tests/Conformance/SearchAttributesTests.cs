@@ -98,7 +98,7 @@ public sealed class SearchAttributesTests(ServerFixture server)
         await worker.ExecuteAsync(async () =>
         {
             var h = await server.Client.StartWorkflowAsync((BadUpsertWorkflow wf) => wf.RunAsync(), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await h.FetchHistoryAsync()).Events.Any(e =>
                     e.EventType == EventType.WorkflowTaskFailed
                     && e.WorkflowTaskFailedEventAttributes.Cause == WorkflowTaskFailedCause.BadSearchAttributes),

@@ -27,7 +27,7 @@ public sealed class TaskQueueTests(ServerFixture server)
             foreach (var type in new[] { TaskQueueType.Workflow, TaskQueueType.Activity })
             {
                 PollerInfo? poller = null;
-                await Eventually.Async(
+                await Eventually.TrueAsync(
                     async () =>
                     {
                         poller = (await DescribeAsync(new TaskQueue { Name = _queue }, type)).Pollers.SingleOrDefault(p => p.Identity == _identity);
@@ -48,7 +48,7 @@ public sealed class TaskQueueTests(ServerFixture server)
         var queue = new TaskQueue { Name = _queue };
         await WhilePollingAsync(queue, async () =>
         {
-            await Eventually.Async(async () => (await DescribeAsync(queue, TaskQueueType.Workflow)).Pollers.Any(p => p.Identity == _identity), Deadline);
+            await Eventually.TrueAsync(async () => (await DescribeAsync(queue, TaskQueueType.Workflow)).Pollers.Any(p => p.Identity == _identity), Deadline);
             Assert.DoesNotContain((await DescribeAsync(queue, TaskQueueType.Activity)).Pollers, p => p.Identity == _identity);
         });
     }
@@ -58,7 +58,7 @@ public sealed class TaskQueueTests(ServerFixture server)
     {
         var sticky = new TaskQueue { Name = $"sticky-{Guid.NewGuid()}", Kind = TaskQueueKind.Sticky, NormalName = _queue };
         await WhilePollingAsync(sticky, () =>
-            Eventually.Async(async () => (await DescribeAsync(sticky, TaskQueueType.Workflow)).Pollers.Any(p => p.Identity == _identity), Deadline));
+            Eventually.TrueAsync(async () => (await DescribeAsync(sticky, TaskQueueType.Workflow)).Pollers.Any(p => p.Identity == _identity), Deadline));
     }
 
     [Fact]

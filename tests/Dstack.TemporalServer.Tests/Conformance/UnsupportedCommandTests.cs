@@ -173,7 +173,7 @@ public sealed class UnsupportedCommandTests(ServerFixture server, ITestOutputHel
     private static async Task<Temporalio.Api.Workflow.V1.PendingWorkflowTaskInfo> WaitForAttemptAsync(WorkflowHandle handle, int attempt, TimeSpan timeout)
     {
         Temporalio.Api.Workflow.V1.PendingWorkflowTaskInfo? pending = null;
-        await Eventually.Async(
+        await Eventually.TrueAsync(
             async () =>
             {
                 pending = (await handle.DescribeRawAsync()).PendingWorkflowTask;

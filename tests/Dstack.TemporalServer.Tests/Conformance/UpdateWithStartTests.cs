@@ -52,7 +52,7 @@ public sealed class UpdateWithStartTests(ServerFixture server)
         var poll = service.PollWorkflowTaskQueueAsync(
             new PollWorkflowTaskQueueRequest { Namespace = ServerFixture.Namespace, TaskQueue = queue, Identity = identity },
             new RpcOptions { Timeout = TimeSpan.FromSeconds(60), Retry = false });
-        await Eventually.Async(
+        await Eventually.TrueAsync(
             async () => (await service.DescribeTaskQueueAsync(new DescribeTaskQueueRequest { Namespace = ServerFixture.Namespace, TaskQueue = queue, TaskQueueType = TaskQueueType.Workflow }))
                 .Pollers.Any(p => p.Identity == identity),
             TimeSpan.FromSeconds(30));

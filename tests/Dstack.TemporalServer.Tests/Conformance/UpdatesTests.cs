@@ -148,7 +148,7 @@ public sealed class UpdatesTests(ServerFixture server)
         var handle = await StartAsync();
         var id = $"update-{Guid.NewGuid()}";
         var update = Task.Run(() => handle.ExecuteUpdateAsync(wf => wf.AddAsync(4), new(id)));
-        await Eventually.Async(async () => await StageAsync(handle.Id, id) == UpdateWorkflowExecutionLifecycleStage.Admitted, Deadline);
+        await Eventually.TrueAsync(async () => await StageAsync(handle.Id, id) == UpdateWorkflowExecutionLifecycleStage.Admitted, Deadline);
 
         using var worker = NewWorker();
         var events = await worker.ExecuteAsync(async () =>
@@ -181,7 +181,7 @@ public sealed class UpdatesTests(ServerFixture server)
             var handle = await StartAsync();
             using var cancel = new CancellationTokenSource();
             var update = Task.Run(() => handle.ExecuteUpdateAsync(wf => wf.WaitForReleaseAsync(), new() { Rpc = new() { CancellationToken = cancel.Token } }));
-            await Eventually.Async(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted), Deadline);
+            await Eventually.TrueAsync(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted), Deadline);
             await cancel.CancelAsync();
             await Assert.ThrowsAsync<WorkflowUpdateRpcTimeoutOrCanceledException>(() => update.WaitAsync(Deadline));
         });
@@ -209,7 +209,7 @@ public sealed class UpdatesTests(ServerFixture server)
         var handle = await StartAsync();
         var id = $"update-{Guid.NewGuid()}";
         var update = Task.Run(() => handle.ExecuteUpdateAsync(wf => wf.AddAsync(1), new(id)));
-        await Eventually.Async(async () => await StageAsync(handle.Id, id) == UpdateWorkflowExecutionLifecycleStage.Admitted, Deadline);
+        await Eventually.TrueAsync(async () => await StageAsync(handle.Id, id) == UpdateWorkflowExecutionLifecycleStage.Admitted, Deadline);
 
         await handle.TerminateAsync();
 
@@ -242,7 +242,7 @@ public sealed class UpdatesTests(ServerFixture server)
         var first = await PollRawAsync();
         var id = $"update-{Guid.NewGuid()}";
         var update = Task.Run(() => server.Client.GetWorkflowHandle(handle.Id).ExecuteUpdateAsync<string>("Greet", [], new(id)));
-        await Eventually.Async(async () => await StageAsync(handle.Id, id) == UpdateWorkflowExecutionLifecycleStage.Admitted, Deadline);
+        await Eventually.TrueAsync(async () => await StageAsync(handle.Id, id) == UpdateWorkflowExecutionLifecycleStage.Admitted, Deadline);
 
         await CompleteRawTaskAsync(first, new Command
         {

@@ -25,7 +25,7 @@ public sealed class WorkerBuildIdTests(ServerFixture server)
                 var h = await server.Client.StartWorkflowAsync((BuildIdWorkflow wf) => wf.RunAsync(), new WorkflowOptions($"wf-{Guid.NewGuid()}", _queue));
 
                 // Past both timers: the query replays the tasks that took the branch of build 1.0.
-                await Eventually.Async(async () => (await h.FetchHistoryAsync()).Events.Count(e => e.EventType == EventType.TimerFired) == 2, TimeSpan.FromSeconds(10));
+                await Eventually.TrueAsync(async () => (await h.FetchHistoryAsync()).Events.Count(e => e.EventType == EventType.TimerFired) == 2, TimeSpan.FromSeconds(10));
                 Assert.Equal("1.0", await h.QueryAsync(wf => wf.BuildId()));
                 return h;
             });

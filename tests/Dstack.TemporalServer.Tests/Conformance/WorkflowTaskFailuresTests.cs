@@ -64,7 +64,7 @@ public sealed class WorkflowTaskFailuresTests(ServerFixture server)
             var h = await server.Client.StartWorkflowAsync((FirstSignalWorkflow wf) => wf.RunAsync(), options);
 
             // The handler of "a" holds the first workflow task; "b" arrives while it is started.
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await h.DescribeRawAsync()).PendingWorkflowTask?.State == PendingWorkflowTaskState.Started,
                 TimeSpan.FromSeconds(5));
             await h.SignalAsync(wf => wf.AddAsync("b"));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Dstack.TemporalServer.Tests.Security;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 

@@ -31,7 +31,7 @@ public sealed class ServerExecutableTests
     [Fact]
     public async Task StartDev_PlainClientConnectAsync_RunsWorkflowUnchanged()
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         using var server = Process.Start(new ProcessStartInfo(Executable)
         {
             ArgumentList = { "server", "start-dev", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--headless" },
@@ -144,7 +144,7 @@ public sealed class ServerExecutableTests
     {
         var directory = Directory.CreateTempSubdirectory("dstack-temporal-exe-").FullName;
         var database = Path.Combine(directory, "temporal.db");
-        var port = FreePort();
+        var port = FreePort.Next();
         var queue = $"tq-{Guid.NewGuid()}";
         var id = $"hello-{Guid.NewGuid()}";
         try
@@ -219,13 +219,6 @@ public sealed class ServerExecutableTests
         options.TaskQueue = queue;
         using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<HelloWorkflow>().AddActivity(HelloWorkflow.SayHello));
         return await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync((HelloWorkflow wf) => wf.RunAsync("dstack"), options));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Workflow]

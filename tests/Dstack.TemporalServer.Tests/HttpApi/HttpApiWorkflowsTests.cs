@@ -28,7 +28,7 @@ public sealed class HttpApiWorkflowsTests(ServerFixture server)
 
             var query = Uri.EscapeDataString($"WorkflowType='HttpApiWorkflow' AND TaskQueue='{_queue}'");
             JsonElement[] executions = [];
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () =>
                 {
                     var page = (await HttpApiResponse.GetAsync(server.Http, $"{Workflows}?query={query}&pageSize=20")).Ok();
@@ -65,7 +65,7 @@ public sealed class HttpApiWorkflowsTests(ServerFixture server)
         {
             var handles = new[] { await StartAsync(), await StartAsync() };
             var query = Uri.EscapeDataString($"TaskQueue='{_queue}'");
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await HttpApiResponse.GetAsync(server.Http, $"{Workflows}?query={query}")).Ok().TryGetProperty("executions", out var all) && all.GetArrayLength() == 2,
                 VisibilityWait);
 
@@ -98,7 +98,7 @@ public sealed class HttpApiWorkflowsTests(ServerFixture server)
 
             var query = Uri.EscapeDataString($"TaskQueue='{_queue}' GROUP BY ExecutionStatus");
             JsonElement count = default;
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () =>
                 {
                     count = (await HttpApiResponse.GetAsync(server.Http, $"api/v1/namespaces/default/workflow-count?query={query}")).Ok();
@@ -160,7 +160,7 @@ public sealed class HttpApiWorkflowsTests(ServerFixture server)
             var handle = await StartAsync();
             var history = $"{Workflows}/{handle.Id}/history?execution.runId={handle.ResultRunId}";
             JsonElement page = default;
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () =>
                 {
                     page = (await HttpApiResponse.GetAsync(server.Http, history + "&waitNewEvent=true")).Ok();
@@ -194,7 +194,7 @@ public sealed class HttpApiWorkflowsTests(ServerFixture server)
         {
             var handle = await StartAsync();
             var history = $"{Workflows}/{handle.Id}/history?execution.runId={handle.ResultRunId}&waitNewEvent=true";
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await HttpApiResponse.GetAsync(server.Http, history)).Ok().GetProperty("history").GetProperty("events").EnumerateArray().Last().GetProperty("eventType").GetString() == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
                 TimeSpan.FromSeconds(10));
             var token = (await HttpApiResponse.GetAsync(server.Http, history)).Ok().GetProperty("nextPageToken").GetString()!;
@@ -239,7 +239,7 @@ public sealed class HttpApiWorkflowsTests(ServerFixture server)
         await worker.ExecuteAsync(async () =>
         {
             var handle = await StartAsync();
-            await Eventually.Async(
+            await Eventually.TrueAsync(
                 async () => (await HttpApiResponse.GetAsync(server.Http, $"api/v1/namespaces/default/task-queues/{_queue}?taskQueueType=1")).Ok().TryGetProperty("pollers", out var pollers)
                     && pollers.EnumerateArray().Any(p => p.GetProperty("identity").GetString() == server.Client.Connection.Options.Identity),
                 TimeSpan.FromSeconds(10));

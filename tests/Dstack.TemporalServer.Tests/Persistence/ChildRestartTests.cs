@@ -71,7 +71,7 @@ public sealed class ChildRestartTests : IDisposable
         await worker.ExecuteAsync(async () =>
         {
             var parent = await client.StartWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(childId, waitForChild), new WorkflowOptions(parentId, _queue));
-            await Eventually.Async(async () => (await parent.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.ChildWorkflowExecutionStarted), Deadline);
+            await Eventually.TrueAsync(async () => (await parent.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.ChildWorkflowExecutionStarted), Deadline);
         });
     }
 

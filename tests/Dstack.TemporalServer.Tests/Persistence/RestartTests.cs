@@ -38,7 +38,7 @@ public sealed class RestartTests : IDisposable
             {
                 Assert.Equal("quick", await client.ExecuteWorkflowAsync((SignalWorkflow wf) => wf.RunAsync(false), new WorkflowOptions(done, _queue)));
                 var handle = await client.StartWorkflowAsync((SignalWorkflow wf) => wf.RunAsync(true), new WorkflowOptions(waiting, _queue));
-                await Eventually.Async(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.WorkflowTaskCompleted), Deadline);
+                await Eventually.TrueAsync(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.WorkflowTaskCompleted), Deadline);
             });
         }
 
@@ -77,7 +77,7 @@ public sealed class RestartTests : IDisposable
             await worker.ExecuteAsync(async () =>
             {
                 var handle = await client.StartWorkflowAsync((TimerWorkflow wf) => wf.RunAsync(TimeSpan.FromSeconds(3)), new WorkflowOptions(id, _queue));
-                await Eventually.Async(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.TimerStarted), Deadline);
+                await Eventually.TrueAsync(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.TimerStarted), Deadline);
             });
         }
 
@@ -225,7 +225,7 @@ public sealed class RestartTests : IDisposable
             await worker.ExecuteAsync(async () =>
             {
                 var handle = await client.StartWorkflowAsync((ActivityWorkflow wf) => wf.RunAsync(activityQueue), new WorkflowOptions(id, _queue));
-                await Eventually.Async(async () => (await handle.DescribeRawAsync()).PendingActivities.Count == 1, Deadline);
+                await Eventually.TrueAsync(async () => (await handle.DescribeRawAsync()).PendingActivities.Count == 1, Deadline);
                 await client.Connection.WorkflowService.PauseActivityAsync(new() { Namespace = "default", Execution = execution, Type = "Attempt", Identity = "operator" });
             });
         }
@@ -290,7 +290,7 @@ public sealed class RestartTests : IDisposable
             var client = await ConnectAsync(server);
             using var worker = NewWorker(client);
             await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync((SignalWorkflow wf) => wf.RunAsync(false), new WorkflowOptions(id, _queue)));
-            await Eventually.Async(async () => await client.CountWorkflowsAsync($"WorkflowId = '{id}'") is { Count: 0 }, Deadline);
+            await Eventually.TrueAsync(async () => await client.CountWorkflowsAsync($"WorkflowId = '{id}'") is { Count: 0 }, Deadline);
         }
 
         using var connection = new SqliteConnection($"Data Source={Database};Pooling=False");

@@ -140,7 +140,7 @@ public sealed class ScheduleRestartTests : IDisposable
     private static async Task<ScheduleDescription> DescribeWhenAsync(ScheduleHandle handle, Func<ScheduleDescription, bool> condition)
     {
         ScheduleDescription? description = null;
-        await Eventually.Async(async () => condition(description = await handle.DescribeAsync()), Deadline);
+        await Eventually.TrueAsync(async () => condition(description = await handle.DescribeAsync()), Deadline);
         return description!;
     }
 

@@ -13,7 +13,7 @@ public sealed class WebUiExecutableTests
     [WebUiFact]
     public async Task StartDev_UiPort_PrintsTheUiAddressAndServesTheApp()
     {
-        var (port, uiPort) = (FreePort(), FreePort());
+        var (port, uiPort) = (FreePort.Next(), FreePort.Next());
         using var server = Start("--port", port.ToString(CultureInfo.InvariantCulture), "--ui-port", uiPort.ToString(CultureInfo.InvariantCulture));
         try
         {
@@ -42,7 +42,7 @@ public sealed class WebUiExecutableTests
         }
 
         await File.WriteAllTextAsync(keyFile, "the-key");
-        var (port, uiPort) = (FreePort(), FreePort());
+        var (port, uiPort) = (FreePort.Next(), FreePort.Next());
         using var server = Start("--port", port.ToString(CultureInfo.InvariantCulture), "--ui-port", uiPort.ToString(CultureInfo.InvariantCulture), "--api-key-file", keyFile);
         try
         {
@@ -69,7 +69,7 @@ public sealed class WebUiExecutableTests
     [WebUiFact]
     public async Task StartDev_Headless_OpensNoUiPort()
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         using var server = Start("--port", port.ToString(CultureInfo.InvariantCulture), "--headless");
         try
         {
@@ -97,12 +97,5 @@ public sealed class WebUiExecutableTests
         }
 
         return Process.Start(info)!;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

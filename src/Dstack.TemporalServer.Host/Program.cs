@@ -1,0 +1,3 @@
+using Dstack.TemporalServer.Hosting;
+
+return await ServerCommandLine.Create().Parse(args).InvokeAsync().ConfigureAwait(false);
