@@ -3,6 +3,7 @@ using Dstack.Core.Backends;
 using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Workflows.Activities;
+using Dstack.Workflows.Attempts;
 using Dstack.Workflows.Contracts;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -23,6 +24,9 @@ public sealed partial class RunWorkflow
 
     /// <summary>How many offers one round of the capacity search tries (cheapest first), to bound the history.</summary>
     private const int OffersPerRound = 16;
+
+    /// <summary>The patch that releases, by its client token, a launch that failed other than for capacity.</summary>
+    private const string ReleaseFailedLaunchPatch = "release-failed-launch";
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
@@ -48,58 +52,59 @@ public sealed partial class RunWorkflow
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(10) },
     };
 
-    private readonly HashSet<string> _blockedRegions = [];
-    private readonly List<string> _capacityErrors = [];
-    private readonly Dictionary<string, decimal?> _onDemandPrices = [];
+    private CapacitySearch _search = CapacitySearch.None;
     private ProvisionInput? _provisioning;
-    private FindOffersResult? _offers;
-    private InterruptionNotice? _interruption;
-    private string? _leftover;
-    private DateTimeOffset? _interruptedAt;
     private long _logOffset;
 
-    private async Task<RunResult> RunAttemptsAsync(RunSpec spec, FindOffersResult? offers)
+    /// <summary>
+    /// Attempts until one finishes the run. <paramref name="offers"/> are the first round's, when the run has just
+    /// searched; <paramref name="resumed"/> is the search a continued run carried on.
+    /// </summary>
+    private async Task<RunResult> RunAttemptsAsync(RunSpec spec, FindOffersResult? offers, CapacitySearch? resumed)
     {
-        _offers = offers;
         try
         {
             while (true)
             {
                 await SetStatusAsync(RunStatus.Provisioning);
-                var (instance, early) = await AcquireAsync(spec);
-                if (instance is null)
+                var capacity = await AcquireAsync(spec, offers, resumed);
+                (offers, resumed) = (null, null);
+                if (capacity is CapacityOutcome.Ended { Result: var early })
                 {
-                    return early!;
+                    return early;
                 }
 
+                var instance = ((CapacityOutcome.Acquired)capacity).Instance;
                 _instance = instance;
                 _provisioning = null;
                 StartAttempt(instance);
-                RunResult? result;
+                AttemptOutcome? outcome = null;
+                string? leftover;
                 try
                 {
-                    result = await RunAttemptAsync(spec, instance);
-                    if (result is null)
+                    outcome = await RunAttemptAsync(spec, instance);
+                    if (outcome is AttemptOutcome.Interrupted interrupted)
                     {
-                        await BeforeReleaseOnInterruptionAsync(spec, instance, _interruption!);
+                        await BeforeReleaseOnInterruptionAsync(spec, instance, interrupted.Notice);
                     }
                 }
                 finally
                 {
-                    await ReleaseInstanceAsync(spec, instance);
+                    // An interrupted machine is going away with its job folder: only released.
+                    leftover = await ReleaseInstanceAsync(spec, instance, cleanUp: outcome is not AttemptOutcome.Interrupted);
                     _instance = null;
                 }
 
-                if (result is not null)
+                if (outcome is AttemptOutcome.Finished { Result: var result })
                 {
-                    await EndAttemptAsync(result.Reason ?? "done", null);
+                    await EndAttemptAsync(result.Reason ?? "done", null, leftover);
                     return result;
                 }
 
-                var notice = _interruption!;
-                _interruption = null;
+                var interruption = (AttemptOutcome.Interrupted)outcome!;
+                var notice = interruption.Notice;
                 _progressed = true;
-                await EndAttemptAsync(FailureReason.Interruption, notice.Message);
+                await EndAttemptAsync(FailureReason.Interruption, interruption, leftover);
                 Note($"interrupted ({notice.Source}): {notice.Message}");
                 if ((spec.RetryOnEvents.Count > 0 && !spec.RetryOnEvents.Contains(FailureReason.Interruption, StringComparer.Ordinal)) || _attempt >= MaxAttempts)
                 {
@@ -107,7 +112,7 @@ public sealed partial class RunWorkflow
                 }
 
                 // The next machine comes from another region when there is one; the job's log goes on after what is stored.
-                _blockedRegions.Add($"{instance.Backend}/{instance.Offer.Region}");
+                _search = _search.Block(instance);
                 _logOffset = await Workflow.ExecuteLocalActivityAsync((CloudActivities a) => a.LogEndAsync(spec.RunName), Step(QuickActivity));
                 _attempt++;
                 await SetStatusAsync(RunStatus.Interrupted);
@@ -118,10 +123,16 @@ public sealed partial class RunWorkflow
             // A launch whose answer never came (the run was cancelled meanwhile) may have made a machine all the same.
             if (_provisioning is { } pending)
             {
-                using var detached = new CancellationTokenSource();
-                await Workflow.ExecuteActivityAsync((CloudActivities a) => a.ReleaseByClientTokenAsync(pending), ReleaseOptions(detached.Token));
+                await ReleaseByClientTokenAsync(pending);
             }
         }
+    }
+
+    /// <summary>Releases whatever machine a launch made under its client token (a cloud's; nothing elsewhere), even when the run is being cancelled.</summary>
+    private static async Task ReleaseByClientTokenAsync(ProvisionInput launch)
+    {
+        using var detached = new CancellationTokenSource();
+        await Workflow.ExecuteActivityAsync((CloudActivities a) => a.ReleaseByClientTokenAsync(launch), ReleaseOptions(detached.Token));
     }
 
     /// <summary>
@@ -156,25 +167,18 @@ public sealed partial class RunWorkflow
     /// Provisions the first offer with capacity, backing off between rounds within <c>retry.duration</c>. Every round but
     /// the run's very first searches the offers again: busy hosts free up, spot prices move, an empty list fills.
     /// </summary>
-    private async Task<(Instance? Instance, RunResult? Early)> AcquireAsync(RunSpec spec)
+    private async Task<CapacityOutcome> AcquireAsync(RunSpec spec, FindOffersResult? offers, CapacitySearch? resumed)
     {
         var retry = RetriesNoCapacity(spec);
-        if (!_resumeAcquire)
-        {
-            _round = 1;
-            _retryDeadline = retry ? Workflow.UtcNow + spec.RetryDuration!.Value : Workflow.UtcNow;
-            _backoff = FirstBackoff;
-        }
-
-        _resumeAcquire = false;
-        for (; ; _round++)
+        _search = resumed ?? _search.Restart(retry ? Workflow.UtcNow + spec.RetryDuration!.Value : Workflow.UtcNow, FirstBackoff);
+        for (; ; _search = _search.NextRound(MaxBackoff))
         {
             // Runs started before this check existed replay without it (Workflow.Patched is false in their histories).
             if (Workflow.Patched(ContinueAsNewPatch))
             {
                 if (StopWanted || _abortRequested)
                 {
-                    return (null, await StoppedBeforeStartAsync());
+                    return new CapacityOutcome.Ended(await StoppedBeforeStartAsync());
                 }
 
                 if (ShouldContinueAsNew)
@@ -183,61 +187,63 @@ public sealed partial class RunWorkflow
                 }
             }
 
-            var search = _offers ?? await Workflow.ExecuteLocalActivityAsync(
+            var found = offers ?? await Workflow.ExecuteLocalActivityAsync(
                 (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
-            _offers = null;
-            foreach (var offer in search.Offers.Where(o => !o.Spot))
+            offers = null;
+            _search = _search.WithOnDemandPrices(found.Offers);
+            if (found.Offers.Count == 0)
             {
-                _onDemandPrices[OfferKey(offer)] = offer.PricePerHour;
-            }
-
-            if (search.Offers.Count == 0)
-            {
-                var why = search.Rejections.Count > 0 ? string.Join("; ", search.Rejections) : "no backend is configured";
-                _capacityErrors.Add($"no offer: {why}");
+                var why = found.Rejections.Count > 0 ? string.Join("; ", found.Rejections) : "no backend is configured";
+                _search = _search.Failed($"no offer: {why}");
                 Note($"no offer available: {why}");
             }
 
-            var candidates = Candidates(spec, search.Offers);
+            var candidates = Candidates(spec, found.Offers);
             for (var i = 0; i < candidates.Count; i++)
             {
                 if (StopWanted || _abortRequested)
                 {
-                    return (null, await StoppedBeforeStartAsync());
+                    return new CapacityOutcome.Ended(await StoppedBeforeStartAsync());
                 }
 
                 var offer = candidates[i];
-                var input = new ProvisionInput(offer, string.Create(CultureInfo.InvariantCulture, $"{spec.RunName}-{_attempt}-{_round}-{i}"), spec.RunName);
+                var input = new ProvisionInput(offer, string.Create(CultureInfo.InvariantCulture, $"{spec.RunName}-{_attempt}-{_search.Round}-{i}"), spec.RunName);
                 _provisioning = input;
                 try
                 {
                     var instance = await Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(input), Step(ProvisionActivity));
-                    return (instance, null);
+                    return new CapacityOutcome.Acquired(instance);
                 }
                 catch (ActivityFailureException e)
                 {
                     // No capacity is the expected failure; any other (a bad image, credentials) also moves on to the next offer.
+                    var noCapacity = e.InnerException is ApplicationFailureException { ErrorType: FailureReason.NoCapacity };
+                    if (!noCapacity && Workflow.Patched(ReleaseFailedLaunchPatch))
+                    {
+                        // A launch that failed some other way (timed out, its worker lost for good) may have made a machine.
+                        await ReleaseByClientTokenAsync(input);
+                    }
+
                     _provisioning = null;
-                    var cause = e.InnerException is ApplicationFailureException { ErrorType: FailureReason.NoCapacity } noCapacity ? noCapacity.Message : $"error: {e.InnerException?.Message ?? e.Message}";
-                    _capacityErrors.Add($"{offer.Backend}/{offer.Region}/{offer.InstanceType}{(offer.Spot ? " (spot)" : string.Empty)}: {cause}");
+                    var cause = noCapacity ? e.InnerException!.Message : $"error: {e.InnerException?.Message ?? e.Message}";
+                    _search = _search.Failed($"{offer.Backend}/{offer.Region}/{offer.InstanceType}{(offer.Spot ? " (spot)" : string.Empty)}: {cause}");
                     Note($"no capacity: {offer.Region} {offer.InstanceType}{(offer.Spot ? " spot" : string.Empty)}");
                 }
             }
 
-            var left = _retryDeadline - Workflow.UtcNow;
+            var left = _search.RetryDeadline - Workflow.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                var tried = string.Join("; ", _capacityErrors.TakeLast(10));
+                var tried = string.Join("; ", _search.CapacityErrors);
                 var message = retry
                     ? $"No capacity for any offer within retry.duration ({spec.RetryDuration}): {tried}"
                     : $"No backend had capacity for any offer: {tried}";
-                return (null, await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, message, null));
+                return new CapacityOutcome.Ended(await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, message, null));
             }
 
-            var wait = _backoff < left ? _backoff : left;
+            var wait = _search.Backoff < left ? _search.Backoff : left;
             Note($"no capacity anywhere; trying again in {wait.TotalSeconds:0} s");
             await Workflow.WaitConditionAsync(() => StopWanted || _abortRequested, wait, StepToken);
-            _backoff = _backoff * 2 < MaxBackoff ? _backoff * 2 : MaxBackoff;
             _progressed = true;
         }
     }
@@ -248,7 +254,7 @@ public sealed partial class RunWorkflow
     /// </summary>
     private List<InstanceOffer> Candidates(RunSpec spec, IReadOnlyList<InstanceOffer> offers)
     {
-        var open = offers.Where(o => !_blockedRegions.Contains($"{o.Backend}/{o.Region}")).ToList();
+        var open = offers.Where(o => !_search.IsBlocked(o)).ToList();
         var usable = open.Count > 0 ? open : [.. offers];
         var ordered = spec.SpotPolicy == SpotPolicy.Auto ? usable.OrderBy(o => o.Spot ? 0 : 1).ToList() : usable;
         return [.. ordered.Take(OffersPerRound)];
@@ -258,8 +264,8 @@ public sealed partial class RunWorkflow
         ? await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null)
         : await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, _stopRequested ? "Stopped before the job started." : $"Stopped before the job started: {CancelStop}.", null);
 
-    /// <summary>Runs the job on one machine: the result, or null when the machine was interrupted.</summary>
-    private async Task<RunResult?> RunAttemptAsync(RunSpec spec, Instance instance)
+    /// <summary>Runs the job on one machine.</summary>
+    private async Task<AttemptOutcome> RunAttemptAsync(RunSpec spec, Instance instance)
     {
         _manifest = _manifest with
         {
@@ -272,7 +278,7 @@ public sealed partial class RunWorkflow
         if (StopWanted || _abortRequested)
         {
             // A stop that came while the machine was being launched: it is released unused.
-            return await StoppedBeforeStartAsync();
+            return new AttemptOutcome.Finished(await StoppedBeforeStartAsync());
         }
 
         try
@@ -281,29 +287,28 @@ public sealed partial class RunWorkflow
         }
         catch (ActivityFailureException e)
         {
-            if (await InterruptedAsync(instance))
+            if (await InterruptedAsync(instance) is { } interrupted)
             {
-                return null;
+                return interrupted;
             }
 
             // A step failed for good (retries exhausted or a non-retryable error): the run failed, and its manifest and
             // the user must say why; the machine is still released.
             var cause = e.InnerException?.Message ?? e.Message;
-            return await FinishAsync(RunStatus.Failed, FailureReason.Error, $"{e.ActivityType ?? "a step"} failed: {cause}", null);
+            return await FinishedAsync(RunStatus.Failed, FailureReason.Error, $"{e.ActivityType ?? "a step"} failed: {cause}", null);
         }
     }
 
-    /// <summary>Asks the cloud once whether a spot machine was taken back (after a step on it failed).</summary>
-    private async Task<bool> InterruptedAsync(Instance instance)
+    /// <summary>Asks the cloud once whether a spot machine was taken back (after a step on it failed); null when it was not.</summary>
+    private async Task<AttemptOutcome.Interrupted?> InterruptedAsync(Instance instance)
     {
         if (!instance.Offer.Spot)
         {
-            return false;
+            return null;
         }
 
-        _interruption = await Workflow.ExecuteActivityAsync((CloudActivities a) => a.CheckInterruptionAsync(instance), Step(ShortActivity));
-        _interruptedAt = Workflow.UtcNow;
-        return _interruption is not null;
+        var notice = await Workflow.ExecuteActivityAsync((CloudActivities a) => a.CheckInterruptionAsync(instance), Step(ShortActivity));
+        return notice is null ? null : new AttemptOutcome.Interrupted(notice, Workflow.UtcNow);
     }
 
     /// <summary>Starts watching a spot machine for an interruption notice; null for machines that cannot be interrupted.</summary>
@@ -335,8 +340,11 @@ public sealed partial class RunWorkflow
         }
     }
 
-    /// <summary>Removes the job's leftovers and releases the machine, even when the run is being cancelled.</summary>
-    private async Task ReleaseInstanceAsync(RunSpec spec, Instance instance)
+    /// <summary>
+    /// Removes the job's leftovers (when <paramref name="cleanUp"/>) and releases the machine, even when the run is being
+    /// cancelled; says what could not be removed, or null.
+    /// </summary>
+    private async Task<string?> ReleaseInstanceAsync(RunSpec spec, Instance instance, bool cleanUp)
     {
         using var detached = new CancellationTokenSource();
         var cleanup = ReleaseOptions(detached.Token);
@@ -345,7 +353,8 @@ public sealed partial class RunWorkflow
         var attempts = _manifest.Reason == FailureReason.InstanceUnreachable ? 1 : 3;
         cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = attempts };
         var job = new JobInput(spec, instance, _attempt);
-        if (_interruption is null)
+        string? leftover = null;
+        if (cleanUp)
         {
             try
             {
@@ -355,12 +364,13 @@ public sealed partial class RunWorkflow
             {
                 // The machine is released below all the same; a cloud machine takes its leftovers with it, and the
                 // attempt's record in the manifest says what another machine keeps.
-                _leftover = $"the job folder ({e.InnerException?.Message ?? e.Message})";
+                leftover = $"the job folder ({e.InnerException?.Message ?? e.Message})";
                 Note($"job folder not removed: {e.InnerException?.Message ?? e.Message}");
             }
         }
 
         await Workflow.ExecuteActivityAsync((RunActivities a) => a.ReleaseAsync(instance), ReleaseOptions(detached.Token));
+        return leftover;
     }
 
     /// <summary>Releasing is retried without limit: giving up would leak a machine.</summary>
@@ -382,21 +392,18 @@ public sealed partial class RunWorkflow
             InstanceId = instance.InstanceId,
             Spot = instance.Offer.Spot,
             PricePerHour = instance.Offer.PricePerHour,
-            OnDemandPricePerHour = instance.Offer.Spot ? _onDemandPrices.GetValueOrDefault(OfferKey(instance.Offer)) : instance.Offer.PricePerHour,
+            OnDemandPricePerHour = instance.Offer.Spot ? _search.OnDemandPrice(instance.Offer) : instance.Offer.PricePerHour,
             StartedAt = Workflow.UtcNow,
         };
         _manifest = _manifest with { Attempts = [.. _manifest.Attempts, attempt] };
     }
 
-    private async Task EndAttemptAsync(string outcome, string? interruption)
+    private async Task EndAttemptAsync(string outcome, AttemptOutcome.Interrupted? interruption, string? leftover)
     {
         var attempts = _manifest.Attempts.ToList();
-        attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption, InterruptedAt = interruption is null ? null : _interruptedAt, Leftover = _leftover };
-        _leftover = null;
+        attempts[^1] = attempts[^1] with { EndedAt = Workflow.UtcNow, Outcome = outcome, Interruption = interruption?.Notice.Message, InterruptedAt = interruption?.At, Leftover = leftover };
         _manifest = _manifest with { Attempts = attempts };
         var manifest = _manifest;
         await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.WriteManifestAsync(manifest), Step(QuickActivity));
     }
-
-    private static string OfferKey(InstanceOffer offer) => $"{offer.Backend}/{offer.Region}/{offer.InstanceType}";
 }

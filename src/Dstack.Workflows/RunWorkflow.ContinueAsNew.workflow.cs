@@ -20,48 +20,22 @@ public sealed partial class RunWorkflow
     private const string ContinueAsNewPatch = "continue-as-new";
 
     private bool _progressed;
-    private bool _resumeAcquire;
-    private int _round;
-    private DateTime _retryDeadline;
-    private TimeSpan _backoff;
 
     private bool ShouldContinueAsNew => _progressed && _provisioning is null && _instance is null && Workflow.ContinueAsNewSuggested;
 
     private void Restore(RunContinuation carried)
     {
         _manifest = carried.Manifest;
-        _round = carried.Round;
-        _retryDeadline = carried.RetryDeadline;
-        _backoff = carried.Backoff;
-        _blockedRegions.UnionWith(carried.BlockedRegions);
-        _capacityErrors.AddRange(carried.CapacityErrors);
-        foreach (var (key, price) in carried.OnDemandPrices)
-        {
-            _onDemandPrices[key] = price;
-        }
-
         _logOffset = carried.LogOffset;
         _events.AddRange(carried.Events);
         _stopRequested |= carried.StopRequested;
         _abortRequested |= carried.AbortRequested;
-        _resumeAcquire = true;
         Note($"continued as new at capacity round {carried.Round}");
     }
 
     private ContinueAsNewException ContinueAsNew(RunSpec spec)
     {
-        var carried = new RunContinuation(
-            _manifest,
-            _round,
-            _retryDeadline,
-            _backoff,
-            [.. _blockedRegions],
-            [.. _capacityErrors.TakeLast(10)],
-            new Dictionary<string, decimal?>(_onDemandPrices, StringComparer.Ordinal),
-            _logOffset,
-            [.. _events],
-            _stopRequested,
-            _abortRequested);
+        var carried = RunContinuation.Of(_manifest, _search, _logOffset, [.. _events], _stopRequested, _abortRequested);
         return Workflow.CreateContinueAsNewException((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, _attempt, carried)));
     }
 

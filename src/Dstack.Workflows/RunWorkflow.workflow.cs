@@ -1,6 +1,7 @@
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
 using Dstack.Workflows.Activities;
+using Dstack.Workflows.Attempts;
 using Dstack.Workflows.Contracts;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -66,7 +67,7 @@ public sealed partial class RunWorkflow
         {
             // A continued run: its inputs were resolved and its status written before; the capacity search goes on.
             Restore(carried);
-            return await RunAttemptsAsync(carried.Manifest.Spec, null);
+            return await RunAttemptsAsync(carried.Manifest.Spec, null, carried.Search);
         }
 
         _manifest = new RunManifest { Spec = spec };
@@ -94,7 +95,7 @@ public sealed partial class RunWorkflow
 
         // Capacity, then the job, once per machine: an interrupted spot machine is replaced (RunWorkflow.Attempts). With a
         // no-capacity retry policy, no offer now (every host busy) is waited out like a launch without capacity.
-        return await RunAttemptsAsync(spec, offers);
+        return await RunAttemptsAsync(spec, offers, null);
     }
 
     /// <summary>Stops the job gracefully; its artifacts are still uploaded.</summary>
@@ -129,22 +130,22 @@ public sealed partial class RunWorkflow
     [WorkflowQuery("instance")]
     public Instance? CurrentInstance => _instance;
 
-    /// <summary>Runs the job on the machine; null when the cloud interrupted the machine (see <see cref="_interruption"/>).</summary>
-    private async Task<RunResult?> RunJobAsync(RunSpec spec, Instance instance)
+    /// <summary>Runs the job on the machine, until it ends or the cloud interrupts the machine.</summary>
+    private async Task<AttemptOutcome> RunJobAsync(RunSpec spec, Instance instance)
     {
         var job = new JobInput(spec, instance, _attempt, _logOffset);
         var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), Step(ShortActivity));
         _manifest = _manifest with { EnvironmentHash = prepared.EnvironmentHash, StartedAt = Workflow.UtcNow };
         if (_abortRequested)
         {
-            return await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null);
+            return await FinishedAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null);
         }
 
         if (_cancelAsStop && StopWanted)
         {
             // Not started and then stopped: a stop sent in the same breath as the start may reach the machine first, find
             // no job to stop, and let it run to its end.
-            return await StoppedBeforeStartAsync();
+            return new AttemptOutcome.Finished(await StoppedBeforeStartAsync());
         }
 
         await SetStatusAsync(RunStatus.Running);
@@ -174,14 +175,13 @@ public sealed partial class RunWorkflow
             {
                 if (watch!.IsCompletedSuccessfully)
                 {
-                    _interruption = watch.Result;
-                    _interruptedAt = Workflow.UtcNow;
+                    var interrupted = new AttemptOutcome.Interrupted(watch.Result, Workflow.UtcNow);
                     // Cancel, not CancelAsync: CancelAsync runs the callbacks on the thread pool, outside the workflow's scheduler.
 #pragma warning disable CA1849, VSTHRD103
                     executionScope.Cancel();
 #pragma warning restore CA1849, VSTHRD103
                     await SettleAsync(execution);
-                    return null;
+                    return interrupted;
                 }
 
                 // The watch itself failed for good: the job goes on unwatched rather than failing.
@@ -214,18 +214,18 @@ public sealed partial class RunWorkflow
         catch (ActivityFailureException e) when (e.InnerException is ApplicationFailureException { ErrorType: FailureReason.InstanceUnreachable } unreachable)
         {
             // A spot machine that stopped answering was most likely taken back: the cloud says so.
-            if (await InterruptedAsync(instance))
+            if (await InterruptedAsync(instance) is { } interrupted)
             {
-                return null;
+                return interrupted;
             }
 
-            return await FinishAsync(RunStatus.Failed, FailureReason.InstanceUnreachable, unreachable.Message, null);
+            return await FinishedAsync(RunStatus.Failed, FailureReason.InstanceUnreachable, unreachable.Message, null);
         }
 
         _manifest = _manifest with { ExitCode = result.ExitCode };
         if (_abortRequested)
         {
-            return await FinishAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted by the user; artifacts were not uploaded.", result.ExitCode);
+            return await FinishedAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted by the user; artifacts were not uploaded.", result.ExitCode);
         }
 
         if (spec.Artifacts.Count > 0)
@@ -237,22 +237,22 @@ public sealed partial class RunWorkflow
 
         if (timedOut)
         {
-            return await FinishAsync(RunStatus.Failed, FailureReason.MaxDuration, $"The run exceeded max_duration ({spec.MaxDuration}) and was stopped.", result.ExitCode);
+            return await FinishedAsync(RunStatus.Failed, FailureReason.MaxDuration, $"The run exceeded max_duration ({spec.MaxDuration}) and was stopped.", result.ExitCode);
         }
 
         if (_stopRequested)
         {
-            return await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, "Stopped by the user.", result.ExitCode);
+            return await FinishedAsync(RunStatus.Stopped, FailureReason.StoppedByUser, "Stopped by the user.", result.ExitCode);
         }
 
         if (_cancelRequested && _stopSent)
         {
-            return await FinishAsync(RunStatus.Stopped, FailureReason.StoppedByUser, $"Stopped: {CancelStop}; the artifacts were uploaded.", result.ExitCode);
+            return await FinishedAsync(RunStatus.Stopped, FailureReason.StoppedByUser, $"Stopped: {CancelStop}; the artifacts were uploaded.", result.ExitCode);
         }
 
         return result.ExitCode == 0
-            ? await FinishAsync(RunStatus.Done, null, null, 0)
-            : await FinishAsync(RunStatus.Failed, FailureReason.Error, result.Failure ?? $"The job exited with code {result.ExitCode}.", result.ExitCode);
+            ? await FinishedAsync(RunStatus.Done, null, null, 0)
+            : await FinishedAsync(RunStatus.Failed, FailureReason.Error, result.Failure ?? $"The job exited with code {result.ExitCode}.", result.ExitCode);
     }
 
     private async Task SetStatusAsync(RunStatus status)
@@ -270,4 +270,8 @@ public sealed partial class RunWorkflow
         await SetStatusAsync(status);
         return new RunResult(status, _manifest.ExitCode, reason, message);
     }
+
+    /// <summary><see cref="FinishAsync"/> as the outcome of the attempt that ended the run.</summary>
+    private async Task<AttemptOutcome> FinishedAsync(RunStatus status, string? reason, string? message, int? exitCode) =>
+        new AttemptOutcome.Finished(await FinishAsync(status, reason, message, exitCode));
 }

@@ -1,6 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using Dstack.Backends.Local;
 using Dstack.Core.Backends;
@@ -54,7 +51,7 @@ public sealed class BigScriptRunTests : IAsyncLifetime
             WorkflowName = "big",
             Provider = WorkflowProvider.Bash,
             Repo = new RepoInfo("repo", null, "main", null, false),
-            CodeHash = await PutEmptyCodeAsync(storage),
+            CodeHash = await EmptyCode.PutAsync(storage),
             Commands = [.. lines, "echo big-env ${#BIG}"],
             Env = new Dictionary<string, string> { ["BIG"] = new string('v', 30_000) },
             User = "tester",
@@ -84,22 +81,6 @@ public sealed class BigScriptRunTests : IAsyncLifetime
             .ToList();
         Assert.True(inputs.Count >= 4, $"expected the workflow's input and the job activities', found {inputs.Count} payloads");
         Assert.All(inputs, p => Assert.InRange(p.CalculateSize(), 1, 8 * 1024));
-    }
-
-    /// <summary>Stores an archive with an empty repository, as a code snapshot, and returns its hash.</summary>
-    private static async Task<string> PutEmptyCodeAsync(LocalStorage storage)
-    {
-        using var archive = new MemoryStream();
-        await using (var gzip = new GZipStream(archive, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
-            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "src/"));
-        }
-
-        var hash = Convert.ToHexStringLower(SHA256.HashData(archive.ToArray()));
-        archive.Position = 0;
-        await storage.PutAsync(StorageLayout.Code(hash), archive);
-        return hash;
     }
 
     private static async Task<string> ReadLogAsync(LocalStorage storage, string run)

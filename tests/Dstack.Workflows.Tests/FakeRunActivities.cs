@@ -26,6 +26,9 @@ public sealed class FakeRunActivities
 
     public HashSet<string> NoCapacityBackends { get; } = [];
 
+    /// <summary>Gets the backends whose launches fail other than for capacity (a launch that timed out).</summary>
+    public HashSet<string> FailedLaunchBackends { get; } = [];
+
     /// <summary>Gets or sets the exit code of a job that ends by itself; null keeps it running until stopped.</summary>
     public int? ExitCode { get; set; } = 0;
 
@@ -70,6 +73,11 @@ public sealed class FakeRunActivities
         if (NoCapacityBackends.Contains(input.Offer.Backend) || (NoSpotCapacity && input.Offer.Spot))
         {
             throw new ApplicationFailureException("InsufficientInstanceCapacity", errorType: FailureReason.NoCapacity, nonRetryable: true);
+        }
+
+        if (FailedLaunchBackends.Contains(input.Offer.Backend))
+        {
+            throw new ApplicationFailureException("the instance did not answer SSH within 10 minutes", errorType: "Timeout", nonRetryable: true);
         }
 
         return new Instance(input.Offer.Backend, input.Offer.Backend + "-1", input.Offer);

@@ -10,7 +10,9 @@ namespace Dstack.Workflows.Tests;
 /// before cancellation became a stop (a run done, one stopped by the signal, one cancelled while running, one cancelled
 /// while waiting for capacity; the last two replay only because the new behaviour is behind <c>Workflow.Patched</c>);
 /// four from stop 30: a spot run interrupted and done in another region, both executions of a run that waited for
-/// capacity across a continue-as-new, and an auto-spot run that fell back to on-demand.
+/// capacity across a continue-as-new, and an auto-spot run that fell back to on-demand; and one recorded when the
+/// capacity search became one record: a launch that failed other than for capacity, released by its client token
+/// before the next offer ran the job.
 /// </summary>
 public sealed class RunWorkflowReplayTests
 {

@@ -91,6 +91,64 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_LaunchFailsOtherThanForCapacity_ReleasedByItsClientTokenThenNextOffer()
+    {
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1m), FakeRunActivities.Offer("ssh", 2m)] };
+        fake.FailedLaunchBackends.Add("aws");
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Done, result.Status);
+
+        // The failed launch may have made a machine all the same: whatever its token made is released before moving on.
+        Assert.Equal(["Provision aws run-1-1-1-0", "ReleaseByClientToken run-1-1-1-0", "Provision ssh run-1-1-1-1"], fake.Calls.Skip(1).Take(3));
+        Assert.Equal("Release ssh-1", fake.Calls.Last());
+    }
+
+    [Fact]
+    public async Task Run_NoCapacity_NothingToReleaseByClientToken()
+    {
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1m), FakeRunActivities.Offer("ssh", 2m)] };
+        fake.NoCapacityBackends.Add("aws");
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Done, result.Status);
+        Assert.DoesNotContain(fake.Calls, c => c.StartsWith("ReleaseByClientToken", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stop_WhileProvisioning_LaunchEndsThenTheMachineIsReleasedUnused()
+    {
+        var fake = new FakeRunActivities();
+        var provision = fake.Hold("Provision");
+        var result = await RunAsync(fake, Spec(), async handle =>
+        {
+            await provision.Reached;
+            await handle.SignalAsync(wf => wf.StopAsync());
+            await WaitSeenAsync(handle, e => e.WorkflowExecutionSignaledEventAttributes is not null);
+            provision.Release();
+        });
+
+        Assert.Equal(new RunResult(RunStatus.Stopped, null, FailureReason.StoppedByUser, "Stopped before the job started."), result);
+        Assert.Equal(["FindOffers", "Provision local run-1-1-1-0", "CleanUpJob", "Release local-1"], fake.Calls);
+    }
+
+    [Fact]
+    public async Task Stop_WhileALaunchThatThenFails_ReleasedByItsClientTokenAndStoppedWithoutTheNextOffer()
+    {
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1m), FakeRunActivities.Offer("ssh", 2m)] };
+        fake.FailedLaunchBackends.Add("aws");
+        var provision = fake.Hold("Provision");
+        var result = await RunAsync(fake, Spec(), async handle =>
+        {
+            await provision.Reached;
+            await handle.SignalAsync(wf => wf.StopAsync());
+            await WaitSeenAsync(handle, e => e.WorkflowExecutionSignaledEventAttributes is not null);
+            provision.Release();
+        });
+
+        Assert.Equal((RunStatus.Stopped, FailureReason.StoppedByUser), (result.Status, result.Reason));
+        Assert.Equal(["FindOffers", "Provision aws run-1-1-1-0", "ReleaseByClientToken run-1-1-1-0"], fake.Calls);
+    }
+
+    [Fact]
     public async Task Run_NonZeroExit_FailedWithErrorAndArtifactsUploaded()
     {
         var fake = new FakeRunActivities { ExitCode = 3 };
@@ -481,18 +539,22 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         SubmittedAt = DateTimeOffset.UnixEpoch,
     };
 
+    /// <summary>Waits until a workflow task has seen the first event that <paramref name="isEvent"/> picks.</summary>
+    private static Task WaitSeenAsync(WorkflowHandle<RunWorkflow, RunResult> handle, Func<Temporalio.Api.History.V1.HistoryEvent, bool> isEvent) =>
+        Eventually.TrueAsync(
+            async () =>
+            {
+                var events = (await handle.FetchHistoryAsync()).Events;
+                var at = events.ToList().FindIndex(e => isEvent(e));
+                return at >= 0 && events.Skip(at).Any(e => e.WorkflowTaskCompletedEventAttributes is not null);
+            },
+            TimeSpan.FromSeconds(10));
+
     /// <summary>Asks Temporal to cancel the run and waits until a workflow task has seen the request.</summary>
     private static async Task CancelAndWaitSeenAsync(WorkflowHandle<RunWorkflow, RunResult> handle)
     {
         await handle.CancelAsync();
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                var events = (await handle.FetchHistoryAsync()).Events;
-                var requested = events.ToList().FindIndex(e => e.WorkflowExecutionCancelRequestedEventAttributes is not null);
-                return requested >= 0 && events.Skip(requested).Any(e => e.WorkflowTaskCompletedEventAttributes is not null);
-            },
-            TimeSpan.FromSeconds(10));
+        await WaitSeenAsync(handle, e => e.WorkflowExecutionCancelRequestedEventAttributes is not null);
     }
 
     /// <summary>Runs the workflow until it closes: its result (null when it ended as Canceled) and how Temporal describes it.</summary>

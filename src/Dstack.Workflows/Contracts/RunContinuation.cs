@@ -1,14 +1,19 @@
+using System.Text.Json.Serialization;
 using Dstack.Core.Runs;
 
 namespace Dstack.Workflows.Contracts;
 
 /// <summary>
 /// What a run carries into its next execution when Temporal suggests continuing as new (a long wait for capacity, many
-/// interruptions): the manifest so far (its spec with the resolved deps, its attempts), where the capacity search stands
-/// (round, deadline and backoff, so client tokens stay unique and <c>retry.duration</c> is not restarted), what it learned
-/// (blocked regions, on-demand prices, capacity errors), where the log ends, and any stop or abort already asked for.
-/// Carried only between capacity rounds, when the run holds no machine.
+/// interruptions): the manifest so far (its spec with the resolved deps, its attempts), its <see cref="CapacitySearch"/>,
+/// where the log ends, the recent events, and any stop or abort already asked for. Carried only between capacity rounds,
+/// when the run holds no machine.
 /// </summary>
+/// <remarks>
+/// The search's fields lie flat in the payload, as runs continued before the search was one record wrote them: the
+/// input of an execution in flight must still read the same. Build it with <see cref="Of"/>; read the search with
+/// <see cref="Search"/>.
+/// </remarks>
 public sealed record RunContinuation(
     RunManifest Manifest,
     int Round,
@@ -20,4 +25,16 @@ public sealed record RunContinuation(
     long LogOffset,
     IReadOnlyList<string> Events,
     bool StopRequested,
-    bool AbortRequested);
+    bool AbortRequested)
+{
+    /// <summary>Gets where the capacity search stood.</summary>
+    [JsonIgnore]
+    public CapacitySearch Search => new(Round, RetryDeadline, Backoff, BlockedRegions, CapacityErrors, OnDemandPrices);
+
+    /// <summary>What a run carries on.</summary>
+    public static RunContinuation Of(RunManifest manifest, CapacitySearch search, long logOffset, IReadOnlyList<string> events, bool stopRequested, bool abortRequested)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        return new(manifest, search.Round, search.RetryDeadline, search.Backoff, search.BlockedRegions, search.CapacityErrors, search.OnDemandPrices, logOffset, events, stopRequested, abortRequested);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Dstack.Core.Storage;
+
+namespace Dstack.Workflows.Tests;
+
+/// <summary>A code snapshot of an empty repository, for runs whose job needs no code.</summary>
+public static class EmptyCode
+{
+    /// <summary>Stores the snapshot (a tar.gz with an empty <c>src/</c>) and returns its hash.</summary>
+    public static async Task<string> PutAsync(IStorage storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        using var archive = new MemoryStream();
+        await using (var gzip = new GZipStream(archive, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await using var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "src/"));
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(archive.ToArray()));
+        archive.Position = 0;
+        await storage.PutAsync(StorageLayout.Code(hash), archive);
+        return hash;
+    }
+}
