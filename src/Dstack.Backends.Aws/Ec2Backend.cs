@@ -12,6 +12,8 @@ using Dstack.Core.Backends;
 using Dstack.Core.Instances;
 using Dstack.Core.Runs;
 using Dstack.Core.Settings;
+using Polly;
+using Polly.Retry;
 using Instance = Dstack.Core.Backends.Instance;
 using GpuInfo = Dstack.Core.Backends.GpuInfo;
 
@@ -71,7 +73,7 @@ internal sealed class Ec2Backend : ICloudBackend, IPortForwarding, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(clientToken, nameof(request));
         if (offer.Backend != AwsName)
         {
-            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'aws'.", nameof(request));
+            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to '{AwsName}'.", nameof(request));
         }
 
         var ec2 = _clients.For(offer.Region);
@@ -241,47 +243,61 @@ internal sealed class Ec2Backend : ICloudBackend, IPortForwarding, IDisposable
         var deadline = _time.GetUtcNow() + _options.BootTimeout;
         string? address = null;
         string last = "pending";
-        while (true)
+
+        // Each attempt says whether the instance is ready; one that is not is asked again, a poll interval later, until
+        // the deadline. What an attempt throws (the instance ended, a host that refuses the key) ends the wait at once.
+        var wait = new ResiliencePipelineBuilder<bool> { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions<bool>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome is { Exception: null, Result: false } && _time.GetUtcNow() <= deadline),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Constant,
+                Delay = _options.BootPollInterval,
+                UseJitter = false,
+            })
+            .Build();
+        var ready = await wait.ExecuteAsync(
+            async token =>
+            {
+                token.ThrowIfCancellationRequested();
+                if (address is null)
+                {
+                    var described = (await Ec2Clients.DescribeAsync(ec2, [new Filter("instance-id", [instance.InstanceId])], token).ConfigureAwait(false)).SingleOrDefault();
+                    var state = described?.State.Name;
+                    if (state == InstanceStateName.Running && described!.PublicIpAddress is { Length: > 0 } ip)
+                    {
+                        address = ip;
+                        _addresses[instance.InstanceId] = ip;
+
+                        // A new machine at this address: its host key is pinned afresh.
+                        _shells.Forget(Host(ip));
+                    }
+                    else if (state is null || state == InstanceStateName.ShuttingDown || state == InstanceStateName.Terminated)
+                    {
+                        throw new NoCapacityException($"{instance.Offer.Region} {instance.Offer.InstanceType}: {instance.InstanceId} ended while starting ({described?.StateReason?.Message ?? "gone"}).");
+                    }
+                }
+
+                if (address is not null)
+                {
+                    try
+                    {
+                        await using var shell = await _shells.OpenAsync(Host(address), token).ConfigureAwait(false);
+                        return true;
+                    }
+                    catch (DstackException e) when (e is InstanceUnreachableException || _time.GetUtcNow() < deadline)
+                    {
+                        // sshd starts, and cloud-init installs the key, a little after the instance runs.
+                        last = e.Message;
+                    }
+                }
+
+                return false;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (!ready)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (address is null)
-            {
-                var described = (await Ec2Clients.DescribeAsync(ec2, [new Filter("instance-id", [instance.InstanceId])], cancellationToken).ConfigureAwait(false)).SingleOrDefault();
-                var state = described?.State.Name;
-                if (state == InstanceStateName.Running && described!.PublicIpAddress is { Length: > 0 } ip)
-                {
-                    address = ip;
-                    _addresses[instance.InstanceId] = ip;
-
-                    // A new machine at this address: its host key is pinned afresh.
-                    _shells.Forget(Host(ip));
-                }
-                else if (state is null || state == InstanceStateName.ShuttingDown || state == InstanceStateName.Terminated)
-                {
-                    throw new NoCapacityException($"{instance.Offer.Region} {instance.Offer.InstanceType}: {instance.InstanceId} ended while starting ({described?.StateReason?.Message ?? "gone"}).");
-                }
-            }
-
-            if (address is not null)
-            {
-                try
-                {
-                    await using var shell = await _shells.OpenAsync(Host(address), cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (DstackException e) when (e is InstanceUnreachableException || _time.GetUtcNow() < deadline)
-                {
-                    // sshd starts, and cloud-init installs the key, a little after the instance runs.
-                    last = e.Message;
-                }
-            }
-
-            if (_time.GetUtcNow() > deadline)
-            {
-                throw new NoCapacityException($"{instance.Offer.Region} {instance.Offer.InstanceType}: {instance.InstanceId} was not ready within {_options.BootTimeout.TotalMinutes:0} minutes ({last}).");
-            }
-
-            await Task.Delay(_options.BootPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            throw new NoCapacityException($"{instance.Offer.Region} {instance.Offer.InstanceType}: {instance.InstanceId} was not ready within {_options.BootTimeout.TotalMinutes:0} minutes ({last}).");
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class LocalBackend : IBackend, IPortForwarding
         var offer = request.Offer;
         if (offer.Backend != LocalName)
         {
-            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'local'.", nameof(request));
+            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to '{LocalName}'.", nameof(request));
         }
 
         return Task.FromResult(new Instance(LocalName, LocalName, offer));

@@ -50,7 +50,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(clientToken, nameof(request));
         if (offer.Backend != SshName)
         {
-            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to 'ssh'.", nameof(request));
+            throw new ArgumentException($"The offer belongs to the '{offer.Backend}' backend, not to '{SshName}'.", nameof(request));
         }
 
         var host = Host(offer.InstanceType);

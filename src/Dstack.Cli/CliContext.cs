@@ -93,6 +93,10 @@ internal sealed record CliContext
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Gets where the steps of a short command are timed (<c>DSTACK_TIMING=1</c>).</summary>
+    /// <value>The default value prints nothing; the process's comes from <see cref="Timing.FromEnvironment"/>.</value>
+    public Timing Timing { get; init; } = Timing.Off;
+
     /// <summary>Connects to Temporal for a command that cannot do without it.</summary>
     /// <exception cref="CommandException">Nothing answers at the configured address.</exception>
     public async Task<ITemporalClient> ConnectTemporalAsync(CancellationToken cancellationToken)
@@ -171,7 +175,7 @@ internal sealed record CliContext
     {
         try
         {
-            return (await new TemporalConnector(console).ConnectAsync(settings, startServerIfDown, cancellationToken), null);
+            return (await new TemporalConnector(console, TimeProvider.System).ConnectAsync(settings, startServerIfDown, cancellationToken), null);
         }
         catch (TemporalUnavailableException e)
         {

@@ -3,7 +3,8 @@ using Dstack.Cli;
 using Spectre.Console;
 
 // The only place that touches the process console; everything else gets this IAnsiConsole.
-Timing.Mark("main");
+var timing = Timing.FromEnvironment(Environment.GetEnvironmentVariable, Console.Error);
+timing.Mark("main");
 var console = AnsiConsole.Create(new AnsiConsoleSettings());
 if (Console.IsOutputRedirected)
 {
@@ -17,5 +18,5 @@ if (Console.IsOutputRedirected)
 // whose handler ends the process after a timeout and cannot tell the two signals apart (see Interrupts).
 using var interrupts = new Interrupts();
 var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
-Timing.Mark("console");
-return await DstackCli.RunAsync(args, console, configuration, interrupts.Token);
+timing.Mark("console");
+return await DstackCli.RunAsync(args, console, CliContext.CreateDefault(console) with { Timing = timing }, configuration, interrupts.Token);

@@ -17,12 +17,12 @@ public sealed class ArchitectureTests
         ["Dstack.Workflows"] = (["Dstack.Core"], ["Temporalio"]),
         ["Dstack.Backends.Local"] = (["Dstack.Core"], ["Microsoft.Extensions.DependencyInjection.Abstractions"]),
         ["Dstack.Backends.Ssh"] = (["Dstack.Core"], ["SSH.NET", "Polly.Core", "Microsoft.Extensions.DependencyInjection.Abstractions"]),
-        ["Dstack.Backends.Aws"] = (["Dstack.Core", "Dstack.Backends.Ssh"], ["AWSSDK.EC2", "AWSSDK.S3", "Microsoft.Extensions.DependencyInjection.Abstractions"]),
+        ["Dstack.Backends.Aws"] = (["Dstack.Core", "Dstack.Backends.Ssh"], ["AWSSDK.EC2", "AWSSDK.S3", "Polly.Core", "Microsoft.Extensions.DependencyInjection.Abstractions"]),
         ["Dstack.TemporalServer"] = ([], ["Grpc.AspNetCore.Server", "Grpc.AspNetCore.HealthChecks", "Microsoft.Data.Sqlite", "Temporalio", "System.CommandLine"]),
         ["Dstack.TemporalServer.Host"] = (["Dstack.TemporalServer"], []),
         ["Dstack.Composition"] = (["Dstack.Core", "Dstack.Workflows", "Dstack.Backends.Local", "Dstack.Backends.Ssh", "Dstack.Backends.Aws"], ["Microsoft.Extensions.Hosting", "Temporalio.Extensions.Hosting"]),
         ["Dstack.Worker"] = (["Dstack.Composition"], []),
-        ["Dstack.Cli"] = (["Dstack.Core", "Dstack.Workflows", "Dstack.TemporalServer", "Dstack.Composition"], ["Spectre.Console", "System.CommandLine"]),
+        ["Dstack.Cli"] = (["Dstack.Core", "Dstack.Workflows", "Dstack.TemporalServer", "Dstack.Composition"], ["Spectre.Console", "System.CommandLine", "Polly.Core"]),
     };
 
     private static readonly string Root = FindRoot();

@@ -109,7 +109,7 @@ internal sealed class OffersCommand : DstackCommand
         // leaves those offers out, and says so.
         var matching = all
             .Where(o => (!spot || o.Spot) && (!onDemandOnly || !o.Spot))
-            .Where(o => regions.Length == 0 || o.Backend is "local" or "ssh" || regions.Contains(o.Region, StringComparer.Ordinal))
+            .Where(o => regions.Length == 0 || o.Backend == BackendType.Local.ToConfigName() || o.Backend == BackendType.Ssh.ToConfigName() || regions.Contains(o.Region, StringComparer.Ordinal))
             .Where(o => labels.All(l => o.Labels?.Contains(l, StringComparer.Ordinal) == true))
             .ToList();
         var offers = matching

@@ -72,17 +72,17 @@ internal sealed class RunCommand : DstackCommand
     {
         var repo = parseResult.GetValue(RepoOption)?.FullName ?? Directory.GetCurrentDirectory();
         var name = parseResult.GetValue(WorkflowArgument)!;
-        Timing.Mark("execute");
+        _context.Timing.Mark("execute");
         var settings = _context.LoadSettings();
-        Timing.Mark("settings");
+        _context.Timing.Mark("settings");
 
         // Connecting and archiving the code overlap with reading the workflows; the embedded server is only started
         // and the archive only uploaded (below) once the configuration is known to be good, so a typo leaves nothing
         // in storage.
-        var connector = new TemporalConnector(Console);
+        var connector = new TemporalConnector(Console, _context.Time);
         var connecting = TryConnectAsync(connector, settings, cancellationToken);
         var storage = await _context.OpenStorageAsync(cancellationToken);
-        Timing.Mark("storage");
+        _context.Timing.Mark("storage");
         var snapshotting = Task.Run(() => SnapshotAsync(repo, cancellationToken), CancellationToken.None);
 
         // The first serialization of a run spec builds System.Text.Json's metadata for a dozen types, a visible part of
@@ -113,7 +113,7 @@ internal sealed class RunCommand : DstackCommand
         CancellationToken cancellationToken)
     {
         var workflows = WorkflowLoader.Load(repo);
-        Timing.Mark("workflows loaded");
+        _context.Timing.Mark("workflows loaded");
         var workflow = workflows.FirstOrDefault(w => w.Name == name)
             ?? throw new RunSpecException($"no workflow '{name}' in {repo}/.dstack; the workflows there are: {string.Join(", ", workflows.Select(w => w.Name))}.");
         if (parseResult.GetValue(SpotOption) && parseResult.GetValue(OnDemandOption))
@@ -140,11 +140,11 @@ internal sealed class RunCommand : DstackCommand
 
         // Everything the command line and the workflows file can get wrong has been checked: only now does the code go to storage.
         var snapshot = await snapshotting;
-        Timing.Mark("snapshot");
+        _context.Timing.Mark("snapshot");
         await CodeSnapshotter.UploadAsync(storage, snapshot, cancellationToken);
-        Timing.Mark("snapshot stored");
+        _context.Timing.Mark("snapshot stored");
         var client = await connecting ?? await ConnectAndRegisterAsync(connector, settings, startServerIfDown: true, cancellationToken);
-        Timing.Mark("connected");
+        _context.Timing.Mark("connected");
         var args = parseResult.GetValue(ArgsArgument) ?? [];
         var (handle, spec) = await SubmitAsync(client, settings, storage, workflow, repo, snapshot, overrides, args, parseResult.GetValue(TagOption), cancellationToken);
 
@@ -170,7 +170,7 @@ internal sealed class RunCommand : DstackCommand
             return ExitCodes.Ok;
         }
 
-        Timing.Mark("submitted");
+        _context.Timing.Mark("submitted");
         Console.MarkupLineInterpolated($"[grey]RUN[/] [bold]{spec.RunName}[/] ([grey]workflow {spec.WorkflowName}, {(spec.Resources.Summary.Length > 0 ? spec.Resources.Summary : "no resource requirements")}[/])");
         WriteRunPage(settings, spec.RunName);
         var watch = new RunEndWatch(connector, settings, new ManifestStore(storage), Console);
@@ -190,7 +190,7 @@ internal sealed class RunCommand : DstackCommand
 
 #pragma warning restore VSTHRD003
 
-    private static void WarmUpSerialization()
+    private void WarmUpSerialization()
     {
         DstackDataConverter.Instance.PayloadConverter.ToPayload(new RunWorkflowInput(
             new RunSpec
@@ -205,13 +205,13 @@ internal sealed class RunCommand : DstackCommand
                 User = "warm-up",
                 SubmittedAt = DateTimeOffset.UnixEpoch,
             }));
-        Timing.Mark("serialization warmed up");
+        _context.Timing.Mark("serialization warmed up");
     }
 
-    private static async Task<CodeSnapshot> SnapshotAsync(string repo, CancellationToken cancellationToken)
+    private async Task<CodeSnapshot> SnapshotAsync(string repo, CancellationToken cancellationToken)
     {
         var snapshot = await new CodeSnapshotter().CreateAsync(repo, cancellationToken);
-        Timing.Mark("snapshot made");
+        _context.Timing.Mark("snapshot made");
         return snapshot;
     }
 
@@ -231,7 +231,7 @@ internal sealed class RunCommand : DstackCommand
         }
     }
 
-    private static async Task<ITemporalClient?> TryConnectAsync(TemporalConnector connector, DstackSettings settings, CancellationToken cancellationToken)
+    private async Task<ITemporalClient?> TryConnectAsync(TemporalConnector connector, DstackSettings settings, CancellationToken cancellationToken)
     {
         try
         {
@@ -244,16 +244,16 @@ internal sealed class RunCommand : DstackCommand
     }
 
     /// <summary>Connects, then makes sure dstack's search attributes exist; overlapped with reading the workflows.</summary>
-    private static async Task<ITemporalClient> ConnectAndRegisterAsync(TemporalConnector connector, DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
+    private async Task<ITemporalClient> ConnectAndRegisterAsync(TemporalConnector connector, DstackSettings settings, bool startServerIfDown, CancellationToken cancellationToken)
     {
         var client = await connector.ConnectAsync(settings, startServerIfDown, cancellationToken);
-        Timing.Mark("client connected");
+        _context.Timing.Mark("client connected");
         await SearchAttributeRegistrar.EnsureRegisteredAsync(client, settings.Temporal.Namespace, cancellationToken);
-        Timing.Mark("search attributes checked");
+        _context.Timing.Mark("search attributes checked");
         return client;
     }
 
-    private static async Task<(WorkflowHandle Handle, RunSpec Spec)> SubmitAsync(
+    private async Task<(WorkflowHandle Handle, RunSpec Spec)> SubmitAsync(
         ITemporalClient client, DstackSettings settings, IStorage storage, WorkflowSpec workflow, string repo, CodeSnapshot snapshot, RunOverrides overrides,
         IReadOnlyList<string> args, string? tag, CancellationToken cancellationToken)
     {
@@ -266,7 +266,7 @@ internal sealed class RunCommand : DstackCommand
 
             // A big script goes to storage and only its hash into the workflow's input, which Temporal limits.
             spec = await new RunScriptStore(storage).OffloadAsync(spec, cancellationToken);
-            Timing.Mark("spec built");
+            _context.Timing.Mark("spec built");
             var attributes = new SearchAttributeCollection.Builder()
                 .Set(DstackSearchAttributes.Workflow, spec.WorkflowName)
                 .Set(DstackSearchAttributes.Repo, spec.Repo.RepoId)
@@ -287,7 +287,7 @@ internal sealed class RunCommand : DstackCommand
                         IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate,
                         Rpc = new RpcOptions { CancellationToken = cancellationToken },
                     });
-                Timing.Mark("workflow started");
+                _context.Timing.Mark("workflow started");
                 return (handle, spec);
             }
             catch (WorkflowAlreadyStartedException) when (attempt < Tries)

@@ -24,7 +24,7 @@ internal sealed class WorkerCommand : DstackCommand
         var settings = LocalServerAddress.Apply(_context.LoadSettings());
         try
         {
-            await new TemporalConnector(Console).ConnectAsync(settings with { Temporal = settings.Temporal with { AddressIsDefault = false } }, startServerIfDown: false, cancellationToken);
+            await new TemporalConnector(Console, _context.Time).ConnectAsync(settings with { Temporal = settings.Temporal with { AddressIsDefault = false } }, startServerIfDown: false, cancellationToken);
         }
         catch (TemporalUnavailableException)
         {

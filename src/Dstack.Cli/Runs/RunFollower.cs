@@ -32,7 +32,7 @@ internal sealed class RunFollower(IAnsiConsole console, CliContext context)
             var (data, next) = await logs.ReadAsync(runName, StorageLayout.MainJob, offset, CancellationToken.None);
             if (data.Length > 0)
             {
-                Timing.Mark("first log bytes");
+                context.Timing.Mark("first log bytes");
                 await output.WriteAsync(data, flush: false);
                 offset = next;
                 continue;

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Dstack.Core.Settings;
 using Dstack.Workflows.Connection;
+using Polly;
+using Polly.Retry;
 using Spectre.Console;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
@@ -15,9 +17,11 @@ namespace Dstack.Cli.Temporal;
 /// <c>dstack server</c> in the background, so the default single-machine setup needs nothing else running
 /// (docs/architecture.md#how-the-cli-finds-its-temporal-server).
 /// </summary>
-internal sealed class TemporalConnector(IAnsiConsole console)
+internal sealed class TemporalConnector(IAnsiConsole console, TimeProvider time)
 {
     private static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartupPollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan RecordPollInterval = TimeSpan.FromMilliseconds(20);
 
     // The SDK's core logs its connection retries as WARN lines on the user's terminal; the CLI says itself, once, what a
     // lost server means for the run, so only the core's errors are left to it.
@@ -81,22 +85,17 @@ internal sealed class TemporalConnector(IAnsiConsole console)
         }
 
         var log = StartBackgroundServer(settings, port);
-        var clock = Stopwatch.StartNew();
-        while (!await IsListeningAsync(host, port, cancellationToken))
+        var startedAt = time.GetTimestamp();
+        if (!await StartupWait(startedAt).ExecuteAsync(token => new ValueTask<bool>(IsListeningAsync(host, port, token)), cancellationToken))
         {
-            if (clock.Elapsed > StartupDeadline)
-            {
-                throw new TemporalUnavailableException($"started `dstack server` in the background but nothing answered at {address} within {StartupDeadline.TotalSeconds:0} s; see {log}.");
-            }
-
-            await Task.Delay(50, cancellationToken);
+            throw new TemporalUnavailableException($"started `dstack server` in the background but nothing answered at {address} within {StartupDeadline.TotalSeconds:0} s; see {log}.");
         }
 
         // The server records itself (and its Web UI) just after it listens; the run's first lines link that UI. Only a
         // record of this folder's server at this very address shows that what listens is the server just started: then,
         // and only then, its key goes there. Anything else took the port first (two users' first commands raced for it),
         // and gets neither the key nor the run.
-        var record = await WaitForRecordAsync(settings, clock, cancellationToken);
+        var record = await WaitForRecordAsync(settings, startedAt, cancellationToken);
         if (record is null || !LocalServerAddress.Same(record.Address, address))
         {
             throw new TemporalUnavailableException($"started `dstack server` in the background, but what answers at {address} is not it: another process took the port while it started (see {log}); run the command again.");
@@ -174,16 +173,32 @@ internal sealed class TemporalConnector(IAnsiConsole console)
 
     private static string LoopbackIp(string host) => host is "localhost" ? "127.0.0.1" : host.Trim('[', ']');
 
-    private static async Task<LocalServerRecord?> WaitForRecordAsync(DstackSettings settings, Stopwatch clock, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks again, <see cref="StartupPollInterval"/> apart, while the server started at <paramref name="startedAt"/> (a
+    /// timestamp of the clock) does not answer yet and <see cref="StartupDeadline"/> has not passed; it gives false then.
+    /// </summary>
+    private ResiliencePipeline<bool> StartupWait(long startedAt) =>
+        new ResiliencePipelineBuilder<bool> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<bool>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome is { Exception: null, Result: false } && time.GetElapsedTime(startedAt) <= StartupDeadline),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Constant,
+                Delay = StartupPollInterval,
+                UseJitter = false,
+            })
+            .Build();
+
+    private async Task<LocalServerRecord?> WaitForRecordAsync(DstackSettings settings, long startedAt, CancellationToken cancellationToken)
     {
-        while (clock.Elapsed < StartupDeadline)
+        while (time.GetElapsedTime(startedAt) < StartupDeadline)
         {
             if (LocalServerRecord.Read(settings.Home) is { } record && LocalServerProcess.IsRunning(record))
             {
                 return record;
             }
 
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(RecordPollInterval, time, cancellationToken);
         }
 
         return null;
