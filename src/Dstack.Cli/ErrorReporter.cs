@@ -23,7 +23,10 @@ internal static class ErrorReporter
 
                 var count = config.Errors.Count;
                 console.MarkupLine($"[red]{count} configuration {(count == 1 ? "error" : "errors")}[/]");
-                return ExitCodes.ConfigOrUsage;
+
+                // dstack's own settings (config.yml, the Temporal profile, DSTACK_* variables) have always failed the
+                // command with 1, as any other operation that cannot start; scripts may tell the two apart.
+                return config.Kind == ConfigurationKind.Settings ? ExitCodes.RunFailure : ExitCodes.ConfigOrUsage;
 
             // A workflow that does not exist, a bad secret or tag name, options that contradict each other: the command
             // line is wrong, as the README's exit codes say.

@@ -17,7 +17,7 @@ public static class DstackStorageServices
         ArgumentNullException.ThrowIfNull(settings);
         return settings.Type switch
         {
-            "s3" => new S3Storage(new S3StorageOptions
+            StorageType.S3 => new S3Storage(new S3StorageOptions
             {
                 Bucket = settings.Bucket ?? throw new ArgumentException("storage of type s3 needs a bucket; the settings loader rejects a config without one", nameof(settings)),
                 Prefix = settings.Prefix,

@@ -49,7 +49,7 @@ internal sealed record ServerOwner(string User, string Host, string Home, string
         && (Storage.StartsWith("s3://", StringComparison.Ordinal) || (Home == client.Home && Host == client.Host));
 
     private static string Describe(StorageSettings storage) =>
-        storage.Type == "s3"
+        storage.Type == StorageType.S3
             ? $"s3://{storage.Bucket}/{storage.Prefix}{(storage.Endpoint is { } endpoint ? $" at {endpoint}" : string.Empty)}"
             : storage.Path;
 }

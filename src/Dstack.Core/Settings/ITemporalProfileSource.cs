@@ -8,6 +8,6 @@ namespace Dstack.Core.Settings;
 public interface ITemporalProfileSource
 {
     /// <summary>Loads the profile, reading environment variables only through <paramref name="getVariable"/> (tests pass their own).</summary>
-    /// <exception cref="SettingsException">The Temporal config file, its profile or a <c>TEMPORAL_*</c> variable is invalid.</exception>
+    /// <exception cref="Configuration.ConfigurationException">The Temporal config file, its profile or a <c>TEMPORAL_*</c> variable is invalid.</exception>
     TemporalProfile Load(Func<string, string?> getVariable);
 }

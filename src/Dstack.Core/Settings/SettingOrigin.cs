@@ -1,3 +1,5 @@
+using Dstack.Core.Configuration;
+
 namespace Dstack.Core.Settings;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed record SettingOrigin(string File, int Line, int Column, string Key
     public bool IsVariable => Key.Length == 0;
 
     /// <summary>An error about the value given here, located as the value was.</summary>
-    public SettingsError Error(string message) => new(File, Line, Column, Key, message);
+    public ConfigError Error(string message) => new(File, Line, Column, Key, message);
 
     /// <summary>Formats the origin for a message: <c>temporal.api_key_file in /home/u/.dstack/config.yml:3</c>, or the variable.</summary>
     public override string ToString() =>

@@ -1,3 +1,5 @@
+using Dstack.Core.Configuration;
+using Dstack.Core.Configuration.Parsing;
 using Dstack.Core.Secrets;
 using YamlDotNet.RepresentationModel;
 
@@ -30,35 +32,36 @@ public sealed partial class SettingsLoader
         return profile.Origins.Count == 0 ? temporal : temporal with { Origins = profile.Origins };
     }
 
-    private static TemporalSettings ParseTemporal(Reader reader, YamlMappingNode node, TemporalSettings below, string file, string userHome)
+    private static TemporalSettings ParseTemporal(NodeReader reader, YamlMappingNode node, TemporalSettings below, string userHome)
     {
+        var file = reader.File;
         var temporal = below with
         {
-            Address = reader.String(node, "temporal", "address") ?? below.Address,
-            AddressIsDefault = below.AddressIsDefault && Reader.Child(node, "address") is null,
-            Namespace = reader.String(node, "temporal", "namespace") ?? below.Namespace,
-            TaskQueue = reader.String(node, "temporal", "task_queue") ?? below.TaskQueue,
-            UiUrl = reader.String(node, "temporal", "ui_url") ?? below.UiUrl,
+            Address = reader.Text(node, "temporal", "address") ?? below.Address,
+            AddressIsDefault = below.AddressIsDefault && NodeReader.ValueOf(node, "address") is null,
+            Namespace = reader.Text(node, "temporal", "namespace") ?? below.Namespace,
+            TaskQueue = reader.Text(node, "temporal", "task_queue") ?? below.TaskQueue,
+            UiUrl = reader.Text(node, "temporal", "ui_url") ?? below.UiUrl,
         };
-        if (Reader.Child(node, "ui_url") is { } uiNode && reader.String(node, "temporal", "ui_url") is { } uiUrl && !IsHttpUrl(uiUrl))
+        if (NodeReader.ValueOf(node, "ui_url") is { } uiNode && reader.Text(node, "temporal", "ui_url") is { } uiUrl && !IsHttpUrl(uiUrl))
         {
             reader.Error(uiNode, "temporal.ui_url", $"expected an http:// or https:// URL such as http://localhost:8080, found '{uiUrl}'");
         }
 
         // A relative path is taken from the folder of the config file, not from wherever dstack happens to run.
         string? FilePath(YamlMappingNode mapping, string path, string key) =>
-            reader.String(mapping, path, key) is { } value ? Path.GetFullPath(ExpandHome(value, userHome), Path.GetDirectoryName(file)!) : null;
+            reader.Text(mapping, path, key) is { } value ? Path.GetFullPath(ExpandHome(value, userHome), Path.GetDirectoryName(file)!) : null;
 
-        var errors = new List<SettingsError>();
-        var inlineKey = reader.String(node, "temporal", "api_key");
+        var errors = new List<ConfigError>();
+        var inlineKey = reader.Text(node, "temporal", "api_key");
         var keyFile = FilePath(node, "temporal", "api_key_file");
         if (inlineKey is not null && keyFile is not null)
         {
-            reader.Error(Reader.Child(node, "api_key_file")!, "temporal.api_key_file", "set either temporal.api_key or temporal.api_key_file, not both");
+            reader.Error(NodeReader.ValueOf(node, "api_key_file")!, "temporal.api_key_file", "set either temporal.api_key or temporal.api_key_file, not both");
         }
         else if (inlineKey is not null)
         {
-            var origin = reader.Origin(Reader.Child(node, "api_key")!, "temporal.api_key");
+            var origin = Origin(reader, NodeReader.ValueOf(node, "api_key")!, "temporal.api_key");
             if (PrivateFile.OpenToOthers(file) is { } mode)
             {
                 errors.Add(origin.Error($"this file holds an API key, but its mode {mode} lets other users read it; run `chmod 600 {file}` (or move the key to a file of its own named by temporal.api_key_file)"));
@@ -68,11 +71,11 @@ public sealed partial class SettingsLoader
         }
         else if (keyFile is not null)
         {
-            var origin = reader.Origin(Reader.Child(node, "api_key_file")!, "temporal.api_key_file");
+            var origin = Origin(reader, NodeReader.ValueOf(node, "api_key_file")!, "temporal.api_key_file");
             temporal = WithApiKey(temporal, ReadApiKeyFile(keyFile, origin, errors), origin);
         }
 
-        if (Reader.Child(node, "tls") is { } tlsNode && reader.Mapping(tlsNode, "temporal.tls", TlsKeys) is { } tls)
+        if (NodeReader.ValueOf(node, "tls") is { } tlsNode && reader.Mapping(tlsNode, "temporal.tls", TlsKeys) is { } tls)
         {
             var origins = new Dictionary<string, SettingOrigin>();
             PemSource? Pem(string key, string name)
@@ -82,7 +85,7 @@ public sealed partial class SettingsLoader
                     return null;
                 }
 
-                origins[name] = reader.Origin(Reader.Child(tls, key)!, $"temporal.tls.{key}");
+                origins[name] = Origin(reader, NodeReader.ValueOf(tls, key)!, $"temporal.tls.{key}");
                 return PemSource.FromFile(path);
             }
 
@@ -91,15 +94,15 @@ public sealed partial class SettingsLoader
                 ClientCert = Pem("client_cert", TemporalSettingNames.ClientCert),
                 ClientKey = Pem("client_key", TemporalSettingNames.ClientKey),
                 ServerCa = Pem("server_ca", TemporalSettingNames.ServerCa),
-                ServerName = reader.String(tls, "temporal.tls", "server_name"),
+                ServerName = reader.Text(tls, "temporal.tls", "server_name"),
             };
             if (layer.ServerName is not null)
             {
-                origins[TemporalSettingNames.ServerName] = reader.Origin(Reader.Child(tls, "server_name")!, "temporal.tls.server_name");
+                origins[TemporalSettingNames.ServerName] = Origin(reader, NodeReader.ValueOf(tls, "server_name")!, "temporal.tls.server_name");
             }
 
             var disabled = reader.Boolean(tls, "temporal.tls", "disabled");
-            var tlsOrigin = Reader.Child(tls, "disabled") is { } disabledNode ? reader.Origin(disabledNode, "temporal.tls.disabled") : reader.Origin(tlsNode, "temporal.tls");
+            var tlsOrigin = NodeReader.ValueOf(tls, "disabled") is { } disabledNode ? Origin(reader, disabledNode, "temporal.tls.disabled") : Origin(reader, tlsNode, "temporal.tls");
             temporal = LayTls(temporal, layer, disabled ?? false, tlsOrigin, origins);
         }
 
@@ -114,7 +117,7 @@ public sealed partial class SettingsLoader
     /// <summary>Lays the <c>DSTACK_TEMPORAL_*</c> variables of the API key and TLS over <paramref name="temporal"/>.</summary>
     private TemporalSettings ApplyTemporalVariables(TemporalSettings temporal, string userHome)
     {
-        var errors = new List<SettingsError>();
+        var errors = new List<ConfigError>();
         string? FilePath(string name) => Variable(name) is { } value ? Path.GetFullPath(ExpandHome(value, userHome)) : null;
 
         var key = Variable("DSTACK_TEMPORAL_API_KEY");
@@ -174,7 +177,7 @@ public sealed partial class SettingsLoader
             temporal = LayTls(temporal, layer, disabled: enabled == false, tlsOrigin, origins);
         }
 
-        return errors.Count > 0 ? throw new SettingsException(errors) : temporal;
+        return errors.Count > 0 ? throw Invalid(errors) : temporal;
     }
 
     private static string VariableOf(string name) => name switch
@@ -222,7 +225,7 @@ public sealed partial class SettingsLoader
     /// <summary>Checks what only the merged layers can tell: the TLS files exist and hold PEM, a key has its certificate.</summary>
     private static TemporalSettings CheckTemporal(TemporalSettings temporal)
     {
-        var errors = new List<SettingsError>();
+        var errors = new List<ConfigError>();
         if (temporal.ApiKey is { } apiKey && temporal.OriginOf(TemporalSettingNames.ApiKey) is { } keyOrigin)
         {
             // The profile's key was not checked where it was read (dstack's own were, and pass again here).
@@ -252,11 +255,11 @@ public sealed partial class SettingsLoader
             }
         }
 
-        return errors.Count > 0 ? throw new SettingsException(errors) : temporal;
+        return errors.Count > 0 ? throw Invalid(errors) : temporal;
     }
 
     /// <summary>Checks that a PEM document can be read and holds a block of <paramref name="kind"/>; true when it does (or is not set).</summary>
-    private static bool CheckPem(PemSource? source, SettingOrigin origin, string kind, string what, List<SettingsError> errors)
+    private static bool CheckPem(PemSource? source, SettingOrigin origin, string kind, string what, List<ConfigError> errors)
     {
         if (source is null)
         {
@@ -290,7 +293,7 @@ public sealed partial class SettingsLoader
         return true;
     }
 
-    private static SecretText? ReadApiKeyFile(string path, SettingOrigin origin, List<SettingsError> errors)
+    private static SecretText? ReadApiKeyFile(string path, SettingOrigin origin, List<ConfigError> errors)
     {
         string text;
         try
@@ -313,7 +316,7 @@ public sealed partial class SettingsLoader
     }
 
     /// <summary>Checks that a key can travel as an <c>authorization: Bearer</c> header value; null (with an error) when it cannot.</summary>
-    private static SecretText? CheckApiKey(string key, SettingOrigin origin, List<SettingsError> errors, string? file = null)
+    private static SecretText? CheckApiKey(string key, SettingOrigin origin, List<ConfigError> errors, string? file = null)
     {
         var where = file is null ? string.Empty : $" in {file}";
         if (key.Length == 0)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Dstack.Core.Configuration;
 using Dstack.Core.Settings;
 using Temporalio.Common.EnvConfig;
 
@@ -36,7 +37,7 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
         var overrides = Variables.Where(v => Variable(v) is not null).ToDictionary(v => v, v => Variable(v)!, StringComparer.Ordinal);
         if (Variable("TEMPORAL_TLS") is { } tls && !IsBoolean(tls))
         {
-            throw new SettingsException([SettingOrigin.Variable("TEMPORAL_TLS").Error($"expected true or false, found '{tls}'")]);
+            throw new ConfigurationException([SettingOrigin.Variable("TEMPORAL_TLS").Error($"expected true or false, found '{tls}'")], ConfigurationKind.Settings);
         }
 
         // With nothing to read the SDK would answer an empty profile, after some 150 ms of JIT and reflection that every
@@ -61,7 +62,7 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
         }
         catch (InvalidOperationException e)
         {
-            throw new SettingsException([Describe(e.Message, file, profileName, overrides)]);
+            throw new ConfigurationException([Describe(e.Message, file, profileName, overrides)], ConfigurationKind.Settings);
         }
 
         return ToProfile(profile, file, profileName ?? "default", Variable);
@@ -76,8 +77,8 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
         if (variable("TEMPORAL_CONFIG_FILE") is { } named)
         {
             var path = Path.GetFullPath(named);
-            return File.Exists(path) ? path : throw new SettingsException([SettingOrigin.Variable("TEMPORAL_CONFIG_FILE").Error(
-                $"expected a Temporal config file (TOML), found no file at {path}")]);
+            return File.Exists(path) ? path : throw new ConfigurationException([SettingOrigin.Variable("TEMPORAL_CONFIG_FILE").Error(
+                $"expected a Temporal config file (TOML), found no file at {path}")], ConfigurationKind.Settings);
         }
 
         var folder = OperatingSystem.IsWindows() ? variable("APPDATA")
@@ -90,7 +91,7 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
     private static bool IsBoolean(string text) => text.ToUpperInvariant() is "TRUE" or "FALSE" or "1" or "0";
 
     /// <summary>Turns the SDK's error (the Rust core's, several lines with a caret under the spot) into one located line.</summary>
-    private static SettingsError Describe(string message, string? file, string? profileName, Dictionary<string, string> overrides)
+    private static ConfigError Describe(string message, string? file, string? profileName, Dictionary<string, string> overrides)
     {
         var reason = message;
         while (reason.StartsWith(Prefix, StringComparison.Ordinal))
@@ -103,7 +104,7 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
         {
             // The caret drawing is for terminals; its last line says what was wrong.
             var what = reason.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-            return new SettingsError(
+            return new ConfigError(
                 location, int.Parse(toml.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(toml.Groups[2].Value, CultureInfo.InvariantCulture), string.Empty, $"invalid Temporal config file: {what}");
         }
 
@@ -118,8 +119,8 @@ public sealed partial class TemporalEnvConfigSource : ITemporalProfileSource
 
         var firstLine = reason.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? reason;
         return firstLine.Contains("TEMPORAL_", StringComparison.Ordinal)
-            ? new SettingsError("environment variables", 0, 0, string.Empty, firstLine)
-            : new SettingsError(location, 0, 0, profileName is null ? string.Empty : $"profile.{profileName}", firstLine);
+            ? new ConfigError("environment variables", 0, 0, string.Empty, firstLine)
+            : new ConfigError(location, 0, 0, profileName is null ? string.Empty : $"profile.{profileName}", firstLine);
     }
 
     private static List<string> ProfileNames(string file, Dictionary<string, string> overrides)

@@ -51,6 +51,22 @@ public sealed class OffersCommandTests
         Assert.Contains($"nobody@127.0.0.1:{port}", note, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Offers_BadConfigFile_PrintsEachErrorAsTheWorkflowsFileDoesAndExitsOne()
+    {
+        await using var home = await TestHome.WithoutTemporalAsync();
+        var file = Path.Combine(home.Root, "config.yml");
+        await File.WriteAllTextAsync(file, "backends:\n  - type: ssh\n    hosts:\n      - host: a\n        prot: 22\n");
+
+        var (exitCode, output) = await home.RunAsync("offers");
+
+        Assert.Equal(1, exitCode);
+        var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Contains($"{file}:5:9: backends[0].hosts[0].prot: unknown key 'prot'; did you mean 'port'?", lines);
+        Assert.Contains("1 configuration error", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
     private static readonly MachineResources Box = new(4, 16L * 1024 * 1024 * 1024, [], 100L * 1024 * 1024 * 1024);
 
     private static Func<Spectre.Console.IAnsiConsole, CliContext> WithOffers(TestHome home, params InstanceOffer[] offers) =>

@@ -49,7 +49,7 @@ public sealed class ServerOwnerTests
     [Fact]
     public void Serves_SameS3Location_YesFromAnyFolderOtherLocation_No()
     {
-        var bucket = new StorageSettings { Type = "s3", Path = "/unused", Bucket = "team", Prefix = "dstack" };
+        var bucket = new StorageSettings { Type = StorageType.S3, Path = "/unused", Bucket = "team", Prefix = "dstack" };
         var team = ServerOwner.Of(Settings("/srv/dstack", bucket));
 
         Assert.Equal("s3://team/dstack", team.Storage);

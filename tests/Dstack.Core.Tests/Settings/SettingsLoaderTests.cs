@@ -1,3 +1,4 @@
+using Dstack.Core.Configuration;
 using Dstack.Core.Settings;
 
 namespace Dstack.Core.Tests.Settings;
@@ -28,7 +29,7 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal("127.0.0.1:7233", settings.Temporal.Address);
         Assert.Equal("default", settings.Temporal.Namespace);
         Assert.Equal("dstack", settings.Temporal.TaskQueue);
-        Assert.Equal("local", settings.Storage.Type);
+        Assert.Equal(StorageType.Local, settings.Storage.Type);
         Assert.Equal(_dir.Combine("home", "storage"), settings.Storage.Path);
         Assert.IsType<LocalBackendSettings>(Assert.Single(settings.Backends));
     }
@@ -153,12 +154,12 @@ public sealed class SettingsLoaderTests : IDisposable
                     blocks: 0
             """);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Collection(
             e.Errors,
-            x => Assert.Equal((3, "backends[0].grace_period", "expected a duration like 30s, 5m or 1h, found 'soon'"), (x.Line, x.Key, x.Message)),
-            x => Assert.Equal((6, "backends[0].hosts[0].blocks"), (x.Line, x.Key)));
+            x => Assert.Equal((3, "backends[0].grace_period", "expected a duration like 30s, 5m or 1h, found 'soon'"), (x.Line, x.Path, x.Message)),
+            x => Assert.Equal((6, "backends[0].hosts[0].blocks"), (x.Line, x.Path)));
     }
 
     [Fact]
@@ -183,13 +184,13 @@ public sealed class SettingsLoaderTests : IDisposable
     {
         var file = _dir.Write("home/config.yml", "temporal:\n  address: a:1\n  adress: b:2\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         var error = Assert.Single(e.Errors);
         Assert.Equal(file, error.File);
         Assert.Equal(3, error.Line);
-        Assert.Equal("temporal.adress", error.Key);
-        Assert.Contains("address, namespace, task_queue, ui_url", error.Message, StringComparison.Ordinal);
+        Assert.Equal("temporal.adress", error.Path);
+        Assert.Equal("unknown key 'adress'; did you mean 'address'?", error.Message);
         Assert.Contains($"{file}:3:3: temporal.adress", e.Message, StringComparison.Ordinal);
     }
 
@@ -208,10 +209,10 @@ public sealed class SettingsLoaderTests : IDisposable
     {
         var file = _dir.Write("home/config.yml", "temporal:\n  ui_url: localhost:8080\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         var error = Assert.Single(e.Errors);
-        Assert.Equal((file, 2, "temporal.ui_url"), (error.File, error.Line, error.Key));
+        Assert.Equal((file, 2, "temporal.ui_url"), (error.File, error.Line, error.Path));
         Assert.Contains("http://localhost:8080", error.Message, StringComparison.Ordinal);
         Assert.Contains("'localhost:8080'", error.Message, StringComparison.Ordinal);
     }
@@ -219,7 +220,7 @@ public sealed class SettingsLoaderTests : IDisposable
     [Fact]
     public void Load_UiUrlVariableNotHttp_NamesTheVariable()
     {
-        var e = Assert.Throws<SettingsException>(() => Loader(new() { ["DSTACK_TEMPORAL_UI_URL"] = "ftp://x" }).Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader(new() { ["DSTACK_TEMPORAL_UI_URL"] = "ftp://x" }).Load());
 
         Assert.Contains("DSTACK_TEMPORAL_UI_URL", e.Message, StringComparison.Ordinal);
     }
@@ -236,12 +237,12 @@ public sealed class SettingsLoaderTests : IDisposable
                     port: many
             """);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Collection(
             e.Errors,
-            x => Assert.Equal((2, "backends[0].type"), (x.Line, x.Key)),
-            x => Assert.Equal((6, "backends[1].hosts[0].port"), (x.Line, x.Key)));
+            x => Assert.Equal((2, "backends[0].type"), (x.Line, x.Path)),
+            x => Assert.Equal((6, "backends[1].hosts[0].port"), (x.Line, x.Path)));
     }
 
     [Fact]
@@ -249,7 +250,7 @@ public sealed class SettingsLoaderTests : IDisposable
     {
         _dir.Write("home/config.yml", "temporal:\n  address: [unclosed\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.True(Assert.Single(e.Errors).Line >= 2);
     }

@@ -1,3 +1,4 @@
+using Dstack.Core.Configuration;
 using Dstack.Core.Settings;
 
 namespace Dstack.Core.Tests.Settings;
@@ -25,7 +26,7 @@ public sealed class StorageSettingsTests : IDisposable
 
         var storage = Loader().Load().Storage;
 
-        Assert.Equal(("s3", "my-bucket.dstack", "team/dstack", "eu-west-1", "http://127.0.0.1:4569"), (storage.Type, storage.Bucket, storage.Prefix, storage.Region, storage.Endpoint));
+        Assert.Equal((StorageType.S3, "my-bucket.dstack", "team/dstack", "eu-west-1", "http://127.0.0.1:4569"), (storage.Type, storage.Bucket, storage.Prefix, storage.Region, storage.Endpoint));
     }
 
     [Fact]
@@ -33,10 +34,10 @@ public sealed class StorageSettingsTests : IDisposable
     {
         var file = _dir.Write("home/config.yml", "storage:\n  type: s3\n  region: us-east-1\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         var error = Assert.Single(e.Errors);
-        Assert.Equal((file, 2, "storage.bucket"), (error.File, error.Line, error.Key));
+        Assert.Equal((file, 2, "storage.bucket"), (error.File, error.Line, error.Path));
         Assert.Contains("expected a bucket name", error.Message, StringComparison.Ordinal);
     }
 
@@ -52,14 +53,14 @@ public sealed class StorageSettingsTests : IDisposable
               endpoint: 127.0.0.1:4569
             """);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Collection(
             e.Errors,
-            x => Assert.Equal((3, "storage.bucket"), (x.Line, x.Key)),
-            x => Assert.Equal((6, "storage.endpoint"), (x.Line, x.Key)),
-            x => Assert.Equal((5, "storage.region"), (x.Line, x.Key)),
-            x => Assert.Equal((4, "storage.prefix"), (x.Line, x.Key)));
+            x => Assert.Equal((3, "storage.bucket"), (x.Line, x.Path)),
+            x => Assert.Equal((6, "storage.endpoint"), (x.Line, x.Path)),
+            x => Assert.Equal((5, "storage.region"), (x.Line, x.Path)),
+            x => Assert.Equal((4, "storage.prefix"), (x.Line, x.Path)));
         Assert.Contains("found 'My_Bucket'", e.Errors[0].Message, StringComparison.Ordinal);
         Assert.Contains("http://", e.Errors[1].Message, StringComparison.Ordinal);
     }
@@ -69,10 +70,10 @@ public sealed class StorageSettingsTests : IDisposable
     {
         _dir.Write("home/config.yml", "storage:\n  type: local\n  bucket: b1\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         var error = Assert.Single(e.Errors);
-        Assert.Equal((3, "storage.bucket"), (error.Line, error.Key));
+        Assert.Equal((3, "storage.bucket"), (error.Line, error.Path));
         Assert.Contains("set storage.type to s3", error.Message, StringComparison.Ordinal);
     }
 
@@ -91,7 +92,7 @@ public sealed class StorageSettingsTests : IDisposable
 
         var storage = new SettingsLoader(variables.GetValueOrDefault).Load().Storage;
 
-        Assert.Equal(("s3", "ci-bucket", "ci", null, "http://127.0.0.1:4569"), (storage.Type, storage.Bucket, storage.Prefix, storage.Region, storage.Endpoint));
+        Assert.Equal((StorageType.S3, "ci-bucket", "ci", null, "http://127.0.0.1:4569"), (storage.Type, storage.Bucket, storage.Prefix, storage.Region, storage.Endpoint));
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class StorageSettingsTests : IDisposable
             ["DSTACK_STORAGE_BUCKET"] = "Bad_Bucket",
         };
 
-        var e = Assert.Throws<SettingsException>(() => new SettingsLoader(variables.GetValueOrDefault).Load());
+        var e = Assert.Throws<ConfigurationException>(() => new SettingsLoader(variables.GetValueOrDefault).Load());
 
         Assert.Contains("environment variable DSTACK_STORAGE_BUCKET: expected an S3 bucket name", e.Message, StringComparison.Ordinal);
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Dstack.Core.Configuration;
 using Dstack.Core.Settings;
 
 namespace Dstack.Core.Tests.Settings;
@@ -73,10 +74,10 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
         var file = _dir.Write("home/config.yml", $"temporal:\n  api_key: {Key}\n");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         var error = Assert.Single(e.Errors);
-        Assert.Equal((file, 2, 12, "temporal.api_key"), (error.File, error.Line, error.Column, error.Key));
+        Assert.Equal((file, 2, 12, "temporal.api_key"), (error.File, error.Line, error.Column, error.Path));
         Assert.Contains($"mode 0644 lets other users read it; run `chmod 600 {file}`", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Key, e.Message, StringComparison.Ordinal);
     }
@@ -88,7 +89,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
         var keyFile = _dir.Combine("home", "api.key");
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Equal(
             $"{ConfigFile}:2:17: temporal.api_key_file: {keyFile} holds an API key, but its mode 0640 lets other users read it; run `chmod 600 {keyFile}`",
@@ -102,7 +103,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
         var keyFile = _dir.Combine("home", "certs", "client-key.pem");
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Equal(
             $"{ConfigFile}:4:17: temporal.tls.client_key: {keyFile} holds a private key, but its mode 0604 lets other users read it; run `chmod 600 {keyFile}`",
@@ -123,12 +124,12 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
                 port: 1
             """);
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Equal(
             [
                 $"{ConfigFile}:3:17: temporal.api_key_file: set either temporal.api_key or temporal.api_key_file, not both",
-                $"{ConfigFile}:8:5: temporal.tls.port: unknown key; expected one of client_cert, client_key, server_ca, server_name, disabled",
+                $"{ConfigFile}:8:5: temporal.tls.port: unknown key 'port'; expected one of: client_cert, client_key, server_ca, server_name, disabled",
                 $"{ConfigFile}:7:15: temporal.tls.disabled: expected true or false, found 'maybe'",
             ],
             e.Errors.Select(error => error.ToString()));
@@ -139,7 +140,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
     {
         Secret("home/config.yml", "temporal:\n  tls:\n    client_key: certs/client-key.pem\n    server_ca: certs/missing.pem\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Equal(
             [
@@ -155,7 +156,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
         Secret("home/certs/notes.txt", "hello");
         Secret("home/config.yml", "temporal:\n  tls:\n    server_ca: certs/notes.txt\n");
 
-        var e = Assert.Throws<SettingsException>(() => Loader().Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
 
         Assert.Equal(
             $"{ConfigFile}:3:16: temporal.tls.server_ca: expected a CA certificate in PEM format (a -----BEGIN CERTIFICATE----- block), found none in {_dir.Combine("home", "certs", "notes.txt")}",
@@ -212,7 +213,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
     [Fact]
     public void Load_BadVariables_NamedWithWhatWasExpected()
     {
-        var e = Assert.Throws<SettingsException>(() => Loader(new()
+        var e = Assert.Throws<ConfigurationException>(() => Loader(new()
         {
             ["DSTACK_TEMPORAL_TLS"] = "yes",
             ["DSTACK_TEMPORAL_API_KEY"] = "two words",
@@ -229,7 +230,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
     [Fact]
     public void Load_BothKeyVariables_Refused()
     {
-        var e = Assert.Throws<SettingsException>(() => Loader(new()
+        var e = Assert.Throws<ConfigurationException>(() => Loader(new()
         {
             ["DSTACK_TEMPORAL_API_KEY"] = Key,
             ["DSTACK_TEMPORAL_API_KEY_FILE"] = _dir.Combine("home", "api.key"),
@@ -245,7 +246,7 @@ public sealed class TemporalCredentialsSettingsTests : IDisposable
     {
         var missing = _dir.Combine("nowhere.key");
 
-        var e = Assert.Throws<SettingsException>(() => Loader(new() { ["DSTACK_TEMPORAL_API_KEY_FILE"] = missing }).Load());
+        var e = Assert.Throws<ConfigurationException>(() => Loader(new() { ["DSTACK_TEMPORAL_API_KEY_FILE"] = missing }).Load());
 
         Assert.Equal($"environment variable DSTACK_TEMPORAL_API_KEY_FILE: expected a file with the API key, found no file at {missing}", Assert.Single(e.Errors).ToString());
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Dstack.Core.Configuration;
 using Dstack.Core.Settings;
 using Dstack.Workflows.Connection;
 
@@ -172,7 +173,7 @@ public sealed class TemporalEnvConfigSourceTests : IDisposable
     {
         Write(DefaultToml, "[profile.default\naddress = \"a:1\"\n");
 
-        var e = Assert.Throws<SettingsException>(Load);
+        var e = Assert.Throws<ConfigurationException>(Load);
 
         Assert.Equal($"{DefaultToml}:1:17: invalid Temporal config file: unclosed table, expected `]`", Assert.Single(e.Errors).ToString());
     }
@@ -182,7 +183,7 @@ public sealed class TemporalEnvConfigSourceTests : IDisposable
     {
         Write(DefaultToml, "[profile.default]\naddress = 7233\n");
 
-        var e = Assert.Throws<SettingsException>(Load);
+        var e = Assert.Throws<ConfigurationException>(Load);
 
         Assert.Equal($"{DefaultToml}:2:11: invalid Temporal config file: invalid type: integer `7233`, expected a string", Assert.Single(e.Errors).ToString());
     }
@@ -193,7 +194,7 @@ public sealed class TemporalEnvConfigSourceTests : IDisposable
         var missing = Path.Combine(_root, "missing.toml");
         _variables["TEMPORAL_CONFIG_FILE"] = missing;
 
-        var e = Assert.Throws<SettingsException>(Load);
+        var e = Assert.Throws<ConfigurationException>(Load);
 
         Assert.Equal($"environment variable TEMPORAL_CONFIG_FILE: expected a Temporal config file (TOML), found no file at {missing}", Assert.Single(e.Errors).ToString());
     }
@@ -204,7 +205,7 @@ public sealed class TemporalEnvConfigSourceTests : IDisposable
         Write(DefaultToml, "[profile.default]\naddress = \"a:1\"\n[profile.staging]\naddress = \"b:1\"\n");
         _variables["TEMPORAL_PROFILE"] = "prod";
 
-        var e = Assert.Throws<SettingsException>(Load);
+        var e = Assert.Throws<ConfigurationException>(Load);
 
         Assert.Equal(
             $"environment variable TEMPORAL_PROFILE: names the profile 'prod', which {DefaultToml} does not have (it has default, staging)",
@@ -216,7 +217,7 @@ public sealed class TemporalEnvConfigSourceTests : IDisposable
     {
         _variables["TEMPORAL_TLS"] = "yes";
 
-        var e = Assert.Throws<SettingsException>(Load);
+        var e = Assert.Throws<ConfigurationException>(Load);
 
         Assert.Equal("environment variable TEMPORAL_TLS: expected true or false, found 'yes'", Assert.Single(e.Errors).ToString());
     }
@@ -240,7 +241,7 @@ public sealed class TemporalEnvConfigSourceTests : IDisposable
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         Write(DefaultToml, $"[profile.default.tls]\nclient_cert_path = \"{cert}\"\nclient_key_path = \"{key}\"\n");
 
-        var e = Assert.Throws<SettingsException>(Load);
+        var e = Assert.Throws<ConfigurationException>(Load);
 
         Assert.Equal(
             $"{DefaultToml}: profile.default.tls.client_key_path: {key} holds a private key, but its mode 0640 lets other users read it; run `chmod 600 {key}`",

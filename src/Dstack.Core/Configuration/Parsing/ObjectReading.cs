@@ -32,14 +32,7 @@ internal static class ObjectReading
             var definition = keys.FirstOrDefault(k => k.Name == name);
             if (definition is null)
             {
-                var names = keys.Select(k => k.Name).ToList();
-                var hint = Suggestions.Hint(name, names);
-                if (hint.Length == 0 && names.Count <= 8)
-                {
-                    hint = $"; expected one of: {string.Join(", ", names)}";
-                }
-
-                reader.Error(keyScalar, keyPath, $"unknown key '{name}'{hint}");
+                reader.UnknownKey(keyScalar, keyPath, keys.Select(k => k.Name).ToList());
                 continue;
             }
 

@@ -1,32 +1,15 @@
-using System.Text.RegularExpressions;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Dstack.Core.Configuration.Parsing;
 
 /// <summary>Reads one workflows file into specs, collecting every error.</summary>
-internal static partial class WorkflowFileParser
+internal static class WorkflowFileParser
 {
     public static IReadOnlyList<ParsedWorkflow> Parse(WorkflowSource source, List<ConfigError> errors)
     {
         var reader = new NodeReader(source.File, source.Text, errors);
-        var stream = new YamlStream();
-        var parser = new Parser(new StringReader(source.Text));
-        try
+        if (!reader.TryLoad(out var stream))
         {
-            stream.Load(parser);
-        }
-        catch (YamlException e)
-        {
-            reader.Error(e.Start, string.Empty, $"invalid YAML: {Describe(e)}");
-            return [];
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner throws this (without a position) on some malformed flow collections.
-            var mark = parser.Current?.Start ?? Mark.Empty;
-            reader.Error(Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column), string.Empty,
-                "invalid YAML: the text after this point cannot be parsed (an unclosed '[' or '{'?)");
             return [];
         }
 
@@ -64,17 +47,5 @@ internal static partial class WorkflowFileParser
         return workflows;
     }
 
-    private static string Describe(YamlException exception)
-    {
-        // YamlDotNet prefixes the message with the marks, which the error already carries.
-        var message = MarkPrefix().Replace(exception.Message, string.Empty);
-        return message.StartsWith("Duplicate key ", StringComparison.Ordinal)
-            ? $"duplicate key '{message["Duplicate key ".Length..]}'"
-            : message;
-    }
-
     private static bool IsNull(YamlNode node) => node is YamlScalarNode scalar && NodeReader.KindOf(scalar) == ScalarKind.Null;
-
-    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
-    private static partial Regex MarkPrefix();
 }
