@@ -117,14 +117,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     public async Task Stop_WhileProvisioning_LaunchEndsThenTheMachineIsReleasedUnused()
     {
         var fake = new FakeRunActivities();
-        var provision = fake.Hold("Provision");
-        var result = await RunAsync(fake, Spec(), async handle =>
-        {
-            await provision.Reached;
-            await handle.SignalAsync(wf => wf.StopAsync());
-            await WaitSeenAsync(handle, e => e.WorkflowExecutionSignaledEventAttributes is not null);
-            provision.Release();
-        });
+        var result = await StopWhileLaunchingAsync(fake);
 
         Assert.Equal(new RunResult(RunStatus.Stopped, null, FailureReason.StoppedByUser, "Stopped before the job started."), result);
         Assert.Equal(["FindOffers", "Provision local run-1-1-1-0", "CleanUpJob", "Release local-1"], fake.Calls);
@@ -135,14 +128,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     {
         var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1m), FakeRunActivities.Offer("ssh", 2m)] };
         fake.FailedLaunchBackends.Add("aws");
-        var provision = fake.Hold("Provision");
-        var result = await RunAsync(fake, Spec(), async handle =>
-        {
-            await provision.Reached;
-            await handle.SignalAsync(wf => wf.StopAsync());
-            await WaitSeenAsync(handle, e => e.WorkflowExecutionSignaledEventAttributes is not null);
-            provision.Release();
-        });
+        var result = await StopWhileLaunchingAsync(fake);
 
         Assert.Equal((RunStatus.Stopped, FailureReason.StoppedByUser), (result.Status, result.Reason));
         Assert.Equal(["FindOffers", "Provision aws run-1-1-1-0", "ReleaseByClientToken run-1-1-1-0"], fake.Calls);
@@ -538,6 +524,19 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         User = "tester",
         SubmittedAt = DateTimeOffset.UnixEpoch,
     };
+
+    /// <summary>Runs the workflow, sending <c>stop</c> while its first launch is held; the launch goes on once the run has seen it.</summary>
+    private Task<RunResult> StopWhileLaunchingAsync(FakeRunActivities fake)
+    {
+        var provision = fake.Hold("Provision");
+        return RunAsync(fake, Spec(), async handle =>
+        {
+            await provision.Reached;
+            await handle.SignalAsync(wf => wf.StopAsync());
+            await WaitSeenAsync(handle, e => e.WorkflowExecutionSignaledEventAttributes is not null);
+            provision.Release();
+        });
+    }
 
     /// <summary>Waits until a workflow task has seen the first event that <paramref name="isEvent"/> picks.</summary>
     private static Task WaitSeenAsync(WorkflowHandle<RunWorkflow, RunResult> handle, Func<Temporalio.Api.History.V1.HistoryEvent, bool> isEvent) =>
