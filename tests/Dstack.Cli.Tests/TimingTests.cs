@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Dstack.Cli.Tests;
 
 public sealed class TimingTests
@@ -7,12 +9,12 @@ public sealed class TimingTests
     [Fact]
     public void Mark_PrintsTheMillisecondsSinceTheStart_InTheBenchmarksFormat()
     {
-        var clock = new ManualTimeProvider(Start + TimeSpan.FromMilliseconds(42.4));
+        var clock = new FakeTimeProvider(Start + TimeSpan.FromMilliseconds(42.4));
         using var output = new StringWriter();
         var timing = new Timing(output, clock, Start);
 
         timing.Mark("main");
-        clock.Now = Start + TimeSpan.FromMilliseconds(1234.6);
+        clock.Advance(TimeSpan.FromMilliseconds(1192.2));
         timing.Mark("workflow started");
 
         // benchmarks/README.md reads these lines: the milliseconds right-aligned in six columns, rounded, then the step.

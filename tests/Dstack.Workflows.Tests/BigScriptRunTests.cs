@@ -45,17 +45,9 @@ public sealed class BigScriptRunTests : IAsyncLifetime
     {
         var storage = new LocalStorage(Path.Combine(_home, "storage"));
         var lines = Enumerable.Range(0, 1_000).Select(i => $"echo line-{i:D4} {new string('x', 40)}").ToList();
-        var spec = new RunSpec
+        var spec = await EmptyCode.BashRunAsync(storage, "big-1", [.. lines, "echo big-env ${#BIG}"]) with
         {
-            RunName = "big-1",
-            WorkflowName = "big",
-            Provider = WorkflowProvider.Bash,
-            Repo = new RepoInfo("repo", null, "main", null, false),
-            CodeHash = await EmptyCode.PutAsync(storage),
-            Commands = [.. lines, "echo big-env ${#BIG}"],
             Env = new Dictionary<string, string> { ["BIG"] = new string('v', 30_000) },
-            User = "tester",
-            SubmittedAt = DateTimeOffset.UnixEpoch,
         };
 
         spec = await new RunScriptStore(storage).OffloadAsync(spec);

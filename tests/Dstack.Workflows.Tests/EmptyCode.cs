@@ -1,6 +1,8 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Dstack.Core.Configuration;
+using Dstack.Core.Runs;
 using Dstack.Core.Storage;
 
 namespace Dstack.Workflows.Tests;
@@ -8,6 +10,19 @@ namespace Dstack.Workflows.Tests;
 /// <summary>A code snapshot of an empty repository, for runs whose job needs no code.</summary>
 public static class EmptyCode
 {
+    /// <summary>A bash run of <paramref name="commands"/> over the empty snapshot, which it stores.</summary>
+    public static async Task<RunSpec> BashRunAsync(IStorage storage, string run, params string[] commands) => new()
+    {
+        RunName = run,
+        WorkflowName = run.Split('-')[0],
+        Provider = WorkflowProvider.Bash,
+        Repo = new RepoInfo("repo", null, "main", null, false),
+        CodeHash = await PutAsync(storage),
+        Commands = commands,
+        User = "tester",
+        SubmittedAt = DateTimeOffset.UnixEpoch,
+    };
+
     /// <summary>Stores the snapshot (a tar.gz with an empty <c>src/</c>) and returns its hash.</summary>
     public static async Task<string> PutAsync(IStorage storage)
     {

@@ -229,19 +229,8 @@ public sealed partial class SettingsLoader
                 continue;
             }
 
-            var port = 22;
-            if (reader.Text(item, hostPath, "port") is { } portText
-                && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
-            {
-                reader.Error(NodeReader.ValueOf(item, "port")!, $"{hostPath}.port", $"expected a port number from 1 to 65535, found '{portText}'");
-            }
-
-            var blocks = 1;
-            if (reader.Text(item, hostPath, "blocks") is { } blocksText
-                && (!int.TryParse(blocksText, NumberStyles.None, CultureInfo.InvariantCulture, out blocks) || blocks is < 1 or > 1024))
-            {
-                reader.Error(NodeReader.ValueOf(item, "blocks")!, $"{hostPath}.blocks", $"expected how many jobs the host may run at once, a number from 1 to 1024, found '{blocksText}'");
-            }
+            var port = reader.WholeNumber(item, hostPath, "port", 1, 65535, 22, "a port number from 1 to 65535");
+            var blocks = reader.WholeNumber(item, hostPath, "blocks", 1, 1024, 1, "how many jobs the host may run at once, a number from 1 to 1024");
 
             var labels = reader.Names(item, hostPath, "labels");
             var identity = reader.Text(item, hostPath, "identity_file");

@@ -143,7 +143,7 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_BadGracePeriodAndBlocks_ReportsBothWithWhatWasExpected()
+    public void Load_BadGracePeriodPortAndBlocks_ReportsEachWithWhatWasExpected()
     {
         _dir.Write("home/config.yml", """
             backends:
@@ -152,6 +152,7 @@ public sealed class SettingsLoaderTests : IDisposable
                 hosts:
                   - host: 10.0.0.5
                     blocks: 0
+                    port: 70000
             """);
 
         var e = Assert.Throws<ConfigurationException>(() => Loader().Load());
@@ -159,7 +160,8 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Collection(
             e.Errors,
             x => Assert.Equal((3, "backends[0].grace_period", "expected a duration like 30s, 5m or 1h, found 'soon'"), (x.Line, x.Path, x.Message)),
-            x => Assert.Equal((6, "backends[0].hosts[0].blocks"), (x.Line, x.Path)));
+            x => Assert.Equal((7, "backends[0].hosts[0].port", "expected a port number from 1 to 65535, found '70000'"), (x.Line, x.Path, x.Message)),
+            x => Assert.Equal((6, "backends[0].hosts[0].blocks", "expected how many jobs the host may run at once, a number from 1 to 1024, found '0'"), (x.Line, x.Path, x.Message)));
     }
 
     [Fact]

@@ -28,17 +28,7 @@ public sealed class ExecuteJobActivityTests : IDisposable
         var backend = new LocalBackend(new LocalBackendOptions(_home), new MachineDetector());
         var activities = new RunActivities(new BackendRegistry([backend]), storage);
         var starts = Path.Combine(_home, "starts");
-        var spec = new RunSpec
-        {
-            RunName = "resume-1",
-            WorkflowName = "resume",
-            Provider = WorkflowProvider.Bash,
-            Repo = new RepoInfo("repo", null, "main", null, false),
-            CodeHash = await EmptyCode.PutAsync(storage),
-            Commands = [$"echo started >> {starts}", "for i in 1 2 3 4 5; do echo line-$i; done"],
-            User = "tester",
-            SubmittedAt = DateTimeOffset.UnixEpoch,
-        };
+        var spec = await EmptyCode.BashRunAsync(storage, "resume-1", $"echo started >> {starts}", "for i in 1 2 3 4 5; do echo line-$i; done");
         var offer = Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers);
         var environment = new ActivityEnvironment();
         var instance = await environment.RunAsync(() => activities.ProvisionAsync(new ProvisionInput(offer, "resume-1-1-1-0", spec.RunName)));

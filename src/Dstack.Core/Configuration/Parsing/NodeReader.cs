@@ -201,6 +201,26 @@ internal sealed partial class NodeReader
         }
     }
 
+    /// <summary>
+    /// Reads a whole number from <paramref name="min"/> to <paramref name="max"/> under <paramref name="key"/>;
+    /// <paramref name="fallback"/> when absent or invalid (with an error saying <paramref name="expected"/>).
+    /// </summary>
+    public int WholeNumber(YamlMappingNode map, string path, string key, int min, int max, int fallback, string expected)
+    {
+        if (Text(map, path, key) is not { } text)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        Error(ValueOf(map, key)!, Child(path, key), $"expected {expected}, found '{text}'");
+        return fallback;
+    }
+
     /// <summary>Reads a duration such as 30s, 5m or 1h under <paramref name="key"/>; null when absent or invalid (with an error).</summary>
     public TimeSpan? Duration(YamlMappingNode map, string path, string key)
     {
