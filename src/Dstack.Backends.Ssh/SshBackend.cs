@@ -39,7 +39,10 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var results = await Task.WhenAll(_hosts.Select(h => OfferAsync(h, request, cancellationToken))).ConfigureAwait(false);
-        return new OfferSearch([.. results.Where(r => r.Offer is not null).Select(r => r.Offer!)], [.. results.Where(r => r.Rejection is not null).Select(r => r.Rejection!)]);
+        return new OfferSearch(
+            [.. results.Where(r => r.Offer is not null).Select(r => r.Offer!)],
+            [.. results.Where(r => r.Rejection is not null).Select(r => r.Rejection!)],
+            results.Count(r => r.Unavailable));
     }
 
     /// <inheritdoc />
@@ -93,6 +96,9 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     public TimeSpan? UnreachableGracePeriod => _pool.Options.UnreachableGracePeriod;
 
     /// <inheritdoc />
+    public bool HasFixedSlots => true;
+
+    /// <inheritdoc />
     public async Task<IInstanceShell> ConnectAsync(Instance instance, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instance);
@@ -111,7 +117,8 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     /// <summary>Closes the connections to the hosts.</summary>
     public void Dispose() => _pool.Dispose();
 
-    private async Task<(InstanceOffer? Offer, string? Rejection)> OfferAsync(SshHost host, ResourceRequest request, CancellationToken cancellationToken)
+    /// <summary>The host's offer, or why it has none; unavailable when it could run the request but is full or does not answer.</summary>
+    private async Task<(InstanceOffer? Offer, string? Rejection, bool Unavailable)> OfferAsync(SshHost host, ResourceRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -126,22 +133,25 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             var unmet = ResourceMatcher.Unmet(request, machine, checkMaximums: false);
             if (unmet.Count > 0)
             {
-                return (null, $"ssh: {host.Id} cannot run it: {string.Join("; ", unmet)}. It has {ResourceMatcher.Describe(machine)}.");
+                return (null, $"ssh: {host.Id} cannot run it: {string.Join("; ", unmet)}. It has {ResourceMatcher.Describe(machine)}.", false);
             }
 
             var busy = await shell.RunAsync(BusyScript(host, shell.DstackDirectory), cancellationToken).ConfigureAwait(false);
             var claims = busy.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (claims.Length >= host.Blocks)
             {
-                return (null, $"ssh: {host.Id} is busy with {string.Join(", ", claims)}.");
+                return (null, $"ssh: {host.Id} is busy with {string.Join(", ", claims)}.", true);
             }
 
             var availability = host.Blocks == 1 ? "available" : $"available ({host.Blocks - claims.Length} of {host.Blocks} blocks free)";
-            return (new InstanceOffer(SshName, host.Id, host.Id, machine, 0m, Spot: false, availability, host.Labels), null);
+            return (new InstanceOffer(SshName, host.Id, host.Id, machine, 0m, Spot: false, availability, host.Labels), null, false);
         }
         catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
         {
-            return (null, $"ssh: {e.Message}");
+            // A host that does not answer may come back, and a run may wait for it unless what it has is known not to fit; a
+            // host that refuses the key stays refused until the user acts.
+            var mayFit = !_resources.TryGetValue(host.Id, out var known) || ResourceMatcher.Unmet(request, known, checkMaximums: false).Count == 0;
+            return (null, $"ssh: {e.Message}", e is InstanceUnreachableException && mayFit);
         }
     }
 

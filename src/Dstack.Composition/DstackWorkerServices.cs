@@ -7,6 +7,7 @@ using Dstack.Core.Settings;
 using Dstack.Workflows;
 using Dstack.Workflows.Activities;
 using Dstack.Workflows.Connection;
+using Dstack.Workflows.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Extensions.Hosting;
 
@@ -31,7 +32,9 @@ public static class DstackWorkerServices
             .ConfigureOptions(options => options.ClientOptions = TemporalConnectOptions.Create(settings.Temporal))
             .AddScopedActivities<RunActivities>()
             .AddScopedActivities<CloudActivities>()
-            .AddWorkflow<RunWorkflow>();
+            .AddStaticActivities(typeof(CapacityQueueActivities))
+            .AddWorkflow<RunWorkflow>()
+            .AddWorkflow<CapacityQueueWorkflow>();
         return services;
     }
 

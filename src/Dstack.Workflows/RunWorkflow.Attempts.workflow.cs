@@ -93,6 +93,7 @@ public sealed partial class RunWorkflow
                     // An interrupted machine is going away with its job folder: only released.
                     leftover = await ReleaseInstanceAsync(spec, instance, cleanUp: outcome is not AttemptOutcome.Interrupted);
                     _instance = null;
+                    await SignalFreedAsync(instance);
                 }
 
                 if (outcome is AttemptOutcome.Finished { Result: var result })
@@ -163,11 +164,32 @@ public sealed partial class RunWorkflow
     private static bool RetriesNoCapacity(RunSpec spec) =>
         spec.RetryDuration is not null && (spec.RetryOnEvents.Count == 0 || spec.RetryOnEvents.Contains(FailureReason.NoCapacity, StringComparer.Ordinal));
 
-    /// <summary>
-    /// Provisions the first offer with capacity, backing off between rounds within <c>retry.duration</c>. Every round but
-    /// the run's very first searches the offers again: busy hosts free up, spot prices move, an empty list fills.
-    /// </summary>
+    /// <summary>Finds capacity (<see cref="SearchCapacityAsync"/>); out of the capacity queue, whatever the outcome.</summary>
     private async Task<CapacityOutcome> AcquireAsync(RunSpec spec, FindOffersResult? offers, CapacitySearch? resumed)
+    {
+        try
+        {
+            var outcome = await SearchCapacityAsync(spec, offers, resumed);
+            if (_queued && outcome is CapacityOutcome.Acquired)
+            {
+                await LeaveQueueAsync();
+                await SetStatusAsync(RunStatus.Provisioning);
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            await LeaveQueueAsync();
+        }
+    }
+
+    /// <summary>
+    /// Provisions the first offer with capacity within <c>retry.duration</c>: between rounds, waiting in the capacity queue
+    /// when only machines with fixed slots can run it (RunWorkflow.Queue), else backing off. Every round but the run's very
+    /// first searches the offers again: busy hosts free up, spot prices move, an empty list fills.
+    /// </summary>
+    private async Task<CapacityOutcome> SearchCapacityAsync(RunSpec spec, FindOffersResult? offers, CapacitySearch? resumed)
     {
         var retry = RetriesNoCapacity(spec);
         _search = resumed ?? _search.Restart(retry ? Workflow.UtcNow + spec.RetryDuration!.Value : Workflow.UtcNow, FirstBackoff);
@@ -183,17 +205,28 @@ public sealed partial class RunWorkflow
 
                 if (ShouldContinueAsNew)
                 {
+                    // The continued run joins again under the same workflow ID, which keeps its place in the queue.
+                    _queued = false;
                     throw ContinueAsNew(spec);
                 }
             }
 
+            _wakesSeen = _wakes;
+
             var found = offers ?? await Workflow.ExecuteLocalActivityAsync(
                 (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
             offers = null;
+            NoteFixedSlots(found);
             _search = _search.WithOnDemandPrices(found.Offers);
             if (found.Offers.Count == 0)
             {
                 var why = found.Rejections.Count > 0 ? string.Join("; ", found.Rejections) : "no backend is configured";
+                if (found.FitsNowhere && Workflow.Patched(CapacityQueuePatch))
+                {
+                    // Nothing to wait for: no machine could run it even when free, and no cloud to ask again.
+                    return new CapacityOutcome.Ended(await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, NoOfferMessage(spec, why), null));
+                }
+
                 _search = _search.Failed($"no offer: {why}");
                 Note($"no offer available: {why}");
             }
@@ -241,12 +274,28 @@ public sealed partial class RunWorkflow
                 return new CapacityOutcome.Ended(await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, message, null));
             }
 
+            if (found.Queues && Workflow.Patched(CapacityQueuePatch))
+            {
+                var joined = _queued;
+                await JoinQueueAsync(spec);
+                if (joined)
+                {
+                    await WaitInQueueAsync(left);
+                }
+
+                _progressed = true;
+                continue;
+            }
+
             var wait = _search.Backoff < left ? _search.Backoff : left;
             Note($"no capacity anywhere; trying again in {wait.TotalSeconds:0} s");
             await Workflow.WaitConditionAsync(() => StopWanted || _abortRequested, wait, StepToken);
             _progressed = true;
         }
     }
+
+    /// <summary>Why a run that no offer satisfies fails, with each backend's reason.</summary>
+    private static string NoOfferMessage(RunSpec spec, string why) => $"No offer satisfies the resources asked for ({spec.Resources.Summary}): {why}";
 
     /// <summary>
     /// The offers to try, in order: outside blocked regions when any are left; spot before on-demand (the policy already

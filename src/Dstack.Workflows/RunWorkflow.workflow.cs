@@ -90,7 +90,7 @@ public sealed partial class RunWorkflow
         if (offers.Offers.Count == 0 && !RetriesNoCapacity(spec))
         {
             var why = offers.Rejections.Count > 0 ? string.Join("; ", offers.Rejections) : "no backend is configured";
-            return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, $"No offer satisfies the resources asked for ({spec.Resources.Summary}): {why}", null);
+            return await FinishAsync(RunStatus.Failed, FailureReason.NoCapacity, NoOfferMessage(spec, why), null);
         }
 
         // Capacity, then the job, once per machine: an interrupted spot machine is replaced (RunWorkflow.Attempts). With a

@@ -96,9 +96,8 @@ public sealed class AwsPriceRefreshTests(AwsWorld world)
                 o => o.GetProperty("price_per_hour").ValueKind == JsonValueKind.Null ? (decimal?)null : o.GetProperty("price_per_hour").GetDecimal());
     }
 
-    private async Task<DstackSandbox> StartAsync(Uri priceList)
+    private Task<DstackSandbox> StartAsync(Uri priceList) => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         sandbox.Environment["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE";
         sandbox.Environment["AWS_SECRET_ACCESS_KEY"] = "secret";
         sandbox.Environment["DSTACK_AWS_PRICE_LIST_URL"] = priceList.ToString();
@@ -110,6 +109,5 @@ public sealed class AwsPriceRefreshTests(AwsWorld world)
                 ssh_user: root
 
             """);
-        return sandbox;
-    }
+    });
 }

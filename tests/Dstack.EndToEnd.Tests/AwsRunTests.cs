@@ -342,9 +342,8 @@ public sealed class AwsRunTests(AwsWorld world)
         Assert.Empty(Emulator.BootFailures);
     }
 
-    private async Task<DstackSandbox> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
+    private Task<DstackSandbox> StartAsync(IReadOnlyDictionary<string, string>? environment = null) => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             sandbox.Environment[key] = value;
@@ -362,6 +361,5 @@ public sealed class AwsRunTests(AwsWorld world)
             """);
         await sandbox.InitRepoAsync(Workflows, DevEnvironmentSteps.Files);
         await sandbox.StartDstackServerAsync();
-        return sandbox;
-    }
+    });
 }

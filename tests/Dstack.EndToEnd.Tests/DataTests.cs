@@ -182,12 +182,10 @@ public sealed class DataTests
         return json.RootElement.Clone();
     }
 
-    private static async Task<DstackSandbox> StartAsync()
+    private static Task<DstackSandbox> StartAsync() => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         await sandbox.InitRepoAsync(Workflows);
         Directory.CreateDirectory(Path.Combine(sandbox.Repo, ".dstack", "workflows"));
         await sandbox.StartDstackServerAsync();
-        return sandbox;
-    }
+    });
 }

@@ -127,13 +127,11 @@ public sealed partial class DevEnvironmentTests
         await StopAsync(sandbox, RunRegex().Match(output.Text).Groups[1].Value, process);
     }
 
-    private static async Task<DstackSandbox> StartAsync()
+    private static Task<DstackSandbox> StartAsync() => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         await sandbox.InitRepoAsync(DevWorkflows, Files);
         await sandbox.StartDstackServerAsync();
-        return sandbox;
-    }
+    });
 
     [GeneratedRegex(@"VS Code is ready: (http://localhost:(\d+)/\?folder=(\S+)#password=([0-9a-f]+))")]
     private static partial Regex CodeReadyRegex();

@@ -76,8 +76,7 @@ public sealed class DstackSandbox : IAsyncDisposable
     public async Task<Process> StartTemporalServerAsync(params string[] options)
     {
         var process = Start(Executable("dstack-temporal-server"), ["server", "start-dev", "--port", Port.ToString(CultureInfo.InvariantCulture), "--headless", .. options], redirect: true);
-        var ready = await process.StandardOutput.ReadLineAsync();
-        Assert.Contains(Address, ready ?? string.Empty, StringComparison.Ordinal);
+        await ExpectFirstLineAsync(process, Address);
         return process;
     }
 
@@ -85,8 +84,7 @@ public sealed class DstackSandbox : IAsyncDisposable
     public async Task<Process> StartWorkerAsync()
     {
         var process = Start(Executable("dstack"), ["worker"], redirect: true);
-        var ready = await process.StandardOutput.ReadLineAsync();
-        Assert.Contains("dstack worker is polling", ready ?? string.Empty, StringComparison.Ordinal);
+        await ExpectFirstLineAsync(process, "dstack worker is polling");
         return process;
     }
 
@@ -94,9 +92,27 @@ public sealed class DstackSandbox : IAsyncDisposable
     public async Task<Process> StartDstackServerAsync(params string[] options)
     {
         var process = Start(Executable("dstack"), ["server", .. options], redirect: true);
-        var ready = await process.StandardOutput.ReadLineAsync();
-        Assert.Contains("dstack server is running", ready ?? string.Empty, StringComparison.Ordinal);
+        await ExpectFirstLineAsync(process, "dstack server is running");
         return process;
+    }
+
+    /// <summary>
+    /// A sandbox that <paramref name="prepare"/> has made ready (config written, repository made, servers started); removed
+    /// again when that fails, since the test that asked for it never gets it to dispose.
+    /// </summary>
+    public static async Task<DstackSandbox> CreateAsync(Func<DstackSandbox, Task> prepare)
+    {
+        var sandbox = new DstackSandbox();
+        try
+        {
+            await prepare(sandbox);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync();
+            throw;
+        }
     }
 
     public Task<ProcessResult> DstackAsync(params string[] args) => RunAsync(Executable("dstack"), args, Repo);
@@ -161,6 +177,32 @@ public sealed class DstackSandbox : IAsyncDisposable
         }
 
         return process;
+    }
+
+    /// <summary>Fails with everything the process printed when its first line is not the one that says it is ready.</summary>
+    private static async Task ExpectFirstLineAsync(Process process, string expected)
+    {
+        var first = await process.StandardOutput.ReadLineAsync();
+        if (first?.Contains(expected, StringComparison.Ordinal) == true)
+        {
+            return;
+        }
+
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var rest = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        Assert.Fail($"{process.StartInfo.FileName} {string.Join(' ', process.StartInfo.ArgumentList)} did not print \"{expected}\" first; its output:\n{first}\n{rest}\n{errors}");
     }
 
     public static void Kill9(Process process)

@@ -201,9 +201,8 @@ public sealed partial class RunTests
         Assert.Equal("done", row.GetProperty("status").GetString()?.ToLowerInvariant());
     }
 
-    private static async Task<DstackSandbox> StartAsync(bool wheels = false)
+    private static Task<DstackSandbox> StartAsync(bool wheels = false) => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         await sandbox.InitRepoAsync(Workflows, new Dictionary<string, string> { ["requirements.txt"] = "dstackdemo\n" });
         if (wheels)
         {
@@ -214,6 +213,5 @@ public sealed partial class RunTests
         }
 
         await sandbox.StartDstackServerAsync();
-        return sandbox;
-    }
+    });
 }

@@ -52,9 +52,8 @@ public sealed class SecuredServerTests
     /// A sandbox whose server requires client certificates of the test's CA and an API key, and whose config.yml names the
     /// client's certificate, key, CA and API key file (paths relative to the config file's folder).
     /// </summary>
-    private static async Task<DstackSandbox> StartAsync(TestCertificates certificates)
+    private static Task<DstackSandbox> StartAsync(TestCertificates certificates) => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         Secret(Path.Combine(sandbox.Home, "client.pem"), certificates.ClientCertificatePem);
         Secret(Path.Combine(sandbox.Home, "client-key.pem"), certificates.ClientKeyPem);
         Secret(Path.Combine(sandbox.Home, "ca.pem"), certificates.CaPem);
@@ -73,8 +72,7 @@ public sealed class SecuredServerTests
             "--tls-cert-path", certificates.ServerCertificatePath,
             "--tls-key-path", certificates.ServerKeyPath,
             "--tls-client-ca-path", certificates.CaPath);
-        return sandbox;
-    }
+    });
 
     /// <summary>
     /// The worker project's own build of dstack-worker: the copy beside these tests cannot start, since this project's

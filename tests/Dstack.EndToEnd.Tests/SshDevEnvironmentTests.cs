@@ -80,9 +80,8 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
         await StopAsync(sandbox, RunRegex().Match(output.Text).Groups[1].Value, process);
     }
 
-    private async Task<DstackSandbox> StartAsync(TestHost host)
+    private Task<DstackSandbox> StartAsync(TestHost host) => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         await File.WriteAllTextAsync(Path.Combine(sandbox.Home, "config.yml"), string.Create(CultureInfo.InvariantCulture, $"""
             backends:
               - type: ssh
@@ -95,6 +94,5 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
             """));
         await sandbox.InitRepoAsync(DevWorkflows, Files);
         await sandbox.StartDstackServerAsync();
-        return sandbox;
-    }
+    });
 }

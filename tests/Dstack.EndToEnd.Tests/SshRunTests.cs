@@ -95,13 +95,14 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
         var holder = await SubmitAsync(sandbox, "hold");
         await WaitForLogAsync(sandbox, holder, "holding the host");
 
-        // The only host is busy: no offer at all. With a no-capacity retry policy the run waits instead of failing.
+        // The only host is busy: no offer at all. With a no-capacity retry policy the run waits in the capacity queue
+        // instead of failing, and is woken when the host's block is given back.
         var waiter = await SubmitAsync(sandbox, "waiter");
         var manifestPath = Path.Combine(sandbox.Home, "storage", "runs", waiter, "manifest.json");
         await Eventually.TrueAsync(
-            async () => File.Exists(manifestPath) && (await File.ReadAllTextAsync(manifestPath)).Contains("\"provisioning\"", StringComparison.OrdinalIgnoreCase),
+            async () => File.Exists(manifestPath) && (await File.ReadAllTextAsync(manifestPath)).Contains("\"pending\"", StringComparison.OrdinalIgnoreCase),
             TimeSpan.FromSeconds(60),
-            $"run {waiter} to look for capacity");
+            $"run {waiter} to wait in the capacity queue");
         await File.WriteAllTextAsync(Path.Combine(host.DstackDirectory, "jobs", holder, "main", "code", "release"), string.Empty);
 
         var held = await WaitFinishedAsync(sandbox, holder, TimeSpan.FromSeconds(60));
@@ -311,14 +312,12 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
 
     private Task<DstackSandbox> StartAsync(params TestHost[] sshHosts) => StartAsync(sshHosts, null);
 
-    private async Task<DstackSandbox> StartAsync(TestHost[] sshHosts, string? identityFile, string? gracePeriod = null)
+    private Task<DstackSandbox> StartAsync(TestHost[] sshHosts, string? identityFile, string? gracePeriod = null) => DstackSandbox.CreateAsync(async sandbox =>
     {
-        var sandbox = new DstackSandbox();
         await WriteConfigAsync(sandbox, sshHosts, identityFile, gracePeriod);
         await sandbox.InitRepoAsync(Workflows, new Dictionary<string, string> { ["requirements.txt"] = "dstackdemo\n" });
         await sandbox.StartDstackServerAsync();
-        return sandbox;
-    }
+    });
 
     private async Task WriteConfigAsync(DstackSandbox sandbox, TestHost[] sshHosts, string? identityFile, string? gracePeriod = null)
     {

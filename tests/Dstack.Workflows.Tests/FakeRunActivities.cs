@@ -26,6 +26,12 @@ public sealed class FakeRunActivities
 
     public HashSet<string> NoCapacityBackends { get; } = [];
 
+    /// <summary>
+    /// Gets or sets whether the search asks a cloud (so a run without capacity backs off rather than waiting in the capacity
+    /// queue, and one with no offer may find one later); false makes the backends those of this machine alone.
+    /// </summary>
+    public bool CloudSearched { get; set; } = true;
+
     /// <summary>Gets the backends whose launches fail other than for capacity (a launch that timed out).</summary>
     public HashSet<string> FailedLaunchBackends { get; } = [];
 
@@ -62,7 +68,7 @@ public sealed class FakeRunActivities
     {
         Calls.Enqueue("FindOffers");
         var offers = FirstSearches.TryDequeue(out var first) ? first : Offers;
-        return new FindOffersResult(offers, offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : []);
+        return new FindOffersResult(offers, offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : [], CloudSearched: CloudSearched);
     }
 
     [Activity("Provision")]

@@ -2,6 +2,7 @@ using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.TemporalServer.Hosting;
 using Dstack.Workflows.Contracts;
+using Dstack.Workflows.Queue;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -624,5 +625,6 @@ public sealed class RunWorkflowTests : IAsyncLifetime
 
     /// <summary>A worker for the faked activities; heartbeats reach the server at once, so cancellations reach the activities at once.</summary>
     private static TemporalWorkerOptions Worker(string queue, FakeRunActivities fake) =>
-        new TemporalWorkerOptions(queue) { MaxHeartbeatThrottleInterval = TimeSpan.FromMilliseconds(100) }.AddWorkflow<RunWorkflow>().AddAllActivities(fake);
+        new TemporalWorkerOptions(queue) { MaxHeartbeatThrottleInterval = TimeSpan.FromMilliseconds(100) }.AddWorkflow<RunWorkflow>().AddAllActivities(fake)
+            .AddWorkflow<CapacityQueueWorkflow>().AddAllActivities(typeof(CapacityQueueActivities), null);
 }

@@ -70,7 +70,8 @@ internal sealed class PsCommand : DstackCommand
 
         if (name is not null)
         {
-            var run = await catalog.GetAsync(name, cancellationToken) ?? throw new CommandException($"run {name} not found in {storage.Location}.");
+            var found = await catalog.GetAsync(name, cancellationToken) ?? throw new CommandException($"run {name} not found in {storage.Location}.");
+            var run = (await WithQueuePlacesAsync(temporal, [found], cancellationToken))[0];
             if (json)
             {
                 WriteJson([run]);
@@ -83,7 +84,7 @@ internal sealed class PsCommand : DstackCommand
             return ExitCodes.Ok;
         }
 
-        var all = await catalog.ListAsync(cancellationToken);
+        var all = await WithQueuePlacesAsync(temporal, await catalog.ListAsync(cancellationToken), cancellationToken);
 
         // Storage is shared by every repository (and, with S3, every user of the bucket): without a filter, `ps -a` in
         // one project listed another's runs. A run whose repository is not known yet is kept rather than hidden.
@@ -116,6 +117,18 @@ internal sealed class PsCommand : DstackCommand
         WriteUnavailable(unavailable);
         await new LeakedMachines(_context, Console).ReportAsync(all, parseResult.GetValue(TerminateLeakedOption), cancellationToken);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The runs, the pending ones with their place in the capacity queue (asked only when one is pending).</summary>
+    private async Task<IReadOnlyList<RunView>> WithQueuePlacesAsync(Temporalio.Client.ITemporalClient? temporal, IReadOnlyList<RunView> runs, CancellationToken cancellationToken)
+    {
+        if (temporal is null || !runs.Any(r => r.Status == RunStatus.Pending && r.Live))
+        {
+            return runs;
+        }
+
+        var places = await CapacityQueueReader.ReadAsync(temporal, _context.LoadSettings().Temporal.TaskQueue, cancellationToken);
+        return [.. runs.Select(r => r.Status == RunStatus.Pending && places.TryGetValue(r.Name, out var place) ? r with { Queue = place } : r)];
     }
 
     private async Task<string> ReadRepoIdAsync(DirectoryInfo? folder, CancellationToken cancellationToken)

@@ -27,7 +27,10 @@ internal sealed record RunJson(
     string? Tag,
     IReadOnlyList<string> Artifacts,
     string? EndedInTemporal,
-    string? Repo)
+    string? Repo,
+    int? QueuePlace = null,
+    int? QueueLength = null,
+    string? WaitingFor = null)
 {
     /// <summary>Gets the options <c>--json</c> output is written with: camelCase, indented.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -58,6 +61,9 @@ internal sealed record RunJson(
             m?.Spec.Tag,
             m?.Artifacts ?? [],
             run.EndedInTemporal,
-            run.Repo);
+            run.Repo,
+            run.Queue?.Place,
+            run.Queue?.Of,
+            run.Queue?.Shape);
     }
 }

@@ -42,12 +42,18 @@ internal sealed record RunView
     /// </summary>
     public string? EndedInTemporal { get; init; }
 
+    /// <summary>Gets the run's place in the capacity queue while it is pending, or null.</summary>
+    public QueuePlace? Queue { get; init; }
+
     /// <summary>Gets a value indicating whether the run may be removed: it finished, or it is lost.</summary>
     public bool CanBeRemoved => Status.IsFinished() || Lost;
 
     /// <summary>
-    /// Gets the status users see: a lost run never reads as running. It shows how Temporal ended it when Temporal still
-    /// knows (<c>terminated</c>), else the last status its manifest recorded, marked lost.
+    /// Gets the status users see: a pending run with its place in the capacity queue; a lost run never reads as running.
+    /// It shows how Temporal ended it when Temporal still knows (<c>terminated</c>), else the last status its manifest
+    /// recorded, marked lost.
     /// </summary>
-    public string StatusText => !Lost ? Status.ToDisplayName() : EndedInTemporal ?? $"{Status.ToDisplayName()} (lost)";
+    public string StatusText => Lost ? EndedInTemporal ?? $"{Status.ToDisplayName()} (lost)"
+        : Queue is { } place ? $"{Status.ToDisplayName()} ({place})"
+        : Status.ToDisplayName();
 }

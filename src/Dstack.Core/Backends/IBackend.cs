@@ -9,6 +9,12 @@ public interface IBackend
     /// <summary>Gets the backend's name as users write it in <c>backends:</c> (<c>local</c>, <c>ssh</c>, <c>aws</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether the backend's machines have a fixed number of slots that runs take and give back (an
+    /// SSH host's <c>blocks</c>): a run that finds them all taken waits in the capacity queue for the next one to free.
+    /// </summary>
+    bool HasFixedSlots => false;
+
     /// <summary>Lists the offers that satisfy <paramref name="request"/>.</summary>
     Task<OfferSearch> GetOffersAsync(ResourceRequest request, CancellationToken cancellationToken = default);
 

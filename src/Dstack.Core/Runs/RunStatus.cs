@@ -1,6 +1,6 @@
 namespace Dstack.Core.Runs;
 
-/// <summary>Where a run is: submitted → provisioning → (downloading) → running → (uploading) → done | failed | stopped | aborted.</summary>
+/// <summary>Where a run is: submitted → provisioning (⇄ pending) → (downloading) → running → (uploading) → done | failed | stopped | aborted.</summary>
 public enum RunStatus
 {
     Submitted,
@@ -13,4 +13,7 @@ public enum RunStatus
     Failed,
     Stopped,
     Aborted,
+
+    /// <summary>Waiting in the capacity queue for a slot on a machine dstack has (an SSH host's blocks all taken).</summary>
+    Pending,
 }

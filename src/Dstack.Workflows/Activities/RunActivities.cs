@@ -43,10 +43,18 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     {
         var offers = new List<InstanceOffer>();
         var rejections = new List<string>();
+        var (unavailable, cloud, fixedSlots) = (0, false, new List<string>());
         foreach (var backend in backends.All.Where(b => input.Backends.Count == 0 || input.Backends.Contains(b.Name, StringComparer.Ordinal)))
         {
             var search = await backend.GetOffersAsync(input.Resources, CancellationToken);
             rejections.AddRange(search.Rejections);
+            unavailable += backend.HasFixedSlots ? search.Unavailable : 0;
+            cloud |= backend is ICloudBackend;
+            if (backend.HasFixedSlots)
+            {
+                fixedSlots.Add(backend.Name);
+            }
+
             var wanted = search.Offers.Where(o =>
                 (input.Regions is not { Count: > 0 } regions || backend is not ICloudBackend || regions.Contains(o.Region, StringComparer.Ordinal)) &&
                 input.SpotPolicy switch { SpotPolicy.Spot => o.Spot, SpotPolicy.OnDemand => !o.Spot, _ => true }).ToList();
@@ -65,7 +73,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         }
 
         // Cheapest first; an unknown price ranks after every known one (it is never taken for free).
-        return new FindOffersResult([.. offers.OrderBy(o => o.PricePerHour is null).ThenBy(o => o.PricePerHour)], rejections);
+        return new FindOffersResult([.. offers.OrderBy(o => o.PricePerHour is null).ThenBy(o => o.PricePerHour)], rejections, unavailable, cloud, fixedSlots);
     }
 
     [Activity]

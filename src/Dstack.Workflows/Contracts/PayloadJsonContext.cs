@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
+using Dstack.Workflows.Queue;
 
 namespace Dstack.Workflows.Contracts;
 
@@ -26,6 +27,9 @@ namespace Dstack.Workflows.Contracts;
 [JsonSerializable(typeof(StopJobInput))]
 [JsonSerializable(typeof(UploadArtifactsResult))]
 [JsonSerializable(typeof(ResolveInputsResult))]
+[JsonSerializable(typeof(QueuedRun))]
+[JsonSerializable(typeof(IReadOnlyList<QueuedRun>))]
+[JsonSerializable(typeof(CapacityQueueInput))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(string))]

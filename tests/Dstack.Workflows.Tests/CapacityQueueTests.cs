@@ -1,0 +1,186 @@
+using Dstack.Core.Configuration;
+using Dstack.Core.Runs;
+using Dstack.TemporalServer.Hosting;
+using Dstack.Workflows.Contracts;
+using Dstack.Workflows.Queue;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+
+namespace Dstack.Workflows.Tests;
+
+/// <summary>
+/// The capacity queue: runs that find every slot of a host taken wait in order and start when a slot frees, against the
+/// embedded Temporal server with one host of fixed slots faked by activity name (<see cref="SlotHostActivities"/>).
+/// </summary>
+public sealed class CapacityQueueTests : IAsyncLifetime
+{
+    /// <summary>Well under the queue's one-minute recheck: a run that starts this soon was woken, not polling.</summary>
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
+
+    private EmbeddedTemporalServer _server = null!;
+    private TemporalClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
+        {
+            foreach (var key in DstackSearchAttributes.All)
+            {
+                o.SearchAttributes[key.Name] = key.ValueType;
+            }
+        });
+        _client = await TemporalClient.ConnectAsync(new(_server.Address) { DataConverter = DstackDataConverter.Instance });
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task ThreeRunsForOneSlot_StartInTheOrderTheyCame_EachWokenWhenTheSlotFrees()
+    {
+        var host = new SlotHostActivities(slots: 1);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        await worker.ExecuteAsync(async () =>
+        {
+            var a = await StartAsync("a", queue);
+            await StartedAsync(host, "a");
+            var b = await StartAsync("b", queue);
+            await WaitingAsync(queue, "b");
+            var c = await StartAsync("c", queue);
+            await WaitingAsync(queue, "b", "c");
+            Assert.Equal(RunStatus.Pending, (await b.QueryAsync(wf => wf.Status)).Status);
+
+            host.Finish("a");
+            await StartedAsync(host, "b");
+            await WaitingAsync(queue, "c");
+            host.Finish("b");
+            await StartedAsync(host, "c");
+            host.Finish("c");
+            var results = await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
+            Assert.All(results, r => Assert.Equal(RunStatus.Done, r.Status));
+        });
+
+        Assert.Equal(["a", "b", "c"], host.Started);
+        Assert.Equal(0, host.Taken);
+
+        // Woken, not polling: a search at submission, one more after joining the queue (a slot freed just before the
+        // join woke nobody), one when woken; a third only when the wake came while it was still looking.
+        Assert.InRange(host.Searches["b"], 2, 3);
+        Assert.InRange(host.Searches["c"], 2, 3);
+        Assert.Contains(RunStatus.Pending, host.Statuses["c"]);
+        Assert.Equal(RunStatus.Done, host.Statuses["c"].Last());
+    }
+
+    [Fact]
+    public async Task StopWhileWaiting_LeavesTheQueue_AndTheNextRunGetsTheSlot()
+    {
+        var host = new SlotHostActivities(slots: 1);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        await worker.ExecuteAsync(async () =>
+        {
+            var a = await StartAsync("a", queue);
+            await StartedAsync(host, "a");
+            var b = await StartAsync("b", queue);
+            await WaitingAsync(queue, "b");
+            var c = await StartAsync("c", queue);
+            await WaitingAsync(queue, "b", "c");
+
+            await b.SignalAsync(wf => wf.StopAsync());
+            var stopped = await b.GetResultAsync();
+            Assert.Equal(new RunResult(RunStatus.Stopped, null, FailureReason.StoppedByUser, "Stopped before the job started."), stopped);
+            await WaitingAsync(queue, "c");
+
+            host.Finish("a");
+            await StartedAsync(host, "c");
+            host.Finish("c");
+            Assert.Equal(RunStatus.Done, (await c.GetResultAsync()).Status);
+            Assert.Equal(RunStatus.Done, (await a.GetResultAsync()).Status);
+        });
+
+        Assert.Equal(["a", "c"], host.Started);
+        Assert.Equal(0, host.Taken);
+    }
+
+    [Fact]
+    public async Task RunThatFitsNowhere_FailsAtOnce_EvenWithRetry()
+    {
+        var host = new SlotHostActivities(slots: 1) { FitsNothing = true };
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        var result = await worker.ExecuteAsync(async () => await (await StartAsync("big", queue)).GetResultAsync());
+
+        Assert.Equal((RunStatus.Failed, FailureReason.NoCapacity), (result.Status, result.Reason));
+        Assert.Contains("host-1 cannot run it", result.Message, StringComparison.Ordinal);
+        Assert.Equal(1, host.Searches["big"]);
+        Assert.Empty(host.Started);
+    }
+
+    [Fact]
+    public async Task WaitingPastRetryDuration_FailsNoCapacity_AndLeavesTheQueue()
+    {
+        var host = new SlotHostActivities(slots: 1);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        await worker.ExecuteAsync(async () =>
+        {
+            var a = await StartAsync("a", queue);
+            await StartedAsync(host, "a");
+            var b = await StartAsync("b", queue, TimeSpan.FromSeconds(3));
+            var result = await b.GetResultAsync();
+            Assert.Equal((RunStatus.Failed, FailureReason.NoCapacity), (result.Status, result.Reason));
+            Assert.Contains("within retry.duration (00:00:03)", result.Message, StringComparison.Ordinal);
+            await WaitingAsync(queue);
+            host.Finish("a");
+            Assert.Equal(RunStatus.Done, (await a.GetResultAsync()).Status);
+        });
+    }
+
+    private static TemporalWorkerOptions Worker(string queue, SlotHostActivities host) =>
+        new TemporalWorkerOptions(queue) { MaxHeartbeatThrottleInterval = TimeSpan.FromMilliseconds(100) }
+            .AddWorkflow<RunWorkflow>()
+            .AddWorkflow<CapacityQueueWorkflow>()
+            .AddAllActivities(host)
+            .AddAllActivities(typeof(CapacityQueueActivities), null);
+
+    private static RunSpec Spec(string name, TimeSpan retry) => new()
+    {
+        RunName = name,
+        WorkflowName = "train",
+        Provider = WorkflowProvider.Bash,
+        Repo = new RepoInfo("repo", null, "main", "abc", false),
+        CodeHash = "hash",
+        Commands = ["sleep 5"],
+        User = "tester",
+        SubmittedAt = DateTimeOffset.UnixEpoch,
+        RetryOnEvents = [FailureReason.NoCapacity],
+        RetryDuration = retry,
+    };
+
+    private static Task StartedAsync(SlotHostActivities host, string run) =>
+        Eventually.TrueAsync(() => host.Started.Contains(run), Soon, $"{run}'s job to start");
+
+    private Task<WorkflowHandle<RunWorkflow, RunResult>> StartAsync(string name, string queue, TimeSpan? retry = null) =>
+        _client.StartWorkflowAsync((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(Spec(name, retry ?? TimeSpan.FromHours(1)), 1)), new WorkflowOptions(name, queue));
+
+    /// <summary>Waits until the queue lists exactly <paramref name="runs"/>, in that order.</summary>
+    private Task WaitingAsync(string queue, params string[] runs) =>
+        Eventually.TrueAsync(
+            async () => (await WaitingRunsAsync(queue)).SequenceEqual(runs),
+            Soon,
+            $"the queue to list [{string.Join(", ", runs)}]");
+
+    private async Task<IReadOnlyList<string>> WaitingRunsAsync(string queue)
+    {
+        try
+        {
+            var waiting = await _client.GetWorkflowHandle(CapacityQueueWorkflow.IdFor(queue)).QueryAsync<IReadOnlyList<QueuedRun>>(CapacityQueueWorkflow.WaitingQuery, []);
+            return [.. waiting.Select(r => r.RunId)];
+        }
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+        {
+            return [];
+        }
+    }
+}
