@@ -182,7 +182,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             for d in jobs/*/*/; do
               [ -d "$d" ] || continue
               [ -s "$d/job.exit" ] && continue
-              if [ -s "$d/wrapper.pid" ] && kill -0 "$(cat "$d/wrapper.pid")" 2>/dev/null; then live=1; fi
+              if [ -s "$d/wrapper.pid" ] && read -r pid < "$d/wrapper.pid" && kill -0 "$pid" 2>/dev/null; then live=1; break; fi
             done
             blocks={{host.Blocks}}
             claimed=""
@@ -193,7 +193,9 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
                 rm -rf "$c"
               fi
               if [ -d "$c" ]; then
-                claimed="$claimed$(cat "$c/token" 2>/dev/null || echo another run)
+                # read, not cat: this runs for every block of every host on every search, and a fork per block adds up.
+                read -r holder < "$c/token" 2>/dev/null || holder="another run"
+                claimed="$claimed$holder
             "
               fi
               i=$((i + 1))

@@ -276,13 +276,7 @@ public sealed partial class RunWorkflow
 
             if (found.Queues && Workflow.Patched(CapacityQueuePatch))
             {
-                var joined = _queued;
-                await JoinQueueAsync(spec);
-                if (joined)
-                {
-                    await WaitInQueueAsync(left);
-                }
-
+                offers = await QueueRoundAsync(spec, left);
                 _progressed = true;
                 continue;
             }

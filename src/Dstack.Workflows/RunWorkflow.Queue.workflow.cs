@@ -1,4 +1,5 @@
 using Dstack.Core.Backends;
+using Dstack.Core.Configuration;
 using Dstack.Core.Runs;
 using Dstack.Workflows.Contracts;
 using Dstack.Workflows.Queue;
@@ -31,12 +32,15 @@ public sealed partial class RunWorkflow
     private bool _queued;
     private int _wakes;
     private int _wakesSeen;
+    private InstanceOffer? _freedOffer;
+    private bool _lookEverywhere;
 
-    /// <summary>A slot freed and this run is first in line for it: it looks again at once.</summary>
+    /// <summary>A slot freed (on the machine of <paramref name="freed"/>, when known) and this run is first in line for it: it tries at once.</summary>
     [WorkflowSignal(WakeSignal)]
-    public Task WakeAsync()
+    public Task WakeAsync(InstanceOffer? freed = null)
     {
         _wakes++;
+        _freedOffer = freed ?? _freedOffer;
         return Task.CompletedTask;
     }
 
@@ -73,14 +77,47 @@ public sealed partial class RunWorkflow
         await SignalQueueAsync(CapacityQueueWorkflow.LeaveSignal, [Workflow.Info.WorkflowId]);
     }
 
-    /// <summary>Tells the queue a slot was given back, when the machine has fixed slots.</summary>
+    /// <summary>Tells the queue a slot was given back, with the machine's offer, when the machine has fixed slots.</summary>
     private async Task SignalFreedAsync(Instance instance)
     {
         if (_fixedSlotBackends.Contains(instance.Backend) && Workflow.Patched(CapacityQueuePatch))
         {
-            await SignalQueueAsync(CapacityQueueWorkflow.FreedSignal, []);
+            await SignalQueueAsync(CapacityQueueWorkflow.FreedSignal, [instance.Offer]);
         }
     }
+
+    /// <summary>
+    /// Between two rounds in the queue: joins (again), then, unless the last round has to be followed by a look at every
+    /// host, waits to be woken. Returns the offers the next round tries without searching: the freed machine's, when the
+    /// run was woken for a slot on a machine that fits it; then a failed claim is followed by a search of every host.
+    /// </summary>
+    private async Task<FindOffersResult?> QueueRoundAsync(RunSpec spec, TimeSpan left)
+    {
+        var joined = _queued;
+        await JoinQueueAsync(spec);
+        if (joined && !_lookEverywhere)
+        {
+            await WaitInQueueAsync(left);
+        }
+
+        _lookEverywhere = false;
+        if (_freedOffer is not { } freed || !Fits(spec, freed))
+        {
+            _freedOffer = null;
+            return null;
+        }
+
+        _freedOffer = null;
+        _lookEverywhere = true;
+        return new FindOffersResult([freed], [], 0, false, [freed.Backend]);
+    }
+
+    /// <summary>Whether the run may take a slot on the machine of <paramref name="offer"/>, as the search would have found it.</summary>
+    private static bool Fits(RunSpec spec, InstanceOffer offer) =>
+        (spec.Backends.Count == 0 || spec.Backends.Contains(offer.Backend, StringComparer.Ordinal))
+        && spec.SpotPolicy != SpotPolicy.Spot
+        && (spec.MaxPrice is not { } max || offer.PricePerHour is { } price && price <= max)
+        && ResourceMatcher.Unmet(spec.Resources, offer.Resources, checkMaximums: false).Count == 0;
 
     /// <summary>Waits until the queue wakes the run, it is stopped, the recheck is due or <paramref name="left"/> runs out.</summary>
     private async Task WaitInQueueAsync(TimeSpan left)

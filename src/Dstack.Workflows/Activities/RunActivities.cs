@@ -21,13 +21,23 @@ namespace Dstack.Workflows.Activities;
 /// </summary>
 public sealed partial class RunActivities(BackendRegistry backends, IStorage storage, RunActivitiesOptions options)
 {
-    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// The longest pause between two looks at a job's output and exit while it prints nothing: the pause doubles while the
+    /// job is silent, so a job that exits right after its last line is seen at once and a silent one at most this late.
+    /// Each look is two round trips to the machine (over SSH: two SFTP requests, the host's sshd woken twice); with 64 jobs
+    /// on a host's blocks, a 20 ms cap made 6,400 requests a second and starved the machines (benchmarks/README.md).
+    /// </summary>
+    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The first pause after the output ran dry; it doubles up to <see cref="OutputPollInterval"/>. A job usually prints
-    /// its first line within milliseconds of starting, and a user is waiting for it.
+    /// The first pause after the output ran dry, until the job's first output; it doubles up to <see cref="OutputPollInterval"/>.
+    /// A job usually prints its first line within milliseconds of starting, and a user is waiting for it.
     /// </summary>
     private static readonly TimeSpan FirstOutputPollInterval = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The shortest pause once the job has printed: a line a human reads 20 ms late is not late.</summary>
+    private static readonly TimeSpan NextOutputPollInterval = TimeSpan.FromMilliseconds(20);
+
     private static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
     private const int OutputChunkBytes = 4 * 1024 * 1024;
@@ -174,7 +184,8 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                         await logs.AppendAsync(input.Spec.RunName, StorageLayout.MainJob, input.LogOffset + offset, output, CancellationToken);
                         offset += output.Length;
                         context.Heartbeat(offset);
-                        pollInterval = FirstOutputPollInterval;
+                        // Halved, not reset: a job that prints a line a second is looked at about twice a second.
+                        pollInterval = pollInterval / 2 > NextOutputPollInterval ? pollInterval / 2 : NextOutputPollInterval;
                         continue;
                     }
 

@@ -1,3 +1,4 @@
+using Dstack.Core.Backends;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
@@ -6,8 +7,9 @@ namespace Dstack.Workflows.Queue;
 /// <summary>
 /// The capacity queue of one task queue (docs/architecture.md#the-capacity-queue): runs that found every slot of the
 /// machines dstack has (SSH hosts' <c>blocks</c>) taken wait here, in the order they came, per resource shape. A run that
-/// releases such a slot signals <c>freed</c>; the queue then wakes the first waiting run of each shape, which tries again
-/// at once and leaves the queue when it got a slot (or joins again, keeping its place, when another took it).
+/// releases such a slot signals <c>freed</c> with the machine's offer; the queue then wakes the first waiting run of each
+/// shape with that offer, which claims it at once (without searching every host) and leaves the queue when it got the
+/// slot, or looks at every host and joins again, keeping its place, when another took it.
 /// </summary>
 /// <remarks>
 /// The queue holds order, not slots: the slots themselves are the hosts' claim folders, taken by atomic <c>mkdir</c>, so
@@ -28,7 +30,7 @@ public sealed class CapacityQueueWorkflow
     /// <summary>The signal a run sends with its ID when it got a slot or stopped waiting.</summary>
     public const string LeaveSignal = "leave";
 
-    /// <summary>The signal a run sends when it gave a slot back.</summary>
+    /// <summary>The signal a run sends when it gave a slot back, with the machine's <see cref="InstanceOffer"/>.</summary>
     public const string FreedSignal = "freed";
 
     /// <summary>The query that lists the waiting runs in order.</summary>
@@ -37,7 +39,7 @@ public sealed class CapacityQueueWorkflow
     private static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(1);
 
     private readonly List<QueuedRun> _waiting = [];
-    private int _freed;
+    private readonly List<InstanceOffer?> _freed = [];
 
     /// <summary>Gets the queue's workflow ID for a task queue: one queue per set of workers, as each set has its own hosts.</summary>
     public static string IdFor(string taskQueue) => $"dstack-capacity-queue-{taskQueue}";
@@ -52,12 +54,12 @@ public sealed class CapacityQueueWorkflow
     {
         ArgumentNullException.ThrowIfNull(input);
         _waiting.AddRange(input.Waiting);
-        _freed = input.Freed;
+        _freed.AddRange(input.Freed);
         while (true)
         {
             if (_waiting.Count == 0)
             {
-                _freed = 0;
+                _freed.Clear();
                 if (!await Workflow.WaitConditionAsync(() => _waiting.Count > 0 || Workflow.ContinueAsNewSuggested, IdleLifetime) && _waiting.Count == 0)
                 {
                     return;
@@ -65,10 +67,10 @@ public sealed class CapacityQueueWorkflow
             }
             else
             {
-                await Workflow.WaitConditionAsync(() => _freed > 0 || _waiting.Count == 0 || Workflow.ContinueAsNewSuggested);
+                await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || Workflow.ContinueAsNewSuggested);
             }
 
-            if (_freed > 0)
+            if (_freed.Count > 0)
             {
                 await WakeAsync();
             }
@@ -76,7 +78,7 @@ public sealed class CapacityQueueWorkflow
             if (Workflow.ContinueAsNewSuggested)
             {
                 await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished);
-                var carried = new CapacityQueueInput(_waiting.ToList(), _freed);
+                var carried = new CapacityQueueInput(_waiting.ToList(), _freed.ToList());
                 throw Workflow.CreateContinueAsNewException((CapacityQueueWorkflow wf) => wf.RunAsync(carried));
             }
         }
@@ -108,40 +110,42 @@ public sealed class CapacityQueueWorkflow
         return Task.CompletedTask;
     }
 
-    /// <summary>Counts a slot given back.</summary>
+    /// <summary>Counts a slot given back, with the offer of the machine it was on (null from a run that did not say).</summary>
     [WorkflowSignal(FreedSignal)]
-    public Task FreedAsync()
+    public Task FreedAsync(InstanceOffer? offer = null)
     {
-        _freed++;
+        _freed.Add(offer);
         return Task.CompletedTask;
     }
 
     /// <summary>
-    /// For each slot freed, wakes the first run of each shape not woken yet: the queue cannot tell which shapes fit the
-    /// freed slot, so each shape's first run tries, and those that lose join again in their place.
+    /// For each slot freed, wakes the first run of each shape not woken yet, with the freed machine's offer: the queue
+    /// does not judge which shapes fit the machine, so each shape's first run judges and tries, and those that lose join
+    /// again in their place.
     /// </summary>
     private async Task WakeAsync()
     {
-        var freed = _freed;
-        _freed = 0;
-        var woken = new List<string>();
+        var freed = _freed.ToList();
+        _freed.Clear();
+        var woken = new List<(string RunId, InstanceOffer? Offer)>();
         foreach (var shape in _waiting.Select(r => r.Shape).Distinct(StringComparer.Ordinal).ToList())
         {
-            foreach (var run in _waiting.Where(r => r.Shape == shape && !r.Woken).Take(freed).ToList())
+            var runs = _waiting.Where(r => r.Shape == shape && !r.Woken).Take(freed.Count).ToList();
+            for (var i = 0; i < runs.Count; i++)
             {
-                _waiting[_waiting.IndexOf(run)] = run with { Woken = true };
-                woken.Add(run.RunId);
+                _waiting[_waiting.IndexOf(runs[i])] = runs[i] with { Woken = true };
+                woken.Add((runs[i].RunId, freed[i]));
             }
         }
 
-        await Workflow.WhenAllAsync(woken.Select(SignalWakeAsync));
+        await Workflow.WhenAllAsync(woken.Select(w => SignalWakeAsync(w.RunId, w.Offer)));
     }
 
-    private async Task SignalWakeAsync(string runId)
+    private async Task SignalWakeAsync(string runId, InstanceOffer? offer)
     {
         try
         {
-            await Workflow.GetExternalWorkflowHandle(runId).SignalAsync(RunWorkflow.WakeSignal, []);
+            await Workflow.GetExternalWorkflowHandle(runId).SignalAsync(RunWorkflow.WakeSignal, [offer]);
         }
         catch (FailureException)
         {
