@@ -181,6 +181,7 @@ public sealed partial class RunWorkflow
         finally
         {
             await LeaveQueueAsync();
+            await HandBackWakesAsync();
         }
     }
 
@@ -210,8 +211,6 @@ public sealed partial class RunWorkflow
                     throw ContinueAsNew(spec);
                 }
             }
-
-            _wakesSeen = _wakes;
 
             var found = offers ?? await Workflow.ExecuteLocalActivityAsync(
                 (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));

@@ -29,18 +29,19 @@ public sealed partial class RunWorkflow
     private static readonly TimeSpan QueueRecheck = TimeSpan.FromMinutes(1);
 
     private readonly HashSet<string> _fixedSlotBackends = new(StringComparer.Ordinal);
+    private readonly Queue<InstanceOffer?> _wakes = new();
     private bool _queued;
-    private int _wakes;
-    private int _wakesSeen;
-    private InstanceOffer? _freedOffer;
     private bool _lookEverywhere;
+    private bool _rejoin;
 
-    /// <summary>A slot freed (on the machine of <paramref name="freed"/>, when known) and this run is first in line for it: it tries at once.</summary>
+    /// <summary>
+    /// A slot freed (on the machine of <paramref name="freed"/>, when known) and this run is first in line for it: it tries
+    /// at once. Each wake stands for one freed slot; one the run does not use goes back to the queue for the next in line.
+    /// </summary>
     [WorkflowSignal(WakeSignal)]
     public Task WakeAsync(InstanceOffer? freed = null)
     {
-        _wakes++;
-        _freedOffer = freed ?? _freedOffer;
+        _wakes.Enqueue(freed);
         return Task.CompletedTask;
     }
 
@@ -77,39 +78,76 @@ public sealed partial class RunWorkflow
         await SignalQueueAsync(CapacityQueueWorkflow.LeaveSignal, [Workflow.Info.WorkflowId]);
     }
 
-    /// <summary>Tells the queue a slot was given back, with the machine's offer, when the machine has fixed slots.</summary>
+    /// <summary>
+    /// Tells the queue a slot was given back, with the machine's offer, when the machine has fixed slots; and gives back
+    /// the wakes that came while the run held its slot (sent before the queue saw it leave).
+    /// </summary>
     private async Task SignalFreedAsync(Instance instance)
     {
         if (_fixedSlotBackends.Contains(instance.Backend) && Workflow.Patched(CapacityQueuePatch))
         {
             await SignalQueueAsync(CapacityQueueWorkflow.FreedSignal, [instance.Offer]);
+            await HandBackWakesAsync();
         }
     }
 
     /// <summary>
-    /// Between two rounds in the queue: joins (again), then, unless the last round has to be followed by a look at every
-    /// host, waits to be woken. Returns the offers the next round tries without searching: the freed machine's, when the
-    /// run was woken for a slot on a machine that fits it; then a failed claim is followed by a search of every host.
+    /// Between two rounds in the queue. Returns the offers the next round tries without searching (the freed machine's,
+    /// when a wake came for a machine that fits the run), or null for a search of every host. In order: a run not in the
+    /// queue joins and searches once more (a slot freed just before it joined woke nobody); a run whose claim of a freed
+    /// slot failed (another run took it) searches every host; a run with no wake to use waits for one, after saying again
+    /// that it waits when it was woken since it joined (which keeps its place and makes it wakeable again).
     /// </summary>
     private async Task<FindOffersResult?> QueueRoundAsync(RunSpec spec, TimeSpan left)
     {
-        var joined = _queued;
-        await JoinQueueAsync(spec);
-        if (joined && !_lookEverywhere)
+        if (!_queued)
         {
-            await WaitInQueueAsync(left);
-        }
-
-        _lookEverywhere = false;
-        if (_freedOffer is not { } freed || !Fits(spec, freed))
-        {
-            _freedOffer = null;
+            await JoinQueueAsync(spec);
             return null;
         }
 
-        _freedOffer = null;
+        if (_lookEverywhere)
+        {
+            _lookEverywhere = false;
+            return null;
+        }
+
+        if (_wakes.Count == 0)
+        {
+            // Not while a wake waits to be used: joining again would make the queue wake this run a second time for the
+            // next slot, one wake would be lost with it, and that slot would stay free until someone's recheck.
+            if (_rejoin)
+            {
+                await JoinQueueAsync(spec);
+                _rejoin = false;
+            }
+
+            await WaitInQueueAsync(left);
+        }
+
+        if (!_wakes.TryDequeue(out var freed))
+        {
+            return null;
+        }
+
+        // The queue marked the run woken: unless this wake gets it a slot, it must say again that it waits.
+        _rejoin = true;
+        if (freed is null || !Fits(spec, freed))
+        {
+            return null;
+        }
+
         _lookEverywhere = true;
         return new FindOffersResult([freed], [], 0, false, [freed.Backend]);
+    }
+
+    /// <summary>Gives the queue back the wakes the run did not use (it got a slot another way, or stopped waiting): one freed slot each.</summary>
+    private async Task HandBackWakesAsync()
+    {
+        while (_wakes.TryDequeue(out var freed))
+        {
+            await SignalQueueAsync(CapacityQueueWorkflow.FreedSignal, [freed]);
+        }
     }
 
     /// <summary>Whether the run may take a slot on the machine of <paramref name="offer"/>, as the search would have found it.</summary>
@@ -122,14 +160,8 @@ public sealed partial class RunWorkflow
     /// <summary>Waits until the queue wakes the run, it is stopped, the recheck is due or <paramref name="left"/> runs out.</summary>
     private async Task WaitInQueueAsync(TimeSpan left)
     {
-        if (_wakes > _wakesSeen)
-        {
-            // Woken while it was looking: it looks again now.
-            return;
-        }
-
         Note("waiting in the capacity queue");
-        await Workflow.WaitConditionAsync(() => _wakes > _wakesSeen || StopWanted || _abortRequested, QueueRecheck < left ? QueueRecheck : left, StepToken);
+        await Workflow.WaitConditionAsync(() => _wakes.Count > 0 || StopWanted || _abortRequested, QueueRecheck < left ? QueueRecheck : left, StepToken);
     }
 
     /// <summary>Signals the queue even while the run is being cancelled; a queue that is not running has nobody waiting.</summary>
