@@ -148,7 +148,11 @@ try
         var status = manifest.RootElement.GetProperty("status").GetString();
         if (!string.Equals(status, "done", StringComparison.OrdinalIgnoreCase))
         {
-            problems.Add($"{name}: {status}");
+            var description = await client.GetWorkflowHandle(name).DescribeAsync();
+            var history = await client.GetWorkflowHandle(name).FetchHistoryAsync();
+            var last = string.Join(" | ", history.Events.TakeLast(4).Select(e => e.EventType.ToString()));
+            var failed = history.Events.LastOrDefault(e => e.WorkflowExecutionFailedEventAttributes is not null)?.WorkflowExecutionFailedEventAttributes.Failure;
+            problems.Add($"{name}: {status} in its manifest; in Temporal {description.Status} ({history.Events.Count} events, last: {last}){(failed is null ? string.Empty : $": {failed.Message} / {failed.Cause?.Message} / {failed.Cause?.Cause?.Message}")}");
             continue;
         }
 

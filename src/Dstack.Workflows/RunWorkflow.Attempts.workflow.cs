@@ -212,8 +212,7 @@ public sealed partial class RunWorkflow
                 }
             }
 
-            var found = offers ?? await Workflow.ExecuteLocalActivityAsync(
-                (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
+            var found = offers ?? await SearchOffersAsync(spec);
             offers = null;
             NoteFixedSlots(found);
             _search = _search.WithOnDemandPrices(found.Offers);
@@ -284,6 +283,30 @@ public sealed partial class RunWorkflow
             Note($"no capacity anywhere; trying again in {wait.TotalSeconds:0} s");
             await Workflow.WaitConditionAsync(() => StopWanted || _abortRequested, wait, StepToken);
             _progressed = true;
+        }
+    }
+
+    /// <summary>
+    /// Asks every backend for offers. A search that fails for good (its retries spent: hosts overloaded, connections
+    /// refused) ends a waiting run's round, not the run: it is one more round without capacity, and the run looks again.
+    /// </summary>
+    private async Task<FindOffersResult> SearchOffersAsync(RunSpec spec)
+    {
+        try
+        {
+            return await Workflow.ExecuteLocalActivityAsync(
+                (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
+        }
+        catch (ActivityFailureException e) when (_queued || _fixedSlotBackends.Count > 0)
+        {
+            if (!Workflow.Patched(CapacityQueuePatch))
+            {
+                throw;
+            }
+
+            var why = $"the search for offers failed: {e.InnerException?.Message ?? e.Message}";
+            Note(why);
+            return new FindOffersResult([], [why], 1, false, [.. _fixedSlotBackends]);
         }
     }
 

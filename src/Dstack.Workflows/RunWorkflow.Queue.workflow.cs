@@ -54,11 +54,22 @@ public sealed partial class RunWorkflow
         return spec.Backends.Count > 0 ? $"{resources} on {string.Join(", ", spec.Backends)}" : resources;
     }
 
-    /// <summary>Joins the queue, or tells it the run is still waiting (woken, it lost the slot to another) and keeps its place.</summary>
+    /// <summary>
+    /// Joins the queue, or tells it the run is still waiting (woken, it lost the slot to another) and keeps its place. A
+    /// join that keeps failing is not the run's failure: it waits all the same and looks again at its recheck.
+    /// </summary>
     private async Task JoinQueueAsync(RunSpec spec)
     {
         var run = new QueuedRun(Workflow.Info.WorkflowId, Shape(spec), Workflow.UtcNow);
-        await Workflow.ExecuteActivityAsync(() => CapacityQueueActivities.JoinQueueAsync(run), Step(ShortActivity));
+        try
+        {
+            await Workflow.ExecuteActivityAsync(() => CapacityQueueActivities.JoinQueueAsync(run), Step(ShortActivity));
+        }
+        catch (ActivityFailureException e)
+        {
+            Note($"could not join the capacity queue: {e.InnerException?.Message ?? e.Message}");
+        }
+
         if (!_queued)
         {
             _queued = true;
