@@ -78,7 +78,7 @@ public static partial class TemporalConnectionFailure
             return ClientCertificateRefused(server, $"it sent the TLS alert {alert.Groups[1].Value}", settings);
         }
 
-        if (text.Contains("transport error", StringComparison.Ordinal) || text.Contains("connection reset", StringComparison.OrdinalIgnoreCase))
+        if (text.Contains("transport error", StringComparison.Ordinal) || text.Contains("connection reset", StringComparison.OrdinalIgnoreCase) || HungUp(text))
         {
             // The server hung up after the connection was made: a TLS server hearing plain HTTP/2, or an mTLS server that
             // refused the client's certificate (or its lack of one) after the handshake, as TLS 1.3 lets it.
@@ -100,6 +100,15 @@ public static partial class TemporalConnectionFailure
 
         return $"cannot connect to {server}: {OneLine(text)}";
     }
+
+    /// <summary>
+    /// Whether the server closed the connection mid-handshake or right after it (how rustls and the OS word it depends on
+    /// which packet the hang-up met: an end of file, a broken pipe, no close_notify).
+    /// </summary>
+    private static bool HungUp(string text) =>
+        text.Contains("close_notify", StringComparison.Ordinal) || text.Contains("UnexpectedEof", StringComparison.Ordinal)
+        || text.Contains("unexpected end of file", StringComparison.OrdinalIgnoreCase) || text.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("BrokenPipe", StringComparison.Ordinal);
 
     private static string Refused(string server, string code, string message, TemporalSettings settings)
     {
