@@ -24,13 +24,7 @@ public sealed class BigScriptRunTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
-        {
-            foreach (var key in DstackSearchAttributes.All)
-            {
-                o.SearchAttributes[key.Name] = key.ValueType;
-            }
-        });
+        _server = await TestServer.StartAsync();
         _client = await TemporalClient.ConnectAsync(new(_server.Address) { DataConverter = DstackDataConverter.Instance });
     }
 

@@ -23,13 +23,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
-        {
-            foreach (var key in DstackSearchAttributes.All)
-            {
-                o.SearchAttributes[key.Name] = key.ValueType;
-            }
-        });
+        _server = await TestServer.StartAsync();
         _client = await TemporalClient.ConnectAsync(new(_server.Address) { DataConverter = DstackDataConverter.Instance });
     }
 
@@ -43,12 +37,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         using var worker = new TemporalWorker(_client, Worker(queue, host));
         await worker.ExecuteAsync(async () =>
         {
-            var a = await StartAsync("a", queue);
-            await StartedAsync(host, "a");
-            var b = await StartAsync("b", queue);
-            await WaitingAsync(queue, "b");
-            var c = await StartAsync("c", queue);
-            await WaitingAsync(queue, "b", "c");
+            var (a, b, c) = await OneRunsTwoWaitAsync(host, queue);
             Assert.Equal(RunStatus.Pending, (await b.QueryAsync(wf => wf.Status)).Status);
 
             host.Finish("a");
@@ -80,12 +69,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         using var worker = new TemporalWorker(_client, Worker(queue, host));
         await worker.ExecuteAsync(async () =>
         {
-            var a = await StartAsync("a", queue);
-            await StartedAsync(host, "a");
-            var b = await StartAsync("b", queue);
-            await WaitingAsync(queue, "b");
-            var c = await StartAsync("c", queue);
-            await WaitingAsync(queue, "b", "c");
+            var (a, b, c) = await OneRunsTwoWaitAsync(host, queue);
 
             await b.SignalAsync(wf => wf.StopAsync());
             var stopped = await b.GetResultAsync();
@@ -135,6 +119,19 @@ public sealed class CapacityQueueTests : IAsyncLifetime
             host.Finish("a");
             Assert.Equal(RunStatus.Done, (await a.GetResultAsync()).Status);
         });
+    }
+
+    /// <summary>Starts run a, which takes the one slot, then b and c, which wait in the queue in that order.</summary>
+    private async Task<(WorkflowHandle<RunWorkflow, RunResult> A, WorkflowHandle<RunWorkflow, RunResult> B, WorkflowHandle<RunWorkflow, RunResult> C)> OneRunsTwoWaitAsync(
+        SlotHostActivities host, string queue)
+    {
+        var a = await StartAsync("a", queue);
+        await StartedAsync(host, "a");
+        var b = await StartAsync("b", queue);
+        await WaitingAsync(queue, "b");
+        var c = await StartAsync("c", queue);
+        await WaitingAsync(queue, "b", "c");
+        return (a, b, c);
     }
 
     private static TemporalWorkerOptions Worker(string queue, SlotHostActivities host) =>

@@ -500,19 +500,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
         Assert.Equal("Release local-1", fake.Calls.Last());
     }
 
-    private static Task<EmbeddedTemporalServer> StartServerAsync(int? suggestContinueAsNewAfterEvents) =>
-        EmbeddedTemporalServer.StartAsync("127.0.0.1", 0, o =>
-        {
-            foreach (var key in DstackSearchAttributes.All)
-            {
-                o.SearchAttributes[key.Name] = key.ValueType;
-            }
-
-            if (suggestContinueAsNewAfterEvents is { } events)
-            {
-                o.SuggestContinueAsNewAfterEvents = events;
-            }
-        });
+    private static Task<EmbeddedTemporalServer> StartServerAsync(int? suggestContinueAsNewAfterEvents) => TestServer.StartAsync(suggestContinueAsNewAfterEvents);
 
     private static RunSpec Spec() => new()
     {
