@@ -1,5 +1,8 @@
 using System.Text;
 using Dstack.Core.Instances;
+using Polly;
+using Polly.Retry;
+using Renci.SshNet;
 using Renci.SshNet.Common;
 
 namespace Dstack.Backends.Ssh;
@@ -11,6 +14,24 @@ namespace Dstack.Backends.Ssh;
 /// </summary>
 internal sealed class SshShell : IInstanceShell
 {
+    /// <summary>
+    /// The first line of every script: when bash exits, it reads what the script left unread, keeping the script's exit
+    /// status. A builtin loop, so no process is started for it.
+    /// </summary>
+    private const string DrainOnExit = "trap 'while read -r _; do :; done' EXIT\n";
+
+    /// <summary>Opening a channel again after the host refused one: 20 ms, 40 ms... up to 1 s apart, until the command's own deadline.</summary>
+    private static readonly ResiliencePipeline ChannelRefusedRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<SshException>(e => e.GetType() == typeof(SshException) && e.Message.StartsWith("Failed to open a channel", StringComparison.Ordinal)),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(20),
+            MaxDelay = TimeSpan.FromSeconds(1),
+        })
+        .Build();
+
     private readonly SshConnectionPool _pool;
     private readonly SshHost _host;
 
@@ -55,20 +76,51 @@ internal sealed class SshShell : IInstanceShell
             async (connection, token) =>
             {
                 // Like the local shell, scripts start in the dstack folder; the script itself travels on standard input.
-                using var command = connection.Ssh.CreateCommand($"cd {ShellQuoting.Quote(DstackDirectory)} && exec bash -s", Encoding.UTF8);
-                var execute = command.ExecuteAsync(token);
-                var input = command.CreateInputStream();
-                await using (input.ConfigureAwait(false))
+                // A script that exits before bash read all of it ('exit', or a failure under 'set -e') must not close the
+                // channel before our end of file arrives: sshd drops the whole connection for an end of file on a channel
+                // it already freed. So bash reads the input to its end before it exits (DrainOnExit).
+                await connection.Sessions.WaitAsync(token).ConfigureAwait(false);
+                try
                 {
-                    await input.WriteAsync(Encoding.UTF8.GetBytes(script), token).ConfigureAwait(false);
+                    var (command, execute) = await ChannelRefusedRetry.ExecuteAsync(
+                        _ => ValueTask.FromResult(StartCommand(connection, token)),
+                        token).ConfigureAwait(false);
+                    using var started = command;
+                    var input = command.CreateInputStream();
+                    await using (input.ConfigureAwait(false))
+                    {
+                        await input.WriteAsync(Encoding.UTF8.GetBytes(DrainOnExit + script), token).ConfigureAwait(false);
+                    }
+
+                    await execute.ConfigureAwait(false);
+
+                    // No exit status means the script died of a signal; report it as bash would (128 + n is unknown here).
+                    return new ShellResult(command.ExitStatus ?? 255, command.Result, command.Error);
                 }
-
-                await execute.ConfigureAwait(false);
-
-                // No exit status means the script died of a signal; report it as bash would (128 + n is unknown here).
-                return new ShellResult(command.ExitStatus ?? 255, command.Result, command.Error);
+                finally
+                {
+                    connection.Sessions.Release();
+                }
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a channel and starts the script runner on it. A refused channel (the host's <c>MaxSessions</c> reached, or a
+    /// session the host has not freed yet) ran nothing, so <see cref="ChannelRefusedRetry"/> can try again.
+    /// </summary>
+    private (SshCommand Command, Task Execute) StartCommand(SshConnection connection, CancellationToken cancellationToken)
+    {
+        var command = connection.Ssh.CreateCommand($"cd {ShellQuoting.Quote(DstackDirectory)} && exec bash -s", Encoding.UTF8);
+        try
+        {
+            return (command, command.ExecuteAsync(cancellationToken));
+        }
+        catch (Exception)
+        {
+            command.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />

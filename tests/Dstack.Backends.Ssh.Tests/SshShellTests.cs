@@ -37,6 +37,33 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task RunAsync_ScriptsThatExitBeforeTheirEnd_EachReturnsItsCodeOnOneConnection()
+    {
+        var shell = await _session.ShellAsync(0);
+
+        // 'exit' ends bash before our end of file reaches the host: sshd must not see it arrive on a channel it freed.
+        var codes = new List<int>();
+        for (var i = 0; i < 200; i++)
+        {
+            codes.Add((await shell.RunAsync($"exit {i % 7}\n" + (i % 2 == 0 ? "echo never\n" : new string('#', 100_000)))).ExitCode);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => i % 7), codes);
+    }
+
+    [SshFact]
+    public async Task RunAsync_MoreScriptsAtOnceThanTheHostAllowsSessions_AllRun()
+    {
+        var shell = await _session.ShellAsync(0);
+
+        // OpenSSH allows 10 sessions per connection; the rest wait for one instead of failing.
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => shell.RunAsync($"sleep 0.3; echo {i}")));
+
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{i}\n"), results.Select(r => r.Stdout));
+        Assert.All(results, r => Assert.Equal(0, r.ExitCode));
+    }
+
+    [SshFact]
     public async Task UploadAsync_ThenDownloadAsync_SameBytes()
     {
         var shell = await _session.ShellAsync(1);
