@@ -139,6 +139,8 @@ try
     var jobStarts = new List<(string Host, DateTimeOffset At)>();
     var taken = new List<(string Host, DateTimeOffset At)>();
     var freed = new List<(string Host, DateTimeOffset At)>();
+    var jobEndToFreed = new List<double>();
+    var jobEnds = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
     var busy = 0.0;
     var (firstStart, lastEnd) = (double.MaxValue, double.MinValue);
     var problems = new List<string>();
@@ -177,12 +179,24 @@ try
         jobStarts.Add((host, DateTimeOffset.FromUnixTimeMilliseconds((long)(start * 1000))));
         taken.Add((host, attempt.GetProperty("startedAt").GetDateTimeOffset()));
         freed.Add((host, attempt.GetProperty("endedAt").GetDateTimeOffset()));
+        jobEnds[name] = DateTimeOffset.FromUnixTimeMilliseconds((long)(end * 1000));
+        jobEndToFreed.Add((attempt.GetProperty("endedAt").GetDateTimeOffset() - DateTimeOffset.FromUnixTimeMilliseconds((long)(end * 1000))).TotalSeconds);
     }
 
     var events = new List<double>();
+    var steps = new ActivitySteps();
     foreach (var name in names)
     {
-        events.Add((await client.GetWorkflowHandle(name).FetchHistoryAsync()).Events.Count);
+        var history = await client.GetWorkflowHandle(name).FetchHistoryAsync();
+        events.Add(history.Events.Count);
+        if (jobEnds.TryGetValue(name, out var jobEnd))
+        {
+            steps.Add(history, jobEnd);
+            if (Environment.GetEnvironmentVariable("SCALE_HISTORY_DUMP") is { } dump && name == names[^1])
+            {
+                await File.WriteAllLinesAsync(dump, history.Events.Select(e => FormattableString.Invariant($"{(new DateTimeOffset(e.EventTime.ToDateTime()) - jobEnd).TotalSeconds,8:F3} {e.EventType} {e.ActivityTaskScheduledEventAttributes?.ActivityType.Name}{e.MarkerRecordedEventAttributes?.MarkerName}{e.SignalExternalWorkflowExecutionInitiatedEventAttributes?.SignalName}{e.WorkflowExecutionSignaledEventAttributes?.SignalName}")));
+            }
+        }
     }
 
     var queueEvents = 0;
@@ -200,11 +214,18 @@ try
     Console.WriteLine(FormattableString.Invariant($"submission: {runs} runs accepted in {submitting.Elapsed.TotalSeconds:F1} s = {runs / submitting.Elapsed.TotalSeconds:F1} runs/s ({clients} clients; load {submissionLoad})"));
     Console.WriteLine(FormattableString.Invariant($"first job start to last job end: {span:F1} s; ideal {runs} × {seconds} s / {slots} slots = {ideal:F1} s ({ideal / span * 100:F1}% of ideal)"));
     Console.WriteLine(FormattableString.Invariant($"slot utilisation: {busy:F0} busy slot-s / {slots * span:F0} available slot-s = {busy / (slots * span) * 100:F1}%"));
+    Console.WriteLine(FormattableString.Invariant($"job's last line → its slot freed (exit seen, logs closed, released): p50 {Percentiles.Of(jobEndToFreed, 50):F2} s, p99 {Percentiles.Of(jobEndToFreed, 99):F2} s"));
     Console.WriteLine(FormattableString.Invariant($"slot freed → next run's slot taken: p50 {Percentiles.Of(toTaken, 50):F2} s, p99 {Percentiles.Of(toTaken, 99):F2} s ({toTaken.Count} gaps)"));
     Console.WriteLine(FormattableString.Invariant($"slot freed → next run's job started: p50 {Percentiles.Of(toJob, 50):F2} s, p99 {Percentiles.Of(toJob, 99):F2} s"));
     Console.WriteLine(FormattableString.Invariant($"server + worker (one process), submission: CPU {submissionCpu:F1} s = {submissionCpu / runs * 1000:F0} ms per run; RSS with {runs} runs in flight {submissionRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"server + worker, from go to the last run closed: CPU {cpu:F1} s = {cpu / runs * 1000:F0} ms per run; peak RSS {meter.PeakRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"history events per run: mean {events.Average():F1}, p99 {Percentiles.Of(events, 99):F0}; capacity queue: {queueEvents} events ({(double)queueEvents / runs:F1} per run)"));
+    Console.WriteLine("activities, p50 seconds from the job's last line (scheduled, started, completed):");
+    foreach (var line in steps.Describe())
+    {
+        Console.WriteLine($"  {line}");
+    }
+
     Console.WriteLine(FormattableString.Invariant($"runs done with every log line and one start: {runs - problems.Count} of {runs}; load at the end {endLoad}"));
     foreach (var problem in problems.Take(20))
     {

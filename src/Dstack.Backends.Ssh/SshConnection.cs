@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Renci.SshNet;
 
 namespace Dstack.Backends.Ssh;
@@ -13,6 +14,9 @@ internal sealed class SshConnection(SshClient ssh, SftpClient? sftp, IDisposable
     public const int MaxSessions = 8;
 
     public SshClient Ssh { get; } = ssh;
+
+    /// <summary>Gets the dstack folders resolved on this connection: the configured path (maybe <c>~/...</c>) to the absolute one.</summary>
+    public ConcurrentDictionary<string, string> DstackDirectories { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Gets the gate every command on <see cref="Ssh"/> passes, <see cref="MaxSessions"/> at a time.</summary>
     public SemaphoreSlim Sessions { get; } = new(MaxSessions, MaxSessions);

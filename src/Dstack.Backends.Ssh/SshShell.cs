@@ -45,11 +45,20 @@ internal sealed class SshShell : IInstanceShell
     /// <inheritdoc />
     public string DstackDirectory { get; }
 
-    /// <summary>Opens a shell on <paramref name="host"/>: connects, and creates and resolves its dstack folder.</summary>
+    /// <summary>
+    /// Opens a shell on <paramref name="host"/>: connects, and creates and resolves its dstack folder once per connection
+    /// (every activity opens a shell, and the folder does not move while the connection lives).
+    /// </summary>
     public static async Task<SshShell> OpenAsync(SshConnectionPool pool, SshHost host, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(host);
+        var connection = await pool.GetAsync(host, cancellationToken).ConfigureAwait(false);
+        if (connection.DstackDirectories.TryGetValue(host.DstackDirectory, out var known))
+        {
+            return new SshShell(pool, host, known);
+        }
+
         var probe = new SshShell(pool, host, "/");
 
         // '~' is the remote user's home, known only on the host.
@@ -61,9 +70,13 @@ internal sealed class SshShell : IInstanceShell
             """,
             cancellationToken).ConfigureAwait(false);
         var directory = result.Stdout.Trim();
-        return result.Succeeded && directory.StartsWith('/')
-            ? new SshShell(pool, host, directory)
-            : throw new SshHostRefusedException($"Cannot create the dstack folder {host.DstackDirectory} on {host.Id}: {result.Stderr.Trim()}");
+        if (!result.Succeeded || !directory.StartsWith('/'))
+        {
+            throw new SshHostRefusedException($"Cannot create the dstack folder {host.DstackDirectory} on {host.Id}: {result.Stderr.Trim()}");
+        }
+
+        connection.DstackDirectories[host.DstackDirectory] = directory;
+        return new SshShell(pool, host, directory);
     }
 
     /// <inheritdoc />
@@ -111,7 +124,9 @@ internal sealed class SshShell : IInstanceShell
     /// </summary>
     private (SshCommand Command, Task Execute) StartCommand(SshConnection connection, CancellationToken cancellationToken)
     {
-        var command = connection.Ssh.CreateCommand($"cd {ShellQuoting.Quote(DstackDirectory)} && exec bash -s", Encoding.UTF8);
+        // The folder was made when the connection was opened; one removed since (by hand) is made again.
+        var folder = ShellQuoting.Quote(DstackDirectory);
+        var command = connection.Ssh.CreateCommand($"cd {folder} 2>/dev/null || {{ mkdir -p {folder} && cd {folder}; }} && exec bash -s", Encoding.UTF8);
         try
         {
             return (command, command.ExecuteAsync(cancellationToken));
@@ -124,13 +139,16 @@ internal sealed class SshShell : IInstanceShell
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// All of it over SFTP (folders, the file, the rename): a job's start uploads several files, and a command per step
+    /// would start processes on the host for each.
+    /// </remarks>
     public async Task UploadAsync(Stream content, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentException.ThrowIfNullOrEmpty(path);
         var folder = path.LastIndexOf('/') is > 0 and var slash ? path[..slash] : "/";
         var temp = $"{folder}/.{path[(folder.Length + 1)..]}.{Guid.NewGuid():N}.tmp";
-        await RunCheckedAsync($"mkdir -p {ShellQuoting.Quote(folder)}", cancellationToken).ConfigureAwait(false);
 
         // Through a temporary file and a rename, so that the host never sees a partial file.
         try
@@ -140,16 +158,44 @@ internal sealed class SshShell : IInstanceShell
                 _pool.Options.CommandTimeout,
                 async (connection, token) =>
                 {
+                    await CreateFolderAsync(connection.Sftp, folder, token).ConfigureAwait(false);
                     await connection.Sftp.UploadFileAsync(content, temp, token).ConfigureAwait(false);
+
+                    // OpenSSH's posix-rename replaces an existing file, as 'mv -f' does; the plain SFTP rename refuses to.
+#pragma warning disable VSTHRD103 // RenameFileAsync has no POSIX form; this is one short request.
+                    connection.Sftp.RenameFile(temp, path, isPosix: true);
+#pragma warning restore VSTHRD103
                     return true;
                 },
                 cancellationToken).ConfigureAwait(false);
-            await RunCheckedAsync($"mv -f {ShellQuoting.Quote(temp)} {ShellQuoting.Quote(path)}", cancellationToken).ConfigureAwait(false);
         }
         catch (Exception)
         {
             await RemoveQuietlyAsync(temp).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and its missing parents, as <c>mkdir -p</c>.</summary>
+    private async Task CreateFolderAsync(SftpClient sftp, string folder, CancellationToken cancellationToken)
+    {
+        if (folder == "/" || await sftp.ExistsAsync(folder, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await CreateFolderAsync(sftp, folder.LastIndexOf('/') is > 0 and var slash ? folder[..slash] : "/", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sftp.CreateDirectoryAsync(folder, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshException e) when (e is not SshConnectionException)
+        {
+            // Another upload may have made it meanwhile; otherwise the host refuses it (permissions, a file in the way).
+            if (!await sftp.ExistsAsync(folder, cancellationToken).ConfigureAwait(false))
+            {
+                throw new SshHostRefusedException($"Cannot create {folder} on {_host.Id}: {e.Message}", e);
+            }
         }
     }
 
@@ -243,15 +289,6 @@ internal sealed class SshShell : IInstanceShell
 
     /// <summary>The pool owns the connections; a shell holds nothing of its own.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private async Task RunCheckedAsync(string script, CancellationToken cancellationToken)
-    {
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new IOException($"'{script}' failed on {_host.Id} with exit code {result.ExitCode}: {result.Stderr.Trim()}");
-        }
-    }
 
     /// <summary>
     /// Runs <paramref name="operation"/> on the host's connection within <paramref name="timeout"/>. A connection that fails or

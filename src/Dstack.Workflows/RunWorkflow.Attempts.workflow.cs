@@ -126,6 +126,8 @@ public sealed partial class RunWorkflow
             {
                 await ReleaseByClientTokenAsync(pending);
             }
+
+            await SettleSignalsAsync();
         }
     }
 

@@ -22,6 +22,9 @@ public sealed partial class RunWorkflow
     /// <summary>The patch that added the capacity queue and the failure at once of a run that fits nowhere.</summary>
     private const string CapacityQueuePatch = "capacity-queue";
 
+    /// <summary>The patch after which a run that got a slot goes on to prepare its job while its leave signal travels.</summary>
+    private const string LeaveWithoutWaitingPatch = "leave-queue-without-waiting";
+
     /// <summary>
     /// How long a waiting run trusts the queue before looking at the hosts itself: a slot that frees other than by a run's
     /// release (a claim gone stale, a host that answers again) wakes nobody.
@@ -30,6 +33,7 @@ public sealed partial class RunWorkflow
 
     private readonly HashSet<string> _fixedSlotBackends = new(StringComparer.Ordinal);
     private readonly Queue<InstanceOffer?> _wakes = new();
+    private readonly List<Task> _signalsInFlight = [];
     private bool _queued;
     private bool _lookEverywhere;
     private bool _rejoin;
@@ -86,7 +90,27 @@ public sealed partial class RunWorkflow
         }
 
         _queued = false;
-        await SignalQueueAsync(CapacityQueueWorkflow.LeaveSignal, [Workflow.Info.WorkflowId]);
+        var leaving = SignalQueueAsync(CapacityQueueWorkflow.LeaveSignal, [Workflow.Info.WorkflowId]);
+
+        // Waiting for the signal to be delivered costs a workflow task, between the slot taken and the job prepared; the
+        // queue wakes nobody for a slot the run holds, so nothing depends on the order. Awaited before the run ends.
+        if (Workflow.Patched(LeaveWithoutWaitingPatch))
+        {
+            _signalsInFlight.Add(leaving);
+            return;
+        }
+
+        await leaving;
+    }
+
+    /// <summary>Waits for the signals sent without waiting: a workflow that closes with a signal still to send may lose it.</summary>
+    private async Task SettleSignalsAsync()
+    {
+        if (_signalsInFlight.Count > 0)
+        {
+            await Workflow.WhenAllAsync(_signalsInFlight);
+            _signalsInFlight.Clear();
+        }
     }
 
     /// <summary>

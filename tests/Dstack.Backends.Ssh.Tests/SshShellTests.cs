@@ -79,6 +79,19 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task UploadAsync_ExistingFile_Replaced()
+    {
+        var shell = await _session.ShellAsync(1);
+        var path = shell.DstackDirectory + "/files/again/a/b/data.txt";
+
+        await shell.UploadAsync(new MemoryStream(Encoding.ASCII.GetBytes("first, and longer")), path);
+        await shell.UploadAsync(new MemoryStream(Encoding.ASCII.GetBytes("second")), path);
+
+        Assert.Equal("second", await File.ReadAllTextAsync(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!, "*", new EnumerationOptions { AttributesToSkip = 0 }));
+    }
+
+    [SshFact]
     public async Task UploadAsync_SourceFailsMidway_NoPartialOrTemporaryFileLeft()
     {
         var shell = await _session.ShellAsync(1);

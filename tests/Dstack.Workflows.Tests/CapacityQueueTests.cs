@@ -48,6 +48,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
             host.Finish("c");
             var results = await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
             Assert.All(results, r => Assert.Equal(RunStatus.Done, r.Status));
+            await HistoryRecorder.RecordAsync(_client, b.Id);
         });
 
         Assert.Equal(["a", "b", "c"], host.Started);

@@ -12,7 +12,8 @@ namespace Dstack.Workflows.Tests;
 /// four from stop 30: a spot run interrupted and done in another region, both executions of a run that waited for
 /// capacity across a continue-as-new, and an auto-spot run that fell back to on-demand; and one recorded when the
 /// capacity search became one record: a launch that failed other than for capacity, released by its client token
-/// before the next offer ran the job.
+/// before the next offer ran the job. Two are runs that waited in the capacity queue and were woken
+/// (<see cref="CapacityQueueTests"/>): one from before a run went on without waiting for its leave signal, one after.
 /// </summary>
 public sealed class RunWorkflowReplayTests
 {

@@ -587,28 +587,9 @@ public sealed class RunWorkflowTests : IAsyncLifetime
             }
 
             var result = await handle.GetResultAsync();
-            await RecordHistoriesAsync(client, handle.Id);
+            await HistoryRecorder.RecordAsync(client, handle.Id);
             return result;
         });
-    }
-
-    /// <summary>
-    /// With <c>DSTACK_RECORD_HISTORIES=DIR</c>, writes the history of every execution of the run to DIR: how the histories
-    /// that <see cref="RunWorkflowReplayTests"/> replays are recorded. Does nothing otherwise.
-    /// </summary>
-    private static async Task RecordHistoriesAsync(TemporalClient client, string workflowId)
-    {
-        if (Environment.GetEnvironmentVariable("DSTACK_RECORD_HISTORIES") is not { Length: > 0 } folder)
-        {
-            return;
-        }
-
-        var n = 0;
-        await foreach (var execution in client.ListWorkflowsAsync($"WorkflowId = '{workflowId}'"))
-        {
-            var history = await client.GetWorkflowHandle(execution.Id, execution.RunId).FetchHistoryAsync();
-            await File.WriteAllTextAsync(Path.Combine(folder, $"{workflowId}-{n++}-{execution.Status}.json"), history.ToJson());
-        }
     }
 
     /// <summary>A worker for the faked activities; heartbeats reach the server at once, so cancellations reach the activities at once.</summary>
