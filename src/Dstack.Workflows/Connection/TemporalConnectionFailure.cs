@@ -102,13 +102,14 @@ public static partial class TemporalConnectionFailure
     }
 
     /// <summary>
-    /// Whether the server closed the connection mid-handshake or right after it (how rustls and the OS word it depends on
-    /// which packet the hang-up met: an end of file, a broken pipe, no close_notify).
+    /// Whether the server closed the connection mid-handshake or right after it (how rustls, hyper and the OS word it
+    /// depends on which packet the hang-up met: an end of file, a broken pipe, no close_notify, or the first call
+    /// cancelled because the connection closed under it).
     /// </summary>
     private static bool HungUp(string text) =>
         text.Contains("close_notify", StringComparison.Ordinal) || text.Contains("UnexpectedEof", StringComparison.Ordinal)
         || text.Contains("unexpected end of file", StringComparison.OrdinalIgnoreCase) || text.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase)
-        || text.Contains("BrokenPipe", StringComparison.Ordinal);
+        || text.Contains("BrokenPipe", StringComparison.Ordinal) || text.Contains("Canceled, \"connection closed\"", StringComparison.Ordinal);
 
     private static string Refused(string server, string code, string message, TemporalSettings settings)
     {

@@ -11,6 +11,7 @@ public sealed class TemporalConnectionFailureTests
     [InlineData("Connection failed: Server connection error: tonic::transport::Error(Transport, Custom { kind: UnexpectedEof, error: \"peer closed connection without sending TLS close_notify\" })")]
     [InlineData("Connection failed: Server connection error: tonic::transport::Error(Transport, Os { code: 32, kind: BrokenPipe, message: \"Broken pipe\" })")]
     [InlineData("Connection failed: Server connection error: tonic::transport::Error(Transport, Os { code: 104, kind: ConnectionReset, message: \"Connection reset by peer\" })")]
+    [InlineData("`get_system_info` call error after connection: Status { code: Cancelled, message: \"operation was canceled\", source: Some(tonic::transport::Error(Transport, hyper::Error(Canceled, \"connection closed\"))) }")]
     public void ServerHangsUpOnATlsClientWithoutCertificate_SaysItWantsOne(string error)
     {
         var settings = new TemporalSettings("127.0.0.1:7233") { Tls = new TemporalTlsSettings() };
