@@ -7,6 +7,8 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Dstack.Core.Storage;
 using Microsoft.Win32.SafeHandles;
+using Polly;
+using Polly.Retry;
 
 namespace Dstack.Backends.Aws.Storage;
 
@@ -26,6 +28,22 @@ namespace Dstack.Backends.Aws.Storage;
 /// </remarks>
 public sealed class S3Storage : IPresigningStorage, IDisposable
 {
+    /// <summary>
+    /// An object that fails to read whole (a body that ends early or fails its MD5 check) is read again: it was being
+    /// replaced or written as it was read (S3-compatible servers such as s3rver write in place, and list an object while
+    /// its first write is under way), or the connection broke. A log reader that follows a run meets this as a matter of
+    /// course and must not fail the command for it.
+    /// </summary>
+    private static readonly ResiliencePipeline ReadAgain = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<StorageException>(e => e.InnerException is IOException or AmazonClientException),
+            MaxRetryAttempts = 4,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(50),
+        })
+        .Build();
+
     private readonly IAmazonS3 _s3;
     private readonly bool _ownsClient;
     private readonly S3StorageOptions _options;
@@ -127,34 +145,7 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
     {
         var objectKey = ObjectKey(key);
-        return await GuardAsync(key, async () =>
-        {
-            GetObjectResponse response;
-            try
-            {
-                response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
-            {
-                return null;
-            }
-
-            try
-            {
-                using (response)
-                {
-                    return response.ContentLength <= _options.PartSize
-                        ? await ReadSmallAsync(key, response, cancellationToken).ConfigureAwait(false)
-                        : await ReadLargeAsync(key, objectKey, response, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is IOException or AmazonClientException)
-            {
-                // A body that ends early or fails the SDK's MD5 check: the object was replaced while being read
-                // (S3-compatible servers may rewrite in place) or the connection broke.
-                throw new StorageException(key, $"{Location}: '{key}' could not be read whole ({e.Message}); it was replaced meanwhile or the connection broke; read it again.", e);
-            }
-        }).ConfigureAwait(false);
+        return await ReadAgain.ExecuteAsync(async token => await ReadWholeAsync(key, objectKey, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -539,6 +530,38 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
     {
         StorageKey.Validate(key, isPrefix: false);
         return _options.NormalizedPrefix + key;
+    }
+
+    /// <summary>Reads the object at <paramref name="objectKey"/> whole, or null when there is none.</summary>
+    private async Task<Stream?> ReadWholeAsync(string key, string objectKey, CancellationToken cancellationToken)
+    {
+        return await GuardAsync(key, async () =>
+        {
+            GetObjectResponse response;
+            try
+            {
+                response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+            {
+                return null;
+            }
+
+            try
+            {
+                using (response)
+                {
+                    return response.ContentLength <= _options.PartSize
+                        ? await ReadSmallAsync(key, response, cancellationToken).ConfigureAwait(false)
+                        : await ReadLargeAsync(key, objectKey, response, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or AmazonClientException)
+            {
+                // A body that ends early or fails the SDK's MD5 check: read again (ReadAgain).
+                throw new StorageException(key, $"{Location}: '{key}' could not be read whole ({e.Message}); it was being replaced or the connection broke, five times in a row.", e);
+            }
+        }).ConfigureAwait(false);
     }
 
     private Task<bool> GuardAsync(string key, Func<Task> action) => GuardAsync(key, async () =>
