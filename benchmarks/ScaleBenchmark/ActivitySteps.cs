@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Temporalio.Common;
 
 namespace Dstack.Benchmarks.Scale;
@@ -30,6 +31,14 @@ internal sealed class ActivitySteps
             {
                 Of(type).Completed.Add(at);
             }
+            else if (e.MarkerRecordedEventAttributes is { MarkerName: "core_local_activity" } marker && LocalActivityType(marker) is { } local)
+            {
+                // A local activity leaves one marker, when its workflow task completes: it is shown as scheduled, started and completed then.
+                var steps = Of($"{local} (local)");
+                steps.Scheduled.Add(at);
+                steps.Started.Add(at);
+                steps.Completed.Add(at);
+            }
         }
     }
 
@@ -37,6 +46,18 @@ internal sealed class ActivitySteps
         _steps.OrderBy(s => Percentiles.Of(s.Value.Scheduled, 50)).Select(s => string.Create(
             CultureInfo.InvariantCulture,
             $"{s.Key,-28} {Percentiles.Of(s.Value.Scheduled, 50),7:F2} {Percentiles.Of(s.Value.Started, 50),7:F2} {Percentiles.Of(s.Value.Completed, 50),7:F2}  ({s.Value.Scheduled.Count} times)"));
+
+    /// <summary>The activity type in a local activity's marker (SDK core's marker data, JSON).</summary>
+    private static string? LocalActivityType(Temporalio.Api.History.V1.MarkerRecordedEventAttributes marker)
+    {
+        if (!marker.Details.TryGetValue("data", out var data) || data.Payloads_.Count == 0)
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(data.Payloads_[0].Data.Memory);
+        return json.RootElement.TryGetProperty("activity_type", out var type) || json.RootElement.TryGetProperty("activityType", out type) ? type.GetString() : null;
+    }
 
     private (List<double> Scheduled, List<double> Started, List<double> Completed) Of(string type)
     {

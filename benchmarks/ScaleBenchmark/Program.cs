@@ -109,6 +109,8 @@ try
     var submissionCpu = meter.CpuSeconds() - cpuBefore;
     var submissionRss = meter.Sample();
     cpuBefore = meter.CpuSeconds();
+    var machineBefore = MachineMeter.BusySeconds();
+    var wallBefore = Stopwatch.GetTimestamp();
     await File.WriteAllTextAsync(go, "go");
 
     // Every run finished: its workflow closed (a run writes its last manifest before it gives its block back).
@@ -131,6 +133,8 @@ try
     }
 
     var cpu = meter.CpuSeconds() - cpuBefore;
+    var machine = MachineMeter.BusySeconds() - machineBefore;
+    var wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
     await sampling.CancelAsync();
     await sampler;
     var endLoad = LoadAverage();
@@ -219,6 +223,7 @@ try
     Console.WriteLine(FormattableString.Invariant($"slot freed → next run's job started: p50 {Percentiles.Of(toJob, 50):F2} s, p99 {Percentiles.Of(toJob, 99):F2} s"));
     Console.WriteLine(FormattableString.Invariant($"server + worker (one process), submission: CPU {submissionCpu:F1} s = {submissionCpu / runs * 1000:F0} ms per run; RSS with {runs} runs in flight {submissionRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"server + worker, from go to the last run closed: CPU {cpu:F1} s = {cpu / runs * 1000:F0} ms per run; peak RSS {meter.PeakRss / 1024.0 / 1024:F0} MB"));
+    Console.WriteLine(FormattableString.Invariant($"whole machine, from go to the last run closed: {machine:F1} CPU-s busy of {wall * Environment.ProcessorCount:F1} ({wall:F1} s × {Environment.ProcessorCount} cores, {machine / (wall * Environment.ProcessorCount) * 100:F0}%); server + worker {cpu / machine * 100:F0}% of it, the rest (hosts' sshd, SFTP and jobs, the kernel) {(machine - cpu) / runs * 1000:F0} ms per run"));
     Console.WriteLine(FormattableString.Invariant($"history events per run: mean {events.Average():F1}, p99 {Percentiles.Of(events, 99):F0}; capacity queue: {queueEvents} events ({(double)queueEvents / runs:F1} per run)"));
     Console.WriteLine("activities, p50 seconds from the job's last line (scheduled, started, completed):");
     foreach (var line in steps.Describe())

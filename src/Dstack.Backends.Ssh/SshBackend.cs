@@ -22,6 +22,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     private readonly SshConnectionPool _pool;
     private readonly IReadOnlyList<SshHost> _hosts;
     private readonly ConcurrentDictionary<string, MachineResources> _resources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FreshProbe<string[]>> _claims;
 
     public SshBackend(SshBackendOptions options, SshConnectionPool pool)
     {
@@ -29,6 +30,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
         ArgumentNullException.ThrowIfNull(pool);
         _pool = pool;
         _hosts = [.. options.Hosts.Select(h => SshHost.From(h, options))];
+        _claims = _hosts.ToDictionary(h => h.Id, h => new FreshProbe<string[]>(() => LiveClaimsAsync(h)), StringComparer.Ordinal);
     }
 
     /// <inheritdoc />
@@ -115,7 +117,15 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
     }
 
     /// <summary>Closes the connections to the hosts.</summary>
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        foreach (var probe in _claims.Values)
+        {
+            probe.Dispose();
+        }
+
+        _pool.Dispose();
+    }
 
     /// <summary>The host's offer, or why it has none; unavailable when it could run the request but is full or does not answer.</summary>
     private async Task<(InstanceOffer? Offer, string? Rejection, bool Unavailable)> OfferAsync(SshHost host, ResourceRequest request, CancellationToken cancellationToken)
@@ -136,8 +146,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
                 return (null, $"ssh: {host.Id} cannot run it: {string.Join("; ", unmet)}. It has {ResourceMatcher.Describe(machine)}.", false);
             }
 
-            var busy = await shell.RunAsync(BusyScript(host, shell.DstackDirectory), cancellationToken).ConfigureAwait(false);
-            var claims = busy.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var claims = await _claims[host.Id].RunAsync(cancellationToken).ConfigureAwait(false);
             if (claims.Length >= host.Blocks)
             {
                 return (null, $"ssh: {host.Id} is busy with {string.Join(", ", claims)}.", true);
@@ -153,6 +162,14 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             var mayFit = !_resources.TryGetValue(host.Id, out var known) || ResourceMatcher.Unmet(request, known, checkMaximums: false).Count == 0;
             return (null, $"ssh: {e.Message}", e is InstanceUnreachableException && mayFit);
         }
+    }
+
+    /// <summary>The tokens of the host's live claims; shared by the searches that ask at the same time (<see cref="FreshProbe{T}"/>).</summary>
+    private async Task<string[]> LiveClaimsAsync(SshHost host)
+    {
+        var shell = await SshShell.OpenAsync(_pool, host, CancellationToken.None).ConfigureAwait(false);
+        var busy = await shell.RunAsync(BusyScript(host, shell.DstackDirectory), CancellationToken.None).ConfigureAwait(false);
+        return busy.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     private SshHost Host(string id) =>
@@ -210,7 +227,8 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             $"""
 
             token={ShellQuoting.Quote(token)}
-            if printf '%s' "$claimed" | grep -qxF -e "$token"; then echo claimed; exit 0; fi
+            nl=$'\n'
+            case "$nl$claimed" in *"$nl$token$nl"*) echo claimed; exit 0 ;; esac
             mkdir -p claims
             i=0
             while [ "$i" -lt "$blocks" ]; do
@@ -225,7 +243,9 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
         cd {ShellQuoting.Quote(directory)} 2>/dev/null || exit 0
         for c in claims/*/; do
           [ -d "$c" ] || continue
-          if [ "$(cat "$c/token" 2>/dev/null)" = {ShellQuoting.Quote(token)} ]; then rm -rf "$c"; fi
+          t=""
+          [ -f "$c/token" ] && read -r t < "$c/token"
+          if [ "$t" = {ShellQuoting.Quote(token)} ]; then rm -rf "$c"; fi
         done
         exit 0
         """;

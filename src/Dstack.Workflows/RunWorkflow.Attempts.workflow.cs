@@ -28,6 +28,12 @@ public sealed partial class RunWorkflow
     /// <summary>The patch that releases, by its client token, a launch that failed other than for capacity.</summary>
     private const string ReleaseFailedLaunchPatch = "release-failed-launch";
 
+    /// <summary>The patch after which a slot of a machine with fixed slots is claimed by a local activity.</summary>
+    private const string ClaimLocallyPatch = "claim-slot-locally";
+
+    /// <summary>The patch after which the job's clean-up and the machine's release are one activity (<see cref="MachineRelease"/>).</summary>
+    private const string ReleaseWithCleanUpPatch = "release-with-clean-up";
+
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
@@ -35,6 +41,13 @@ public sealed partial class RunWorkflow
     private static readonly ActivityOptions ProvisionActivity = new()
     {
         StartToCloseTimeout = TimeSpan.FromMinutes(15),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 5 },
+    };
+
+    // Claiming a slot of a machine dstack has: one command on a host it already knows, or none on this machine.
+    private static readonly LocalActivityOptions ClaimActivity = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(2),
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 5 },
     };
 
@@ -244,13 +257,14 @@ public sealed partial class RunWorkflow
                 _provisioning = input;
                 try
                 {
-                    var instance = await Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(input), Step(ProvisionActivity));
+                    var instance = await ProvisionOrClaimAsync(input);
                     return new CapacityOutcome.Acquired(instance);
                 }
-                catch (ActivityFailureException e)
+                catch (FailureException e) when (IsActivityFailure(e))
                 {
                     // No capacity is the expected failure; any other (a bad image, credentials) also moves on to the next offer.
-                    var noCapacity = e.InnerException is ApplicationFailureException { ErrorType: FailureReason.NoCapacity };
+                    var failure = ActivityCause(e);
+                    var noCapacity = failure is ApplicationFailureException { ErrorType: FailureReason.NoCapacity };
                     if (!noCapacity && Workflow.Patched(ReleaseFailedLaunchPatch))
                     {
                         // A launch that failed some other way (timed out, its worker lost for good) may have made a machine.
@@ -258,7 +272,7 @@ public sealed partial class RunWorkflow
                     }
 
                     _provisioning = null;
-                    var cause = noCapacity ? e.InnerException!.Message : $"error: {e.InnerException?.Message ?? e.Message}";
+                    var cause = noCapacity ? failure.Message : $"error: {failure.Message}";
                     _search = _search.Failed($"{offer.Backend}/{offer.Region}/{offer.InstanceType}{(offer.Spot ? " (spot)" : string.Empty)}: {cause}");
                     Note($"no capacity: {offer.Region} {offer.InstanceType}{(offer.Spot ? " spot" : string.Empty)}");
                 }
@@ -289,6 +303,16 @@ public sealed partial class RunWorkflow
     }
 
     /// <summary>
+    /// Launches a machine, or claims a slot of one dstack has (an SSH host's block, this machine's): a claim is one quick
+    /// command, run as a local activity so that a woken run's claim costs no task queue round trip and no workflow task
+    /// of its own (benchmarks/README.md, ScaleBenchmark).
+    /// </summary>
+    private Task<Instance> ProvisionOrClaimAsync(ProvisionInput input) =>
+        _fixedSlotBackends.Contains(input.Offer.Backend) && Workflow.Patched(ClaimLocallyPatch)
+            ? Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.ProvisionAsync(input), Step(ClaimActivity))
+            : Workflow.ExecuteActivityAsync((RunActivities a) => a.ProvisionAsync(input), Step(ProvisionActivity));
+
+    /// <summary>
     /// Asks every backend for offers. A search that fails for good (its retries spent: hosts overloaded, connections
     /// refused) ends a waiting run's round, not the run: it is one more round without capacity, and the run looks again.
     /// </summary>
@@ -299,18 +323,27 @@ public sealed partial class RunWorkflow
             return await Workflow.ExecuteLocalActivityAsync(
                 (RunActivities a) => a.FindOffersAsync(new FindOffersInput(spec.Resources, spec.Backends, spec.MaxPrice, spec.SpotPolicy, spec.Regions)), Step(QuickActivity));
         }
-        catch (ActivityFailureException e) when (_queued || _fixedSlotBackends.Count > 0)
+        catch (FailureException e) when (IsActivityFailure(e) && (_queued || _fixedSlotBackends.Count > 0))
         {
             if (!Workflow.Patched(CapacityQueuePatch))
             {
                 throw;
             }
 
-            var why = $"the search for offers failed: {e.InnerException?.Message ?? e.Message}";
+            var why = $"the search for offers failed: {ActivityCause(e).Message}";
             Note(why);
             return new FindOffersResult([], [why], 1, false, [.. _fixedSlotBackends]);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="e"/> is how an activity failed: wrapped in an activity failure, or, from a local activity
+    /// that failed for good at once (a non-retryable application failure, a timeout), the failure itself.
+    /// </summary>
+    private static bool IsActivityFailure(FailureException e) => e is ActivityFailureException or ApplicationFailureException or TimeoutFailureException;
+
+    /// <summary>What made an activity fail (<see cref="IsActivityFailure"/>).</summary>
+    private static Exception ActivityCause(FailureException e) => e is ActivityFailureException { InnerException: { } cause } ? cause : e;
 
     /// <summary>Why a run that no offer satisfies fails, with each backend's reason.</summary>
     private static string NoOfferMessage(RunSpec spec, string why) => $"No offer satisfies the resources asked for ({spec.Resources.Summary}): {why}";
@@ -421,6 +454,19 @@ public sealed partial class RunWorkflow
         cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = attempts };
         var job = new JobInput(spec, instance, _attempt);
         string? leftover = null;
+        if (Workflow.Patched(ReleaseWithCleanUpPatch))
+        {
+            var release = new ReleaseInput(job, cleanUp, attempts);
+            var released = await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpAndReleaseAsync(release), ReleaseOptions(detached.Token));
+            if (released.Leftover is { } left)
+            {
+                Note($"job folder not removed: {left}");
+                return $"the job folder ({left})";
+            }
+
+            return null;
+        }
+
         if (cleanUp)
         {
             try

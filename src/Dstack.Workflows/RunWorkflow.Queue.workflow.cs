@@ -31,12 +31,22 @@ public sealed partial class RunWorkflow
     /// </summary>
     private static readonly TimeSpan QueueRecheck = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The longest pause between a waiting run's own looks: each look that found nothing doubles the next pause up to this.
+    /// Every waiting run looking every minute made 2,000 waiting runs about 33 searches of every host a second.
+    /// </summary>
+    private static readonly TimeSpan MaxQueueRecheck = TimeSpan.FromMinutes(5);
+
+    /// <summary>The patch after which a waiting run's own looks come further apart while they find nothing.</summary>
+    private const string RecheckBackoffPatch = "queue-recheck-backoff";
+
     private readonly HashSet<string> _fixedSlotBackends = new(StringComparer.Ordinal);
     private readonly Queue<InstanceOffer?> _wakes = new();
     private readonly List<Task> _signalsInFlight = [];
     private bool _queued;
     private bool _lookEverywhere;
     private bool _rejoin;
+    private TimeSpan _recheck = QueueRecheck;
 
     /// <summary>
     /// A slot freed (on the machine of <paramref name="freed"/>, when known) and this run is first in line for it: it tries
@@ -192,11 +202,16 @@ public sealed partial class RunWorkflow
         && (spec.MaxPrice is not { } max || offer.PricePerHour is { } price && price <= max)
         && ResourceMatcher.Unmet(spec.Resources, offer.Resources, checkMaximums: false).Count == 0;
 
-    /// <summary>Waits until the queue wakes the run, it is stopped, the recheck is due or <paramref name="left"/> runs out.</summary>
+    /// <summary>
+    /// Waits until the queue wakes the run, it is stopped, its own next look is due (a minute after it was last woken,
+    /// doubling up to <see cref="MaxQueueRecheck"/> while its looks find nothing) or <paramref name="left"/> runs out.
+    /// </summary>
     private async Task WaitInQueueAsync(TimeSpan left)
     {
         Note("waiting in the capacity queue");
-        await Workflow.WaitConditionAsync(() => _wakes.Count > 0 || StopWanted || _abortRequested, QueueRecheck < left ? QueueRecheck : left, StepToken);
+        var pause = Workflow.Patched(RecheckBackoffPatch) ? _recheck : QueueRecheck;
+        var woken = await Workflow.WaitConditionAsync(() => _wakes.Count > 0 || StopWanted || _abortRequested, pause < left ? pause : left, StepToken);
+        _recheck = woken ? QueueRecheck : pause * 2 < MaxQueueRecheck ? pause * 2 : MaxQueueRecheck;
     }
 
     /// <summary>Signals the queue even while the run is being cancelled; a queue that is not running has nobody waiting.</summary>

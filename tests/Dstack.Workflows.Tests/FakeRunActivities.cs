@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
+using Dstack.Workflows.Activities;
 using Dstack.Workflows.Contracts;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -31,6 +32,9 @@ public sealed class FakeRunActivities
     /// queue, and one with no offer may find one later); false makes the backends those of this machine alone.
     /// </summary>
     public bool CloudSearched { get; set; } = true;
+
+    /// <summary>Gets the backends whose machines have fixed slots (their slots are claimed by a local activity), as an SSH backend's.</summary>
+    public List<string> FixedSlotBackends { get; } = [];
 
     /// <summary>Gets the backends whose launches fail other than for capacity (a launch that timed out).</summary>
     public HashSet<string> FailedLaunchBackends { get; } = [];
@@ -68,7 +72,7 @@ public sealed class FakeRunActivities
     {
         Calls.Enqueue("FindOffers");
         var offers = FirstSearches.TryDequeue(out var first) ? first : Offers;
-        return new FindOffersResult(offers, offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : [], CloudSearched: CloudSearched);
+        return new FindOffersResult(offers, offers.Count == 0 ? ["local: asked for 1 GPU, has 0; a remote backend is needed"] : [], CloudSearched: CloudSearched, FixedSlotBackends: [.. FixedSlotBackends]);
     }
 
     [Activity("Provision")]
@@ -106,6 +110,21 @@ public sealed class FakeRunActivities
 
     [Activity("Release")]
     public void Release(Instance instance) => Calls.Enqueue($"Release {instance.InstanceId}");
+
+    [Activity("CleanUpAndRelease")]
+    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input) => MachineRelease.RunAsync(
+        input,
+        ActivityExecutionContext.Current.Info.Attempt,
+        () =>
+        {
+            CleanUpJob(input.Job);
+            return Task.CompletedTask;
+        },
+        () =>
+        {
+            Release(input.Job.Instance);
+            return Task.CompletedTask;
+        });
 
     [Activity("ReleaseByClientToken")]
     public void ReleaseByClientToken(ProvisionInput input) => Calls.Enqueue($"ReleaseByClientToken {input.ClientToken}");

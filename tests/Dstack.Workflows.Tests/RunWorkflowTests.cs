@@ -92,6 +92,20 @@ public sealed class RunWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_FirstFixedSlotHostHasNoFreeSlot_ClaimsTheNextWithItsOwnClientToken()
+    {
+        // Slots of machines with fixed slots are claimed by a local activity, whose failure the search must read as a launch's.
+        var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("ssh", 0), FakeRunActivities.Offer("local", 0)] };
+        fake.FixedSlotBackends.AddRange(["ssh", "local"]);
+        fake.NoCapacityBackends.Add("ssh");
+        var result = await RunAsync(fake, Spec());
+        Assert.Equal(RunStatus.Done, result.Status);
+        var provisions = fake.Calls.Where(c => c.StartsWith("Provision", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["Provision ssh run-1-1-1-0", "Provision local run-1-1-1-1"], provisions);
+        Assert.Contains("Release local-1", fake.Calls);
+    }
+
+    [Fact]
     public async Task Run_LaunchFailsOtherThanForCapacity_ReleasedByItsClientTokenThenNextOffer()
     {
         var fake = new FakeRunActivities { Offers = [FakeRunActivities.Offer("aws", 1m), FakeRunActivities.Offer("ssh", 2m)] };

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
+using Dstack.Workflows.Activities;
 using Dstack.Workflows.Contracts;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -87,6 +88,21 @@ public sealed class SlotHostActivities(int slots)
             _taken.Remove(instance.InstanceId);
         }
     }
+
+    [Activity("CleanUpAndRelease")]
+    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input) => MachineRelease.RunAsync(
+        input,
+        ActivityExecutionContext.Current.Info.Attempt,
+        () =>
+        {
+            CleanUpJob(input.Job);
+            return Task.CompletedTask;
+        },
+        () =>
+        {
+            Release(input.Job.Instance);
+            return Task.CompletedTask;
+        });
 
     [Activity("PrepareJob")]
     public PrepareJobResult PrepareJob(JobInput input) => new("env-key");

@@ -263,6 +263,11 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         }
     }
 
+    /// <summary>Removes the job's leftovers and releases the machine (<see cref="MachineRelease"/>).</summary>
+    [Activity]
+    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input) =>
+        MachineRelease.RunAsync(input, ActivityExecutionContext.Current.Info.Attempt, () => CleanUpJobAsync(input.Job), () => ReleaseAsync(input.Job.Instance));
+
     [Activity]
     public async Task<UploadArtifactsResult> UploadArtifactsAsync(JobInput input)
     {

@@ -25,6 +25,8 @@ namespace Dstack.Workflows.Contracts;
 [JsonSerializable(typeof(PrepareJobResult))]
 [JsonSerializable(typeof(ExecuteJobResult))]
 [JsonSerializable(typeof(StopJobInput))]
+[JsonSerializable(typeof(ReleaseInput))]
+[JsonSerializable(typeof(ReleaseResult))]
 [JsonSerializable(typeof(UploadArtifactsResult))]
 [JsonSerializable(typeof(ResolveInputsResult))]
 [JsonSerializable(typeof(QueuedRun))]
