@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Dstack.Core.Backends;
 using Dstack.Core.Runs;
-using Dstack.Workflows.Activities;
 using Dstack.Workflows.Contracts;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -112,19 +111,7 @@ public sealed class FakeRunActivities
     public void Release(Instance instance) => Calls.Enqueue($"Release {instance.InstanceId}");
 
     [Activity("CleanUpAndRelease")]
-    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input) => MachineRelease.RunAsync(
-        input,
-        ActivityExecutionContext.Current.Info.Attempt,
-        () =>
-        {
-            CleanUpJob(input.Job);
-            return Task.CompletedTask;
-        },
-        () =>
-        {
-            Release(input.Job.Instance);
-            return Task.CompletedTask;
-        });
+    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input) => FakeRelease.RunAsync(input, CleanUpJob, Release);
 
     [Activity("ReleaseByClientToken")]
     public void ReleaseByClientToken(ProvisionInput input) => Calls.Enqueue($"ReleaseByClientToken {input.ClientToken}");
