@@ -229,10 +229,11 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             token={ShellQuoting.Quote(token)}
             nl=$'\n'
             case "$nl$claimed" in *"$nl$token$nl"*) echo claimed; exit 0 ;; esac
-            mkdir -p claims
+            [ -d claims ] || mkdir -p claims
             i=0
             while [ "$i" -lt "$blocks" ]; do
-              if mkdir "claims/$i" 2>/dev/null; then printf '%s\n' "$token" > "claims/$i/token"; echo claimed; exit 0; fi
+              # mkdir decides (atomic); the test first spares a process for each block already taken.
+              if [ ! -e "claims/$i" ] && mkdir "claims/$i" 2>/dev/null; then printf '%s\n' "$token" > "claims/$i/token"; echo claimed; exit 0; fi
               i=$((i + 1))
             done
             echo "busy $(printf '%s' "$claimed" | paste -sd, - | sed 's/,/, /g')"

@@ -48,7 +48,7 @@ public sealed partial class RunWorkflow
     private static readonly LocalActivityOptions ClaimActivity = new()
     {
         StartToCloseTimeout = TimeSpan.FromMinutes(2),
-        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(10), MaximumAttempts = 5 },
+        RetryPolicy = ProvisionActivity.RetryPolicy,
     };
 
     // A spot notice leaves two minutes at most (seconds in the emulator's tests); the machine may already be gone.
@@ -447,11 +447,9 @@ public sealed partial class RunWorkflow
     private async Task<string?> ReleaseInstanceAsync(RunSpec spec, Instance instance, bool cleanUp)
     {
         using var detached = new CancellationTokenSource();
-        var cleanup = ReleaseOptions(detached.Token);
 
         // A connection lost on the way is tried again on a new one; a host the run already found unreachable gets one try.
         var attempts = _manifest.Reason == FailureReason.InstanceUnreachable ? 1 : 3;
-        cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = attempts };
         var job = new JobInput(spec, instance, _attempt);
         string? leftover = null;
         if (Workflow.Patched(ReleaseWithCleanUpPatch))
@@ -469,6 +467,8 @@ public sealed partial class RunWorkflow
 
         if (cleanUp)
         {
+            var cleanup = ReleaseOptions(detached.Token);
+            cleanup.RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = attempts };
             try
             {
                 await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpJobAsync(job), cleanup);

@@ -40,13 +40,22 @@ public sealed partial class RunWorkflow
     /// <summary>The patch after which a waiting run's own looks come further apart while they find nothing.</summary>
     private const string RecheckBackoffPatch = "queue-recheck-backoff";
 
+    /// <summary>
+    /// Once the queue looks for slots freed silently (<see cref="CapacityQueueWorkflow"/>), a waiting run's own look is only
+    /// the fallback for a queue that is gone: five minutes, then up to <see cref="MaxFallbackRecheck"/>.
+    /// </summary>
+    private static readonly TimeSpan FallbackRecheck = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest pause between a waiting run's own looks once the queue looks itself.</summary>
+    private static readonly TimeSpan MaxFallbackRecheck = TimeSpan.FromMinutes(30);
+
     private readonly HashSet<string> _fixedSlotBackends = new(StringComparer.Ordinal);
     private readonly Queue<InstanceOffer?> _wakes = new();
     private readonly List<Task> _signalsInFlight = [];
     private bool _queued;
     private bool _lookEverywhere;
     private bool _rejoin;
-    private TimeSpan _recheck = QueueRecheck;
+    private TimeSpan? _recheck;
 
     /// <summary>
     /// A slot freed (on the machine of <paramref name="freed"/>, when known) and this run is first in line for it: it tries
@@ -203,15 +212,17 @@ public sealed partial class RunWorkflow
         && ResourceMatcher.Unmet(spec.Resources, offer.Resources, checkMaximums: false).Count == 0;
 
     /// <summary>
-    /// Waits until the queue wakes the run, it is stopped, its own next look is due (a minute after it was last woken,
-    /// doubling up to <see cref="MaxQueueRecheck"/> while its looks find nothing) or <paramref name="left"/> runs out.
+    /// Waits until the queue wakes the run, it is stopped, its own next look is due (<see cref="FallbackRecheck"/> after it
+    /// was last woken, doubling up to <see cref="MaxFallbackRecheck"/> while its looks find nothing; a minute and five
+    /// before the queue looked itself) or <paramref name="left"/> runs out.
     /// </summary>
     private async Task WaitInQueueAsync(TimeSpan left)
     {
         Note("waiting in the capacity queue");
-        var pause = Workflow.Patched(RecheckBackoffPatch) ? _recheck : QueueRecheck;
+        var (first, longest) = Workflow.Patched(CapacityQueueWorkflow.QueueLooksPatch) ? (FallbackRecheck, MaxFallbackRecheck) : (QueueRecheck, MaxQueueRecheck);
+        var pause = Workflow.Patched(RecheckBackoffPatch) ? _recheck ?? first : QueueRecheck;
         var woken = await Workflow.WaitConditionAsync(() => _wakes.Count > 0 || StopWanted || _abortRequested, pause < left ? pause : left, StepToken);
-        _recheck = woken ? QueueRecheck : pause * 2 < MaxQueueRecheck ? pause * 2 : MaxQueueRecheck;
+        _recheck = woken ? first : pause * 2 < longest ? pause * 2 : longest;
     }
 
     /// <summary>Signals the queue even while the run is being cancelled; a queue that is not running has nobody waiting.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dstack.Core.Archives;
 using Dstack.Core.Jobs;
@@ -243,9 +244,45 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CleanupAsync_JobStillRunning_KillsItsGroupWaitsForTheWrapperAndRemovesTheFolder()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("clean-2", "echo up", "sleep 600 & sleep 600"));
+        await runner.StartAsync();
+        await Eventually.TrueAsync(async () => (await _home.LogAsync(runner)).Contains("up", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "output");
+        var group = int.Parse(await File.ReadAllTextAsync(Path.Combine(runner.JobDirectory, "job.pid")), CultureInfo.InvariantCulture);
+        var wrapper = int.Parse(await File.ReadAllTextAsync(Path.Combine(runner.JobDirectory, "wrapper.pid")), CultureInfo.InvariantCulture);
+
+        await runner.CleanupAsync();
+
+        Assert.False(Directory.Exists(runner.JobDirectory));
+        await Eventually.TrueAsync(async () => !await AliveAsync($"-- -{group}"), TimeSpan.FromSeconds(10), "the job's process group gone");
+        await Eventually.TrueAsync(async () => !await AliveAsync($"{wrapper}"), TimeSpan.FromSeconds(10), "the wrapper gone");
+        Assert.False(Directory.Exists(runner.JobDirectory));
+    }
+
+    [Fact]
+    public async Task CleanupAsync_JobEndedLeavingABackgroundProcess_KillsIt()
+    {
+        var runner = await _home.PrepareAsync(TestHome.Spec("clean-3", "sleep 600 &", "echo left"));
+        await runner.StartAsync();
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+        var group = int.Parse(await File.ReadAllTextAsync(Path.Combine(runner.JobDirectory, "job.pid")), CultureInfo.InvariantCulture);
+        Assert.True(await AliveAsync($"-- -{group}"));
+
+        await runner.CleanupAsync();
+
+        Assert.False(Directory.Exists(runner.JobDirectory));
+        await Eventually.TrueAsync(async () => !await AliveAsync($"-- -{group}"), TimeSpan.FromSeconds(10), "the job's leftover process gone");
+    }
+
+    [Fact]
     public void Constructor_NameWithPathCharacters_Throws()
     {
         Assert.Throws<ArgumentException>(() => new JobRunner(_home.Shell, "../evil", "main"));
         Assert.Throws<ArgumentException>(() => new JobRunner(_home.Shell, "run", "a b"));
     }
+
+    /// <summary>Whether <c>kill -0</c> reaches the process (or, with "-- -N", the process group); a zombie still counts.</summary>
+    private async Task<bool> AliveAsync(string target) =>
+        (await _home.Shell.RunAsync($"kill -0 {target} 2>/dev/null")).Succeeded;
 }

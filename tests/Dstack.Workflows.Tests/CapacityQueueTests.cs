@@ -49,6 +49,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
             var results = await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
             Assert.All(results, r => Assert.Equal(RunStatus.Done, r.Status));
             await HistoryRecorder.RecordAsync(_client, b.Id);
+            await HistoryRecorder.RecordAsync(_client, CapacityQueueWorkflow.IdFor(queue));
         });
 
         Assert.Equal(["a", "b", "c"], host.Started);
@@ -85,6 +86,40 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         });
 
         Assert.Equal(["a", "c"], host.Started);
+        Assert.Equal(0, host.Taken);
+    }
+
+    [Fact]
+    public async Task SlotFreedWithoutARelease_TheQueuesOwnLookGivesItToTheFirstInLine()
+    {
+        var host = new SlotHostActivities(slots: 1);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        await worker.ExecuteAsync(async () =>
+        {
+            // The queue as the runs would start it, looking every second instead of every minute.
+            var lookingEverySecond = CapacityQueueInput.Empty with { LookEvery = TimeSpan.FromSeconds(1) };
+            await _client.StartWorkflowAsync(
+                (CapacityQueueWorkflow wf) => wf.RunAsync(lookingEverySecond),
+                new WorkflowOptions(CapacityQueueWorkflow.IdFor(queue), queue));
+            var (a, b, c) = await OneRunsTwoWaitAsync(host, queue);
+
+            // Nobody tells the queue: only a look finds the slot, and the runs' own looks are five minutes away.
+            host.FreeSilently("a");
+            await StartedAsync(host, "b");
+            await WaitingAsync(queue, "c");
+
+            host.Finish("a");
+            host.Finish("b");
+            await StartedAsync(host, "c");
+            host.Finish("c");
+            var results = await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
+            Assert.All(results, r => Assert.Equal(RunStatus.Done, r.Status));
+            await HistoryRecorder.RecordAsync(_client, b.Id);
+            await HistoryRecorder.RecordAsync(_client, CapacityQueueWorkflow.IdFor(queue));
+        });
+
+        Assert.Equal(["a", "b", "c"], host.Started);
         Assert.Equal(0, host.Taken);
     }
 

@@ -1,3 +1,4 @@
+using Dstack.Workflows.Queue;
 using Temporalio.Common;
 using Temporalio.Worker;
 
@@ -14,6 +15,8 @@ namespace Dstack.Workflows.Tests;
 /// capacity search became one record: a launch that failed other than for capacity, released by its client token
 /// before the next offer ran the job. Two are runs that waited in the capacity queue and were woken
 /// (<see cref="CapacityQueueTests"/>): one from before a run went on without waiting for its leave signal, one after.
+/// Later ones are named for what they show; two are of the capacity queue itself, still running, from before and after
+/// it looked for slots freed without a release (<c>queue-looks-for-free-slots</c>).
 /// </summary>
 public sealed class RunWorkflowReplayTests
 {
@@ -27,7 +30,7 @@ public sealed class RunWorkflowReplayTests
     public async Task Replay_HistoryOfAnEarlierVersion_ReplaysWithoutNondeterminism(string history)
     {
         var json = await File.ReadAllTextAsync(Path.Combine(HistoryFolder, history + ".json"));
-        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions { DataConverter = DstackDataConverter.Instance }.AddWorkflow<RunWorkflow>());
+        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions { DataConverter = DstackDataConverter.Instance }.AddWorkflow<RunWorkflow>().AddWorkflow<CapacityQueueWorkflow>());
 
         // Throws on a nondeterminism error.
         var result = await replayer.ReplayWorkflowAsync(WorkflowHistory.FromJson(history, json));

@@ -45,6 +45,18 @@ public sealed class SlotHostActivities(int slots)
     /// <summary>Ends the run's job with exit code 0.</summary>
     public void Finish(string run) => Job(run).TrySetResult(0);
 
+    /// <summary>Frees the run's slot without telling anyone, as a claim that went stale frees one.</summary>
+    public void FreeSilently(string run)
+    {
+        lock (_gate)
+        {
+            foreach (var id in _taken.Where(t => t.Value == run).Select(t => t.Key).ToList())
+            {
+                _taken.Remove(id);
+            }
+        }
+    }
+
     [Activity("FindOffers")]
     public FindOffersResult FindOffers(FindOffersInput input)
     {

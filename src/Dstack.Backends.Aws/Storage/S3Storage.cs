@@ -28,6 +28,9 @@ namespace Dstack.Backends.Aws.Storage;
 /// </remarks>
 public sealed class S3Storage : IPresigningStorage, IDisposable
 {
+    /// <summary>How many times an object that fails to read whole is read before the failure surfaces.</summary>
+    private const int ReadTries = 5;
+
     /// <summary>
     /// An object that fails to read whole (a body that ends early or fails its MD5 check) is read again: it was being
     /// replaced or written as it was read (S3-compatible servers such as s3rver write in place, and list an object while
@@ -38,7 +41,7 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<StorageException>(e => e.InnerException is IOException or AmazonClientException),
-            MaxRetryAttempts = 4,
+            MaxRetryAttempts = ReadTries - 1,
             BackoffType = DelayBackoffType.Exponential,
             Delay = TimeSpan.FromMilliseconds(50),
         })
@@ -559,7 +562,7 @@ public sealed class S3Storage : IPresigningStorage, IDisposable
             catch (Exception e) when (e is IOException or AmazonClientException)
             {
                 // A body that ends early or fails the SDK's MD5 check: read again (ReadAgain).
-                throw new StorageException(key, $"{Location}: '{key}' could not be read whole ({e.Message}); it was being replaced or the connection broke, five times in a row.", e);
+                throw new StorageException(key, $"{Location}: '{key}' could not be read whole ({e.Message}); it was being replaced or the connection broke, {ReadTries} times in a row.", e);
             }
         }).ConfigureAwait(false);
     }

@@ -23,8 +23,7 @@ public sealed partial class JobRunner
     {
         ArgumentNullException.ThrowIfNull(codeUrl);
         ArgumentNullException.ThrowIfNull(jobScript);
-        var check = await _shell.RunAsync($"test -f {Q}/prepared", cancellationToken).ConfigureAwait(false);
-        if (check.Succeeded)
+        if (await IsPreparedAsync(cancellationToken).ConfigureAwait(false))
         {
             return false;
         }

@@ -8,7 +8,7 @@ namespace Dstack.Core.Jobs;
 /// <summary>
 /// The job protocol, the same for every backend, over an <see cref="IInstanceShell"/>. A job lives in
 /// <c>&lt;DstackDirectory&gt;/jobs/&lt;run&gt;/&lt;job&gt;/</c> (<c>&lt;job&gt;-&lt;attempt&gt;/</c> from the second attempt on): <c>code/</c>, <c>job.sh</c>, <c>job.log</c> (stdout and stderr),
-/// <c>job.pid</c> (the job's process group), <c>job.exit</c> (its exit code, written atomically when it ends).
+/// <c>job.pid</c> (the job's process group), <c>job.exit</c> (its exit code, written in one write when it ends).
 /// </summary>
 /// <remarks>
 /// The job is started detached (<c>setsid nohup</c>) under a small wrapper, so that it outlives the worker that started it.
@@ -83,8 +83,7 @@ public sealed partial class JobRunner
     {
         ArgumentNullException.ThrowIfNull(codeArchive);
         ArgumentNullException.ThrowIfNull(jobScript);
-        var check = await _shell.RunAsync($"test -f {Q}/prepared", cancellationToken).ConfigureAwait(false);
-        if (check.Succeeded)
+        if (await IsPreparedAsync(cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -100,22 +99,34 @@ public sealed partial class JobRunner
         return true;
     }
 
-    /// <summary>Unpacks <c>code.tar.gz</c> in the job folder into <c>code/</c> and marks the job prepared.</summary>
+    /// <summary>
+    /// Unpacks <c>code.tar.gz</c> in the job folder into <c>code/</c> and marks the job prepared. Nothing reads
+    /// <c>code/</c> before the marker, so an unpacking cut short is simply done again; every process this script starts
+    /// costs the host a fork, which adds up when many jobs start at once.
+    /// </summary>
     private string UnpackScript => $"""
         set -eu
         cd {Q}
-        rm -rf code code.tmp
-        mkdir code.tmp
-        tar -xzf code.tar.gz -C code.tmp --no-same-owner
-        mv code.tmp code
+        if [ -e code ]; then rm -rf code; fi
+        mkdir code
+        tar -xzf code.tar.gz -C code --no-same-owner
         rm -f code.tar.gz
-        chmod +x job.sh
         printf 'ok\n' > prepared
         """;
 
     /// <summary>
-    /// Starts the job unless it was started before. The claim is <c>mkdir job.lock</c>, atomic on every POSIX file system,
-    /// so two workers racing start it once. Returns once the job's process group is recorded.
+    /// Whether the job folder holds the <c>prepared</c> marker, read over the shell's file channel (on SSH, SFTP) rather
+    /// than by a command, which would start a process on the host.
+    /// </summary>
+    private async Task<bool> IsPreparedAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1];
+        return await _shell.ReadAsync(JobDirectory + "/prepared", 0, buffer, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// Starts the job unless it was started before. The claim is creating <c>job.lock</c> exclusively (<c>O_EXCL</c>),
+    /// atomic on every POSIX file system, so two workers racing start it once. Returns once the job's process group is recorded.
     /// </summary>
     /// <returns>True when this call started the job; false when it had been started already.</returns>
     /// <exception cref="JobException">The job is not prepared, or did not appear to start.</exception>
@@ -142,15 +153,15 @@ public sealed partial class JobRunner
         }
 
         // The job records its own process group ID ($$ right after setsid) before exec'ing job.sh; the wrapper waits for
-        // it outside that group and writes the exit code through a temporary file and a rename.
+        // it outside that group and writes the exit code. Each file is written by one short write(), so a reader sees it
+        // empty or whole, and every reader asks for a non-empty one ('-s'): no temporary file and 'mv' (a process each).
         var wrapper = $"""
             cd {Q} || exit 1
             echo $$ > wrapper.pid
-            setsid -w bash -c 'echo $$ > job.pid.tmp && mv -f job.pid.tmp job.pid && exec bash ./job.sh' >> job.log 2>&1 < /dev/null &
+            setsid -w bash -c 'echo $$ > job.pid && exec bash ./job.sh' >> job.log 2>&1 < /dev/null &
             wait $!
             code=$?
-            printf '%s\n' "$code" > job.exit.tmp
-            mv -f job.exit.tmp job.exit
+            printf '%s\n' "$code" > job.exit
             """;
         var result = await RunCheckedAsync(
             "starting the job",
@@ -159,11 +170,16 @@ public sealed partial class JobRunner
             cd {Q}
             if [ ! -f prepared ]; then echo "the job folder {JobDirectory} is not prepared" >&2; exit 2; fi
             started=0
-            if mkdir job.lock 2>/dev/null; then
+            # noclobber creates job.lock with O_EXCL: one caller wins, without a process for it ('mkdir'). A job.lock folder
+            # (jobs started by an earlier dstack) refuses the redirection as well.
+            set -C
+            if : 2>/dev/null > job.lock; then
+              set +C
               started=1
             {exports}
               setsid nohup bash -c {ShellQuoting.Quote(wrapper)} dstack-job < /dev/null > /dev/null 2>&1 &
             fi
+            set +C
             i=0
             while [ ! -s job.pid ] && [ ! -s job.exit ]; do
               i=$((i + 1))
@@ -228,8 +244,8 @@ public sealed partial class JobRunner
             $"""
             if ! cd {Q} 2>/dev/null; then echo no; exit 0; fi
             if [ -s job.exit ]; then echo no; exit 0; fi
-            if [ -s wrapper.pid ] && kill -0 "$(cat wrapper.pid)" 2>/dev/null; then echo yes; exit 0; fi
-            if [ -s job.pid ] && kill -0 -- "-$(cat job.pid)" 2>/dev/null; then echo yes; exit 0; fi
+            if [ -s wrapper.pid ] && read -r pid < wrapper.pid && kill -0 "$pid" 2>/dev/null; then echo yes; exit 0; fi
+            if [ -s job.pid ] && read -r pgid < job.pid && kill -0 -- "-$pgid" 2>/dev/null; then echo yes; exit 0; fi
             echo no
             """,
             cancellationToken).ConfigureAwait(false);
@@ -332,14 +348,27 @@ public sealed partial class JobRunner
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Kills whatever is left of the job's process group and removes the job folder.</summary>
+    /// <summary>
+    /// Kills whatever is left of the job's process group, waits (10 s at most) for the wrapper to record the exit code of
+    /// a job that was still running, and removes the job folder: one command, so a job's end costs the host one process
+    /// for the shell and two for the removal.
+    /// </summary>
     public async Task CleanupAsync(CancellationToken cancellationToken = default) =>
         await RunCheckedAsync(
             "removing the job folder",
             $"""
-            if [ -s {Q}/job.pid ]; then kill -KILL -- "-$(cat {Q}/job.pid)" 2>/dev/null || true; fi
+            if cd {Q} 2>/dev/null; then
+              if [ -s job.pid ] && read -r pgid < job.pid; then kill -KILL -- "-$pgid" 2>/dev/null || true; fi
+              # The wrapper writes job.exit once the group is gone; removing the folder under it would race that write.
+              if [ ! -s job.exit ] && [ -s wrapper.pid ] && read -r wrapper < wrapper.pid && kill -0 "$wrapper" 2>/dev/null; then
+                i=0
+                while [ ! -s job.exit ] && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+              fi
+              cd /
+            fi
             # A file created while rm walks the folder makes it fail ("Directory not empty"): try again, then say so.
             for i in 1 2 3 4 5; do
+              [ -e {Q} ] || break
               rm -rf {Q} 2>/dev/null || true
               [ -e {Q} ] || break
               sleep 0.2

@@ -24,10 +24,12 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     /// <summary>
     /// The longest pause between two looks at a job's output and exit while it prints nothing: the pause doubles while the
     /// job is silent, so a job that exits right after its last line is seen at once and a silent one at most this late.
-    /// Each look is two round trips to the machine (over SSH: two SFTP requests, the host's sshd woken twice); with 64 jobs
-    /// on a host's blocks, a 20 ms cap made 6,400 requests a second and starved the machines (benchmarks/README.md).
+    /// Each look is two round trips to the machine (over SSH: SFTP requests, the host's sshd woken for each); with 64 jobs
+    /// on a host's blocks, a 20 ms cap made 6,400 requests a second and starved the machines. A 1 s cap saw a job that
+    /// was silent for its last second exit 0.74 s late (median), and a slot of a queue stays idle for as long
+    /// (benchmarks/README.md).
     /// </summary>
-    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// The first pause after the output ran dry, until the job's first output; it doubles up to <see cref="OutputPollInterval"/>.
@@ -247,13 +249,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         try
         {
             await using var shell = await ConnectAsync(input.Instance);
-            var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
-            if (await job.IsRunningAsync(CancellationToken))
-            {
-                await job.StopAsync(force: true, cancellationToken: CancellationToken);
-            }
-
-            await job.CleanupAsync(CancellationToken);
+            await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt).CleanupAsync(CancellationToken);
         }
         catch (InstanceUnreachableException e)
         {

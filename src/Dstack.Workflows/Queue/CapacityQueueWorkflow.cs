@@ -13,8 +13,11 @@ namespace Dstack.Workflows.Queue;
 /// </summary>
 /// <remarks>
 /// The queue holds order, not slots: the slots themselves are the hosts' claim folders, taken by atomic <c>mkdir</c>, so
-/// no crash of the server, the worker or the queue can book one twice, and one freed while nobody was told is found by
-/// the waiting runs' own check every <see cref="RunWorkflow"/> minute. A woken run whose workflow is gone (terminated)
+/// no crash of the server, the worker or the queue can book one twice. A slot freed while nobody was told (a claim gone
+/// stale, a host that answers again) is found by the queue's own look: every <see cref="LookEvery"/> it wakes the first
+/// waiting run of each shape without an offer, which then searches every host. One look a minute, not one per waiting
+/// run: runs that looked by themselves took freed slots from the woken runs they were meant for, and at 2,000 waiting
+/// runs searched every host many times a second. A woken run whose workflow is gone (terminated)
 /// is dropped when the wake signal fails. With nobody waiting for <see cref="IdleLifetime"/>, the queue completes; the
 /// next run to join starts it again (signal-with-start).
 /// </remarks>
@@ -38,8 +41,15 @@ public sealed class CapacityQueueWorkflow
 
     private static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the queue sends the first waiting run of each shape to look at every host, unless its input says otherwise.</summary>
+    private static readonly TimeSpan LookEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>The patch after which the queue looks for slots freed silently, and the waiting runs look seldom themselves.</summary>
+    internal const string QueueLooksPatch = "queue-looks-for-free-slots";
+
     private readonly List<QueuedRun> _waiting = [];
     private readonly List<InstanceOffer?> _freed = [];
+    private Task? _nextLook;
 
     /// <summary>Gets the queue's workflow ID for a task queue: one queue per set of workers, as each set has its own hosts.</summary>
     public static string IdFor(string taskQueue) => $"dstack-capacity-queue-{taskQueue}";
@@ -65,6 +75,18 @@ public sealed class CapacityQueueWorkflow
                     return;
                 }
             }
+            else if (Workflow.Patched(QueueLooksPatch))
+            {
+                // One timer for the look, not one per wait: every signal ends a wait, and a timer started and cancelled
+                // each time would add two events to the queue's history per signal.
+                var look = _nextLook ??= Workflow.DelayAsync(input.LookEvery ?? LookEvery);
+                await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || look.IsCompleted || Workflow.ContinueAsNewSuggested);
+                if (look.IsCompleted)
+                {
+                    _nextLook = null;
+                    _freed.Add(null);
+                }
+            }
             else
             {
                 await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || Workflow.ContinueAsNewSuggested);
@@ -78,7 +100,7 @@ public sealed class CapacityQueueWorkflow
             if (Workflow.ContinueAsNewSuggested)
             {
                 await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished);
-                var carried = new CapacityQueueInput(_waiting.ToList(), _freed.ToList());
+                var carried = new CapacityQueueInput(_waiting.ToList(), _freed.ToList(), input.LookEvery);
                 throw Workflow.CreateContinueAsNewException((CapacityQueueWorkflow wf) => wf.RunAsync(carried));
             }
         }
