@@ -25,11 +25,12 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     /// The longest pause between two looks at a job's output and exit while it prints nothing: the pause doubles while the
     /// job is silent, so a job that exits right after its last line is seen at once and a silent one at most this late.
     /// Each look is two round trips to the machine (over SSH: SFTP requests, the host's sshd woken for each); with 64 jobs
-    /// on a host's blocks, a 20 ms cap made 6,400 requests a second and starved the machines. A 1 s cap saw a job that
-    /// was silent for its last second exit 0.74 s late (median), and a slot of a queue stays idle for as long
-    /// (benchmarks/README.md).
+    /// on a host's blocks, a 20 ms cap made 6,400 requests a second and starved the machines. At 1 s a job silent for its
+    /// last second is seen to exit 0.74 s late (median), and its slot of the capacity queue idles as long; a 500 ms cap saw
+    /// it 0.37 s late, but the twice as many looks of 64 jobs slowed the next jobs' preparation on the same connections
+    /// and cost more CPU, and the slots were less busy in the end (benchmarks/README.md).
     /// </summary>
-    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The first pause after the output ran dry, until the job's first output; it doubles up to <see cref="OutputPollInterval"/>.
