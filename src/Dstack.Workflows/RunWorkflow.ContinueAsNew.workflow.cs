@@ -36,7 +36,7 @@ public sealed partial class RunWorkflow
     private ContinueAsNewException ContinueAsNew(RunSpec spec)
     {
         var carried = RunContinuation.Of(_manifest, _search, _logOffset, [.. _events], _stopRequested, _abortRequested);
-        return Workflow.CreateContinueAsNewException((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, _attempt, carried)));
+        return Workflow.CreateContinueAsNewException((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(spec, _attempt, carried, _ownLookAfter)));
     }
 
     /// <summary>Records an event for the <c>status</c> query, keeping the last few.</summary>

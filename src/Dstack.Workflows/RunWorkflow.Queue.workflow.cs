@@ -49,6 +49,13 @@ public sealed partial class RunWorkflow
     /// <summary>The longest pause between a waiting run's own looks once the queue looks itself.</summary>
     private static readonly TimeSpan MaxFallbackRecheck = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// The patch after which a waiting run's own look joins the queue again instead of searching every host: with 2,000
+    /// runs waiting, hundreds of own looks fell while slots freed and took them from the runs the queue had woken (887
+    /// lost claims). Joining again starts a queue that is gone and puts back a run it lost; the queue's look does the rest.
+    /// </summary>
+    private const string OwnLookJoinsPatch = "own-look-joins-the-queue";
+
     private readonly HashSet<string> _fixedSlotBackends = new(StringComparer.Ordinal);
     private readonly Queue<InstanceOffer?> _wakes = new();
     private readonly List<Task> _signalsInFlight = [];
@@ -56,6 +63,7 @@ public sealed partial class RunWorkflow
     private bool _lookEverywhere;
     private bool _rejoin;
     private TimeSpan? _recheck;
+    private TimeSpan? _ownLookAfter;
 
     /// <summary>
     /// A slot freed (on the machine of <paramref name="freed"/>, when known) and this run is first in line for it: it tries
@@ -150,7 +158,8 @@ public sealed partial class RunWorkflow
     /// when a wake came for a machine that fits the run), or null for a search of every host. In order: a run not in the
     /// queue joins and searches once more (a slot freed just before it joined woke nobody); a run whose claim of a freed
     /// slot failed (another run took it) searches every host; a run with no wake to use waits for one, after saying again
-    /// that it waits when it was woken since it joined (which keeps its place and makes it wakeable again).
+    /// that it waits when it was woken since it joined (which keeps its place and makes it wakeable again). When its own
+    /// look is due, it joins again and waits on (<see cref="OwnLookJoinsPatch"/>; before it, it searched every host).
     /// </summary>
     private async Task<FindOffersResult?> QueueRoundAsync(RunSpec spec, TimeSpan left)
     {
@@ -177,6 +186,11 @@ public sealed partial class RunWorkflow
             }
 
             await WaitInQueueAsync(left);
+            while (OwnLookDue && Workflow.Patched(OwnLookJoinsPatch))
+            {
+                await JoinQueueAsync(spec);
+                await WaitInQueueAsync(_search.RetryDeadline - Workflow.UtcNow);
+            }
         }
 
         if (!_wakes.TryDequeue(out var freed))
@@ -195,6 +209,10 @@ public sealed partial class RunWorkflow
         return new FindOffersResult([freed], [], 0, false, [freed.Backend]);
     }
 
+    /// <summary>Whether the run's wait ended at its own look: no wake, no stop, time left, no continue-as-new due.</summary>
+    private bool OwnLookDue =>
+        _wakes.Count == 0 && !StopWanted && !_abortRequested && !ShouldContinueAsNew && _search.RetryDeadline > Workflow.UtcNow;
+
     /// <summary>Gives the queue back the wakes the run did not use (it got a slot another way, or stopped waiting): one freed slot each.</summary>
     private async Task HandBackWakesAsync()
     {
@@ -212,14 +230,14 @@ public sealed partial class RunWorkflow
         && ResourceMatcher.Unmet(spec.Resources, offer.Resources, checkMaximums: false).Count == 0;
 
     /// <summary>
-    /// Waits until the queue wakes the run, it is stopped, its own next look is due (<see cref="FallbackRecheck"/> after it
-    /// was last woken, doubling up to <see cref="MaxFallbackRecheck"/> while its looks find nothing; a minute and five
-    /// before the queue looked itself) or <paramref name="left"/> runs out.
+    /// Waits until the queue wakes the run, it is stopped, its own next look is due (<see cref="FallbackRecheck"/> or the
+    /// input's <c>OwnLookAfter</c> after it was last woken, doubling up to <see cref="MaxFallbackRecheck"/> while it is not
+    /// woken; a minute and five before the queue looked itself) or <paramref name="left"/> runs out.
     /// </summary>
     private async Task WaitInQueueAsync(TimeSpan left)
     {
         Note("waiting in the capacity queue");
-        var (first, longest) = Workflow.Patched(CapacityQueueWorkflow.QueueLooksPatch) ? (FallbackRecheck, MaxFallbackRecheck) : (QueueRecheck, MaxQueueRecheck);
+        var (first, longest) = Workflow.Patched(CapacityQueueWorkflow.QueueLooksPatch) ? (_ownLookAfter ?? FallbackRecheck, MaxFallbackRecheck) : (QueueRecheck, MaxQueueRecheck);
         var pause = Workflow.Patched(RecheckBackoffPatch) ? _recheck ?? first : QueueRecheck;
         var woken = await Workflow.WaitConditionAsync(() => _wakes.Count > 0 || StopWanted || _abortRequested, pause < left ? pause : left, StepToken);
         _recheck = woken ? first : pause * 2 < longest ? pause * 2 : longest;

@@ -63,6 +63,7 @@ public sealed partial class RunWorkflow
     {
         var spec = input.Spec;
         _attempt = input.Attempt;
+        _ownLookAfter = input.OwnLookAfter;
         if (input.Continuation is { } carried)
         {
             // A continued run: its inputs were resolved and its status written before; the capacity search goes on.

@@ -124,6 +124,40 @@ public sealed class CapacityQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WaitingRunsOwnLook_JoinsTheQueueAgain_WithoutSearchingTheHosts()
+    {
+        var host = new SlotHostActivities(slots: 1);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        await worker.ExecuteAsync(async () =>
+        {
+            // A queue that does not look by itself within the test: any search would be the run's own.
+            var lookingHourly = CapacityQueueInput.Empty with { LookEvery = TimeSpan.FromHours(1) };
+            await _client.StartWorkflowAsync((CapacityQueueWorkflow wf) => wf.RunAsync(lookingHourly), new WorkflowOptions(CapacityQueueWorkflow.IdFor(queue), queue));
+            var a = await StartAsync("a", queue);
+            await StartedAsync(host, "a");
+            var b = await StartAsync("b", queue, ownLookAfter: TimeSpan.FromSeconds(1));
+            await WaitingAsync(queue, "b");
+
+            // Its own looks, 1 s and 3 s after it joined, join the queue again: a search there could take a slot freed
+            // for a run the queue woke.
+            await Eventually.TrueAsync(async () => await JoinsAsync("b") >= 3, Soon, "b's own looks to join the queue again");
+            Assert.Equal(2, host.Searches["b"]);
+            await WaitingAsync(queue, "b");
+
+            host.Finish("a");
+            await StartedAsync(host, "b");
+            host.Finish("b");
+            Assert.Equal(RunStatus.Done, (await b.GetResultAsync()).Status);
+            Assert.Equal(RunStatus.Done, (await a.GetResultAsync()).Status);
+            await HistoryRecorder.RecordAsync(_client, b.Id);
+        });
+
+        Assert.Equal(["a", "b"], host.Started);
+        Assert.Equal(0, host.Taken);
+    }
+
+    [Fact]
     public async Task RunThatFitsNowhere_FailsAtOnce_EvenWithRetry()
     {
         var host = new SlotHostActivities(slots: 1) { FitsNothing = true };
@@ -194,8 +228,17 @@ public sealed class CapacityQueueTests : IAsyncLifetime
     private static Task StartedAsync(SlotHostActivities host, string run) =>
         Eventually.TrueAsync(() => host.Started.Contains(run), Soon, $"{run}'s job to start");
 
-    private Task<WorkflowHandle<RunWorkflow, RunResult>> StartAsync(string name, string queue, TimeSpan? retry = null) =>
-        _client.StartWorkflowAsync((RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(Spec(name, retry ?? TimeSpan.FromHours(1)), 1)), new WorkflowOptions(name, queue));
+    private Task<WorkflowHandle<RunWorkflow, RunResult>> StartAsync(string name, string queue, TimeSpan? retry = null, TimeSpan? ownLookAfter = null) =>
+        _client.StartWorkflowAsync(
+            (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(Spec(name, retry ?? TimeSpan.FromHours(1)), 1, null, ownLookAfter)),
+            new WorkflowOptions(name, queue));
+
+    /// <summary>How many times the run joined the capacity queue (JoinQueue activities scheduled in its history).</summary>
+    private async Task<int> JoinsAsync(string run)
+    {
+        var history = await _client.GetWorkflowHandle(run).FetchHistoryAsync();
+        return history.Events.Count(e => e.ActivityTaskScheduledEventAttributes?.ActivityType.Name == "JoinQueue");
+    }
 
     /// <summary>Waits until the queue lists exactly <paramref name="runs"/>, in that order.</summary>
     private Task WaitingAsync(string queue, params string[] runs) =>
