@@ -4,6 +4,8 @@ using System.Text.Json;
 using Dstack.Benchmarks.Scale;
 using Dstack.Workflows;
 using Dstack.Workflows.Queue;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
 using Temporalio.Client;
 
 // Many runs at once: RUNS runs of a SECONDS-second job (a log line a second) submitted by CLIENTS parallel `dstack run -d`
@@ -111,6 +113,7 @@ try
     cpuBefore = meter.CpuSeconds();
     var machineBefore = MachineMeter.BusySeconds();
     var wallBefore = Stopwatch.GetTimestamp();
+    var goAt = DateTimeOffset.UtcNow;
     await File.WriteAllTextAsync(go, "go");
 
     // Every run finished: its workflow closed (a run writes its last manifest before it gives its block back).
@@ -203,10 +206,17 @@ try
         }
     }
 
-    var queueEvents = 0;
+    // The queue's own account: what it was told, whom it woke, which wakes failed, how often it looked.
+    var queueEvents = new List<HistoryEvent>();
     await foreach (var execution in client.ListWorkflowsAsync($"WorkflowType = '{CapacityQueueWorkflow.Name}'"))
     {
-        queueEvents += (await client.GetWorkflowHandle(execution.Id, execution.RunId).FetchHistoryAsync()).Events.Count;
+        queueEvents.AddRange((await client.GetWorkflowHandle(execution.Id, execution.RunId).FetchHistoryAsync()).Events);
+    }
+
+    queueEvents.Sort((a, b) => a.EventTime.ToDateTime().CompareTo(b.EventTime.ToDateTime()));
+    if (Environment.GetEnvironmentVariable("SCALE_HISTORY_DUMP") is { } queueDump)
+    {
+        await File.WriteAllLinesAsync(queueDump + ".queue", queueEvents.Select(e => FormattableString.Invariant($"{(new DateTimeOffset(e.EventTime.ToDateTime()) - goAt).TotalSeconds,8:F3} {e.EventType} {e.WorkflowExecutionSignaledEventAttributes?.SignalName}{e.SignalExternalWorkflowExecutionInitiatedEventAttributes?.WorkflowExecution.WorkflowId}{e.SignalExternalWorkflowExecutionFailedEventAttributes?.WorkflowExecution.WorkflowId}")));
     }
 
     var slots = hostCount * blocks;
@@ -214,17 +224,23 @@ try
     var ideal = (double)runs * seconds / slots;
     var frees = freed.ToLookup(f => f.Host, f => f.At);
     var toTaken = SlotGaps.Measure(frees, taken.ToLookup(t => t.Host, t => t.At), blocks);
-    var toJob = SlotGaps.Measure(frees, jobStarts.ToLookup(t => t.Host, t => t.At), blocks);
+    var toJob = SlotGaps.Measure(frees, jobStarts.ToLookup(t => t.Host, t => t.At), blocks).Select(g => g.Seconds).ToList();
     Console.WriteLine(FormattableString.Invariant($"submission: {runs} runs accepted in {submitting.Elapsed.TotalSeconds:F1} s = {runs / submitting.Elapsed.TotalSeconds:F1} runs/s ({clients} clients; load {submissionLoad})"));
     Console.WriteLine(FormattableString.Invariant($"first job start to last job end: {span:F1} s; ideal {runs} × {seconds} s / {slots} slots = {ideal:F1} s ({ideal / span * 100:F1}% of ideal)"));
     Console.WriteLine(FormattableString.Invariant($"slot utilisation: {busy:F0} busy slot-s / {slots * span:F0} available slot-s = {busy / (slots * span) * 100:F1}%"));
     Console.WriteLine(FormattableString.Invariant($"job's last line → its slot freed (exit seen, logs closed, released): p50 {Percentiles.Of(jobEndToFreed, 50):F2} s, p99 {Percentiles.Of(jobEndToFreed, 99):F2} s"));
-    Console.WriteLine(FormattableString.Invariant($"slot freed → next run's slot taken: p50 {Percentiles.Of(toTaken, 50):F2} s, p99 {Percentiles.Of(toTaken, 99):F2} s ({toTaken.Count} gaps)"));
+    Console.WriteLine(FormattableString.Invariant($"slot freed → next run's slot taken: p50 {Percentiles.Of(toTaken.Select(g => g.Seconds).ToList(), 50):F2} s, p99 {Percentiles.Of(toTaken.Select(g => g.Seconds).ToList(), 99):F2} s ({toTaken.Count} gaps)"));
     Console.WriteLine(FormattableString.Invariant($"slot freed → next run's job started: p50 {Percentiles.Of(toJob, 50):F2} s, p99 {Percentiles.Of(toJob, 99):F2} s"));
     Console.WriteLine(FormattableString.Invariant($"server + worker (one process), submission: CPU {submissionCpu:F1} s = {submissionCpu / runs * 1000:F0} ms per run; RSS with {runs} runs in flight {submissionRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"server + worker, from go to the last run closed: CPU {cpu:F1} s = {cpu / runs * 1000:F0} ms per run; peak RSS {meter.PeakRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"whole machine, from go to the last run closed: {machine:F1} CPU-s busy of {wall * Environment.ProcessorCount:F1} ({wall:F1} s × {Environment.ProcessorCount} cores, {machine / (wall * Environment.ProcessorCount) * 100:F0}%); server + worker {cpu / machine * 100:F0}% of it, the rest (hosts' sshd, SFTP and jobs, the kernel) {(machine - cpu) / runs * 1000:F0} ms per run"));
-    Console.WriteLine(FormattableString.Invariant($"history events per run: mean {events.Average():F1}, p99 {Percentiles.Of(events, 99):F0}; capacity queue: {queueEvents} events ({(double)queueEvents / runs:F1} per run)"));
+    Console.WriteLine(FormattableString.Invariant($"history events per run: mean {events.Average():F1}, p99 {Percentiles.Of(events, 99):F0}; capacity queue: {queueEvents.Count} events ({(double)queueEvents.Count / runs:F1} per run)"));
+    int Signals(string name) => queueEvents.Count(e => e.WorkflowExecutionSignaledEventAttributes?.SignalName == name);
+    Console.WriteLine(FormattableString.Invariant($"capacity queue: {queueEvents.Count(e => e.EventType == EventType.WorkflowExecutionStarted)} executions; joins {Signals(CapacityQueueWorkflow.JoinSignal)}, leaves {Signals(CapacityQueueWorkflow.LeaveSignal)}, frees {Signals(CapacityQueueWorkflow.FreedSignal)}; wakes sent {queueEvents.Count(e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes is not null)}, failed {queueEvents.Count(e => e.SignalExternalWorkflowExecutionFailedEventAttributes is not null)}; looks {queueEvents.Count(e => e.EventType == EventType.TimerFired)}"));
+    foreach (var gap in toTaken.OrderByDescending(g => g.Seconds).Take(5))
+    {
+        Console.WriteLine(FormattableString.Invariant($"  a long gap: {gap.Host}, a slot freed {(gap.Freed - goAt).TotalSeconds:F1} s after go, taken {gap.Seconds:F1} s later"));
+    }
     Console.WriteLine("activities, p50 seconds from the job's last line (scheduled, started, completed):");
     foreach (var line in steps.Describe())
     {

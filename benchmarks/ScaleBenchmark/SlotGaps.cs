@@ -9,9 +9,9 @@ internal static class SlotGaps
     /// <param name="frees">When each slot was given back, per host.</param>
     /// <param name="starts">When each run started, per host.</param>
     /// <param name="blocks">Slots per host.</param>
-    public static List<double> Measure(ILookup<string, DateTimeOffset> frees, ILookup<string, DateTimeOffset> starts, int blocks)
+    public static List<SlotGap> Measure(ILookup<string, DateTimeOffset> frees, ILookup<string, DateTimeOffset> starts, int blocks)
     {
-        var gaps = new List<double>();
+        var gaps = new List<SlotGap>();
         foreach (var host in starts)
         {
             var free = new Queue<DateTimeOffset>(frees[host.Key].Order());
@@ -20,7 +20,8 @@ internal static class SlotGaps
                 // A slot freed after this start was not the one it took (another block of the host was free already).
                 if (free.Count > 0 && free.Peek() <= start)
                 {
-                    gaps.Add((start - free.Dequeue()).TotalSeconds);
+                    var freedAt = free.Dequeue();
+                    gaps.Add(new SlotGap(host.Key, freedAt, (start - freedAt).TotalSeconds));
                 }
             }
         }

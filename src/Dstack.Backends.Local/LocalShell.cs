@@ -98,27 +98,12 @@ public sealed class LocalShell : IInstanceShell
     /// <inheritdoc />
     public async Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, useAsync: true);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return 0;
-        }
-
-        await using (file.ConfigureAwait(false))
-        {
-            if (offset >= file.Length)
-            {
-                return 0;
-            }
-
-            file.Position = offset;
-            return await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
+        await using var file = Follow(path);
+        return await file.ReadAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public IFollowedFile Follow(string path) => new LocalFollowedFile(Path.GetFullPath(path));
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

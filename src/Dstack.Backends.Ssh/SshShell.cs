@@ -238,46 +238,17 @@ internal sealed class SshShell : IInstanceShell
     }
 
     /// <inheritdoc />
-    public Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public async Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await using var file = Follow(path);
+        return await file.ReadAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public IFollowedFile Follow(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        return GuardAsync(
-            $"reading {path}",
-            _pool.Options.OperationTimeout,
-            async (connection, token) =>
-            {
-                Renci.SshNet.Sftp.SftpFileStream file;
-                try
-                {
-                    file = await connection.Sftp.OpenAsync(path, FileMode.Open, FileAccess.Read, token).ConfigureAwait(false);
-                }
-                catch (SftpPathNotFoundException)
-                {
-                    return 0;
-                }
-
-                await using (file.ConfigureAwait(false))
-                {
-                    file.Seek(offset, SeekOrigin.Begin);
-
-                    // One open file, several reads: each SFTP read returns at most a packet's worth.
-                    var total = 0;
-                    while (total < buffer.Length)
-                    {
-                        var read = await file.ReadAsync(buffer[total..], token).ConfigureAwait(false);
-                        if (read == 0)
-                        {
-                            break;
-                        }
-
-                        total += read;
-                    }
-
-                    return total;
-                }
-            },
-            cancellationToken);
+        return new SftpFollowedFile(this, path, _pool.Options.OperationTimeout);
     }
 
     /// <summary>
@@ -295,7 +266,7 @@ internal sealed class SshShell : IInstanceShell
     /// stalls is dropped (the next call reconnects) and reported as unreachable; a stalled SSH.NET call is abandoned, since
     /// a dead link is only noticed by TCP after many minutes.
     /// </summary>
-    private async Task<T> GuardAsync<T>(string what, TimeSpan timeout, Func<SshConnection, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    internal async Task<T> GuardAsync<T>(string what, TimeSpan timeout, Func<SshConnection, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         var connection = await _pool.GetAsync(_host, cancellationToken).ConfigureAwait(false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -151,6 +151,25 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Follow_WhileTheJobRuns_SeesEachLineAsItComesAndThenTheExitCode()
+    {
+        var go = Path.Combine(_home.Path, "go-follow-1");
+        var runner = await _home.PrepareAsync(TestHome.Spec("follow-1", "echo one", $"while [ ! -e '{go}' ]; do sleep 0.05; done", "echo two", "exit 4"));
+        await runner.StartAsync();
+        await using var follower = runner.Follow();
+
+        await Eventually.TrueAsync(async () => (await follower.ReadOutputAsync(0, 1024)).Length > 0, TimeSpan.FromSeconds(30), "the first line");
+        Assert.Equal("one\n", Encoding.UTF8.GetString((await follower.ReadOutputAsync(0, 1024)).Span));
+        Assert.Null(await follower.GetExitCodeAsync());
+        Assert.Equal(0, (await follower.ReadOutputAsync(4, 1024)).Length);
+
+        await File.WriteAllTextAsync(go, string.Empty);
+
+        Assert.Equal(4, await Eventually.ValueAsync(() => follower.GetExitCodeAsync(), TimeSpan.FromSeconds(30), "the exit code"));
+        Assert.Equal("two\n", Encoding.UTF8.GetString((await follower.ReadOutputAsync(4, 1024)).Span));
+    }
+
+    [Fact]
     public async Task ReadOutputAsync_InPieces_EqualsWhole()
     {
         var runner = await _home.PrepareAsync(TestHome.Spec("read-1", "for i in $(seq 1 2000); do echo \"line $i ünï\"; done"));

@@ -34,5 +34,7 @@ public sealed class StarterShell(LocalShell inner) : IInstanceShell
 
     public Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(path, offset, buffer, cancellationToken);
 
+    public IFollowedFile Follow(string path) => inner.Follow(path);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -120,6 +120,63 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task Follow_FileMissingThenWrittenThenGrowing_ReadsEachAddition()
+    {
+        var shell = await _session.ShellAsync(0);
+        var path = shell.DstackDirectory + "/followed.txt";
+        var buffer = new byte[100];
+        await using var followed = shell.Follow(path);
+
+        Assert.Equal(0, await followed.ReadAsync(0, buffer));
+        await shell.UploadAsync(new MemoryStream(Encoding.ASCII.GetBytes("abc")), path);
+        Assert.Equal("abc", Encoding.ASCII.GetString(buffer, 0, await followed.ReadAsync(0, buffer)));
+        Assert.Equal(0, await followed.ReadAsync(3, buffer));
+
+        // Past the end once, on the handle kept open: what is appended after is seen.
+        await shell.RunAsync($"printf def >> {ShellQuoting.Quote(path)}");
+        Assert.Equal("def", Encoding.ASCII.GetString(buffer, 0, await followed.ReadAsync(3, buffer)));
+        Assert.Equal("bcdef", Encoding.ASCII.GetString(buffer, 0, await followed.ReadAsync(1, buffer)));
+    }
+
+    [SshFact]
+    public async Task Follow_LinkCutThenRestored_UnreachableThenReadsOnTheNewConnection()
+    {
+        var host = hosts.Hosts[2];
+        var shell = await _session.ShellAsync(2);
+        var path = shell.DstackDirectory + "/followed-cut.txt";
+        await shell.UploadAsync(new MemoryStream(Encoding.ASCII.GetBytes("abc")), path);
+        var buffer = new byte[100];
+        await using var followed = shell.Follow(path);
+        Assert.Equal(3, await followed.ReadAsync(0, buffer));
+
+        await hosts.CutAsync(host);
+        try
+        {
+            await Assert.ThrowsAsync<InstanceUnreachableException>(() => followed.ReadAsync(3, buffer));
+        }
+        finally
+        {
+            await hosts.RestoreAsync(host);
+        }
+
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await shell.RunAsync($"printf def >> {ShellQuoting.Quote(path)}")).ExitCode == 0;
+                }
+                catch (InstanceUnreachableException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "the host to answer again");
+        Assert.Equal("def", Encoding.ASCII.GetString(buffer, 0, await followed.ReadAsync(3, buffer)));
+    }
+
+    [SshFact]
     public async Task JobRunner_OverSsh_StartsDetachedOnceAndRecordsOutputAndExitCode()
     {
         var shell = await _session.ShellAsync(0);

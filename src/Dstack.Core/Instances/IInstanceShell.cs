@@ -20,4 +20,7 @@ public interface IInstanceShell : IAsyncDisposable
 
     /// <summary>Reads bytes of a file from <paramref name="offset"/>; returns 0 at its end or when it does not exist.</summary>
     Task<int> ReadAsync(string path, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default);
+
+    /// <summary>Follows the file at <paramref name="path"/>, which may not exist yet: nothing is opened before the first read.</summary>
+    IFollowedFile Follow(string path);
 }

@@ -18,9 +18,6 @@ namespace Dstack.Core.Jobs;
 /// </remarks>
 public sealed partial class JobRunner
 {
-    /// <summary>The first read of the output asks for this much (less than the large-object heap's threshold).</summary>
-    private const int FirstReadBytes = 64 * 1024;
-
     /// <summary>How long a graceful stop waits after SIGTERM before it sends SIGKILL, unless told otherwise.</summary>
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(10);
 
@@ -176,6 +173,9 @@ public sealed partial class JobRunner
             if : 2>/dev/null > job.lock; then
               set +C
               started=1
+              # Empty until the wrapper writes the code: a follower keeps it open from the start (a look is then one
+              # read, not a failed open), and every reader asks for a non-empty one.
+              : > job.exit
             {exports}
               setsid nohup bash -c {ShellQuoting.Quote(wrapper)} dstack-job < /dev/null > /dev/null 2>&1 &
             fi
@@ -192,47 +192,22 @@ public sealed partial class JobRunner
         return result.Stdout.Contains("started=1", StringComparison.Ordinal);
     }
 
-    /// <summary>Reads up to <paramref name="maxBytes"/> bytes of the job's output from <paramref name="offset"/>.</summary>
+    /// <summary>Follows the job's output and exit code, each file kept open between looks: for a job watched until it ends.</summary>
+    public JobFollower Follow() => new(_shell.Follow(LogPath), _shell.Follow(JobDirectory + "/job.exit"));
+
+    /// <summary>Reads up to <paramref name="maxBytes"/> bytes of the job's output from <paramref name="offset"/> (one look; <see cref="Follow"/> for many).</summary>
     /// <returns>The bytes; empty at the end of the output so far.</returns>
     public async Task<ReadOnlyMemory<byte>> ReadOutputAsync(long offset, int maxBytes, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-
-        // Followers poll often, mostly finding nothing new: the buffer starts small and grows only while output keeps coming.
-        var buffer = new byte[Math.Min(maxBytes, FirstReadBytes)];
-        var total = 0;
-        while (true)
-        {
-            var read = await _shell.ReadAsync(LogPath, offset + total, buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-            if (total == buffer.Length)
-            {
-                if (buffer.Length == maxBytes)
-                {
-                    break;
-                }
-
-                Array.Resize(ref buffer, (int)Math.Min(maxBytes, buffer.Length * 4L));
-            }
-        }
-
-        return buffer.AsMemory(0, total);
+        await using var follower = Follow();
+        return await follower.ReadOutputAsync(offset, maxBytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gets the job's exit code, or null while it has not ended (or was never started).</summary>
     public async Task<int?> GetExitCodeAsync(CancellationToken cancellationToken = default)
     {
-        var buffer = new byte[32];
-        var read = await _shell.ReadAsync(JobDirectory + "/job.exit", 0, buffer, cancellationToken).ConfigureAwait(false);
-        return read > 0 && int.TryParse(Encoding.ASCII.GetString(buffer, 0, read).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code)
-            ? code
-            : null;
+        await using var follower = Follow();
+        return await follower.GetExitCodeAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

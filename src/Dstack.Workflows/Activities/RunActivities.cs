@@ -24,13 +24,13 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     /// <summary>
     /// The longest pause between two looks at a job's output and exit while it prints nothing: the pause doubles while the
     /// job is silent, so a job that exits right after its last line is seen at once and a silent one at most this late.
-    /// Each look is two round trips to the machine (over SSH: SFTP requests, the host's sshd woken for each); with 64 jobs
-    /// on a host's blocks, a 20 ms cap made 6,400 requests a second and starved the machines. At 1 s a job silent for its
-    /// last second is seen to exit 0.74 s late (median), and its slot of the capacity queue idles as long; a 500 ms cap saw
-    /// it 0.37 s late, but the twice as many looks of 64 jobs slowed the next jobs' preparation on the same connections
-    /// and cost more CPU, and the slots were less busy in the end (benchmarks/README.md).
+    /// A look reads the two files a <see cref="JobFollower"/> keeps open: over SSH two SFTP requests, where it was an open,
+    /// a stat, a read and a close of the log and a failed open of the exit file. With 64 jobs on a host's blocks a 20 ms
+    /// cap starved the machines; at 1 s with files opened per look, a job was seen to exit 0.74 s after its last line
+    /// (median) and its slot of the capacity queue idled as long; at 500 ms with the files kept open, 0.35 s, with less
+    /// server CPU per run (benchmarks/README.md, ScaleBenchmark).
     /// </summary>
-    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// The first pause after the output ran dry, until the job's first output; it doubles up to <see cref="OutputPollInterval"/>.
@@ -154,6 +154,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         long? unreachableSince = null;
         var gracePeriod = Backend(input.Instance.Backend).UnreachableGracePeriod ?? options.UnreachableGracePeriod;
         IInstanceShell? shell = null;
+        JobFollower? follower = null;
         MountSync? mounts = null;
         var lastSync = Stopwatch.GetTimestamp();
         int? exitCode = null;
@@ -180,7 +181,8 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                     mounts ??= CreateMountSync(shell, job, input.Spec);
                     await SyncMountsAsync(mounts, force: false, () => lastSync, t => lastSync = t);
 
-                    var output = await job.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
+                    follower ??= job.Follow();
+                    var output = await follower.ReadOutputAsync(offset, OutputChunkBytes, CancellationToken);
                     unreachableSince = null;
                     if (output.Length > 0)
                     {
@@ -201,7 +203,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                         return new ExecuteJobResult(code, offset, failure);
                     }
 
-                    exitCode = await job.GetExitCodeAsync(CancellationToken);
+                    exitCode = await follower.GetExitCodeAsync(CancellationToken);
                     if (exitCode is null)
                     {
                         context.Heartbeat(offset);
@@ -229,6 +231,11 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         {
             await beating.CancelAsync();
             await beats;
+            if (follower is not null)
+            {
+                await follower.DisposeAsync();
+            }
+
             if (shell is not null)
             {
                 await shell.DisposeAsync();

@@ -47,9 +47,21 @@ public sealed class CapacityQueueWorkflow
     /// <summary>The patch after which the queue looks for slots freed silently, and the waiting runs look seldom themselves.</summary>
     internal const string QueueLooksPatch = "queue-looks-for-free-slots";
 
+    /// <summary>
+    /// The patch after which the queue continues as new at <see cref="HistoryLimit"/> events instead of Temporal's
+    /// suggestion (4,096). A continue-as-new fails while signals keep arriving (Temporal refuses to close a workflow with
+    /// events it has not seen), and each retry replays the whole history on the worker: with a release every 50 ms, a
+    /// 4,000-event queue stalled 6 s at 500 runs and up to 96 s at 2,000 before a retry was quick enough.
+    /// </summary>
+    internal const string SmallHistoryPatch = "queue-small-history";
+
+    /// <summary>How many events the queue's history holds before it continues as new (since <see cref="SmallHistoryPatch"/>).</summary>
+    private const int HistoryLimit = 1000;
+
     private readonly List<QueuedRun> _waiting = [];
     private readonly List<InstanceOffer?> _freed = [];
     private Task? _nextLook;
+    private bool _smallHistory;
 
     /// <summary>Gets the queue's workflow ID for a task queue: one queue per set of workers, as each set has its own hosts.</summary>
     public static string IdFor(string taskQueue) => $"dstack-capacity-queue-{taskQueue}";
@@ -63,6 +75,9 @@ public sealed class CapacityQueueWorkflow
     public async Task RunAsync(CapacityQueueInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+
+        // Decided once, first: a queue started before the patch replays with Temporal's suggestion alone.
+        _smallHistory = Workflow.Patched(SmallHistoryPatch);
         _waiting.AddRange(input.Waiting);
         _freed.AddRange(input.Freed);
         while (true)
@@ -70,7 +85,7 @@ public sealed class CapacityQueueWorkflow
             if (_waiting.Count == 0)
             {
                 _freed.Clear();
-                if (!await Workflow.WaitConditionAsync(() => _waiting.Count > 0 || Workflow.ContinueAsNewSuggested, IdleLifetime) && _waiting.Count == 0)
+                if (!await Workflow.WaitConditionAsync(() => _waiting.Count > 0 || ContinueAsNewDue, IdleLifetime) && _waiting.Count == 0)
                 {
                     return;
                 }
@@ -80,7 +95,7 @@ public sealed class CapacityQueueWorkflow
                 // One timer for the look, not one per wait: every signal ends a wait, and a timer started and cancelled
                 // each time would add two events to the queue's history per signal.
                 var look = _nextLook ??= Workflow.DelayAsync(input.LookEvery ?? LookEvery);
-                await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || look.IsCompleted || Workflow.ContinueAsNewSuggested);
+                await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || look.IsCompleted || ContinueAsNewDue);
                 if (look.IsCompleted)
                 {
                     _nextLook = null;
@@ -89,7 +104,7 @@ public sealed class CapacityQueueWorkflow
             }
             else
             {
-                await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || Workflow.ContinueAsNewSuggested);
+                await Workflow.WaitConditionAsync(() => _freed.Count > 0 || _waiting.Count == 0 || ContinueAsNewDue);
             }
 
             if (_freed.Count > 0)
@@ -97,7 +112,7 @@ public sealed class CapacityQueueWorkflow
                 await WakeAsync();
             }
 
-            if (Workflow.ContinueAsNewSuggested)
+            if (ContinueAsNewDue)
             {
                 await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished);
                 var carried = new CapacityQueueInput(_waiting.ToList(), _freed.ToList(), input.LookEvery);
@@ -105,6 +120,8 @@ public sealed class CapacityQueueWorkflow
             }
         }
     }
+
+    private bool ContinueAsNewDue => Workflow.ContinueAsNewSuggested || (_smallHistory && Workflow.CurrentHistoryLength >= HistoryLimit);
 
     /// <summary>Puts a run at the end of its shape's line, or keeps its place when it is there already (it was woken and lost the slot).</summary>
     [WorkflowSignal(JoinSignal)]
