@@ -224,12 +224,13 @@ try
     var ideal = (double)runs * seconds / slots;
     var frees = freed.ToLookup(f => f.Host, f => f.At);
     var toTaken = SlotGaps.Measure(frees, taken.ToLookup(t => t.Host, t => t.At), blocks);
+    var takenSeconds = toTaken.Select(g => g.Seconds).ToList();
     var toJob = SlotGaps.Measure(frees, jobStarts.ToLookup(t => t.Host, t => t.At), blocks).Select(g => g.Seconds).ToList();
     Console.WriteLine(FormattableString.Invariant($"submission: {runs} runs accepted in {submitting.Elapsed.TotalSeconds:F1} s = {runs / submitting.Elapsed.TotalSeconds:F1} runs/s ({clients} clients; load {submissionLoad})"));
     Console.WriteLine(FormattableString.Invariant($"first job start to last job end: {span:F1} s; ideal {runs} × {seconds} s / {slots} slots = {ideal:F1} s ({ideal / span * 100:F1}% of ideal)"));
     Console.WriteLine(FormattableString.Invariant($"slot utilisation: {busy:F0} busy slot-s / {slots * span:F0} available slot-s = {busy / (slots * span) * 100:F1}%"));
     Console.WriteLine(FormattableString.Invariant($"job's last line → its slot freed (exit seen, logs closed, released): p50 {Percentiles.Of(jobEndToFreed, 50):F2} s, p99 {Percentiles.Of(jobEndToFreed, 99):F2} s"));
-    Console.WriteLine(FormattableString.Invariant($"slot freed → next run's slot taken: p50 {Percentiles.Of(toTaken.Select(g => g.Seconds).ToList(), 50):F2} s, p99 {Percentiles.Of(toTaken.Select(g => g.Seconds).ToList(), 99):F2} s ({toTaken.Count} gaps)"));
+    Console.WriteLine(FormattableString.Invariant($"slot freed → next run's slot taken: p50 {Percentiles.Of(takenSeconds, 50):F2} s, p99 {Percentiles.Of(takenSeconds, 99):F2} s ({toTaken.Count} gaps)"));
     Console.WriteLine(FormattableString.Invariant($"slot freed → next run's job started: p50 {Percentiles.Of(toJob, 50):F2} s, p99 {Percentiles.Of(toJob, 99):F2} s"));
     Console.WriteLine(FormattableString.Invariant($"server + worker (one process), submission: CPU {submissionCpu:F1} s = {submissionCpu / runs * 1000:F0} ms per run; RSS with {runs} runs in flight {submissionRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"server + worker, from go to the last run closed: CPU {cpu:F1} s = {cpu / runs * 1000:F0} ms per run; peak RSS {meter.PeakRss / 1024.0 / 1024:F0} MB"));

@@ -98,10 +98,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         await worker.ExecuteAsync(async () =>
         {
             // The queue as the runs would start it, looking every second instead of every minute.
-            var lookingEverySecond = CapacityQueueInput.Empty with { LookEvery = TimeSpan.FromSeconds(1) };
-            await _client.StartWorkflowAsync(
-                (CapacityQueueWorkflow wf) => wf.RunAsync(lookingEverySecond),
-                new WorkflowOptions(CapacityQueueWorkflow.IdFor(queue), queue));
+            await StartQueueAsync(queue, lookEvery: TimeSpan.FromSeconds(1));
             var (a, b, c) = await OneRunsTwoWaitAsync(host, queue);
 
             // Nobody tells the queue: only a look finds the slot, and the runs' own looks are five minutes away.
@@ -132,8 +129,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         await worker.ExecuteAsync(async () =>
         {
             // A queue that does not look by itself within the test: any search would be the run's own.
-            var lookingHourly = CapacityQueueInput.Empty with { LookEvery = TimeSpan.FromHours(1) };
-            await _client.StartWorkflowAsync((CapacityQueueWorkflow wf) => wf.RunAsync(lookingHourly), new WorkflowOptions(CapacityQueueWorkflow.IdFor(queue), queue));
+            await StartQueueAsync(queue, lookEvery: TimeSpan.FromHours(1));
             var a = await StartAsync("a", queue);
             await StartedAsync(host, "a");
             var b = await StartAsync("b", queue, ownLookAfter: TimeSpan.FromSeconds(1));
@@ -232,6 +228,13 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         _client.StartWorkflowAsync(
             (RunWorkflow wf) => wf.RunAsync(new RunWorkflowInput(Spec(name, retry ?? TimeSpan.FromHours(1)), 1, null, ownLookAfter)),
             new WorkflowOptions(name, queue));
+
+    /// <summary>Starts the task queue's capacity queue before any run does, with its own look every <paramref name="lookEvery"/>.</summary>
+    private async Task StartQueueAsync(string queue, TimeSpan lookEvery)
+    {
+        var input = CapacityQueueInput.Empty with { LookEvery = lookEvery };
+        await _client.StartWorkflowAsync((CapacityQueueWorkflow wf) => wf.RunAsync(input), new WorkflowOptions(CapacityQueueWorkflow.IdFor(queue), queue));
+    }
 
     /// <summary>How many times the run joined the capacity queue (JoinQueue activities scheduled in its history).</summary>
     private async Task<int> JoinsAsync(string run)

@@ -6,7 +6,8 @@ namespace Dstack.Core.Jobs;
 
 /// <summary>
 /// Follows a started job: its output and its exit code, each file kept open between looks (<see cref="IFollowedFile"/>),
-/// so that a look at a silent job on a remote host is two small SFTP requests. Made by <see cref="JobRunner.Follow"/>.
+/// so that a look at a silent job on a remote host is two small SFTP requests. Made by <see cref="JobRunner.Follow"/>; one
+/// caller at a time.
 /// </summary>
 public sealed class JobFollower : IAsyncDisposable
 {
@@ -18,6 +19,8 @@ public sealed class JobFollower : IAsyncDisposable
 
     private readonly IFollowedFile _log;
     private readonly IFollowedFile _exit;
+    private readonly byte[] _exitBuffer = new byte[32];
+    private byte[]? _buffer;
 
     internal JobFollower(IFollowedFile log, IFollowedFile exit)
     {
@@ -31,27 +34,32 @@ public sealed class JobFollower : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        var buffer = new byte[Math.Min(maxBytes, FirstReadBytes)];
+
+        // One buffer for every look, and a copy only of what came: most looks find nothing and allocate nothing.
+        if (_buffer is null || _buffer.Length > maxBytes)
+        {
+            _buffer = new byte[Math.Min(maxBytes, FirstReadBytes)];
+        }
+
         var total = 0;
         while (true)
         {
-            var read = await _log.ReadAsync(offset + total, buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            var read = await _log.ReadAsync(offset + total, _buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
             total += read;
-            if (read == 0 || total < buffer.Length || buffer.Length == maxBytes)
+            if (read == 0 || total < _buffer.Length || _buffer.Length == maxBytes)
             {
-                return buffer.AsMemory(0, total);
+                return total == 0 ? ReadOnlyMemory<byte>.Empty : _buffer.AsSpan(0, total).ToArray();
             }
 
-            Array.Resize(ref buffer, (int)Math.Min(maxBytes, buffer.Length * 4L));
+            Array.Resize(ref _buffer, (int)Math.Min(maxBytes, _buffer.Length * 4L));
         }
     }
 
     /// <summary>Gets the job's exit code, or null while it has not ended (or was never started).</summary>
     public async Task<int?> GetExitCodeAsync(CancellationToken cancellationToken = default)
     {
-        var buffer = new byte[32];
-        var read = await _exit.ReadAsync(0, buffer, cancellationToken).ConfigureAwait(false);
-        return read > 0 && int.TryParse(Encoding.ASCII.GetString(buffer, 0, read).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code)
+        var read = await _exit.ReadAsync(0, _exitBuffer, cancellationToken).ConfigureAwait(false);
+        return read > 0 && int.TryParse(Encoding.ASCII.GetString(_exitBuffer, 0, read).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code)
             ? code
             : null;
     }
