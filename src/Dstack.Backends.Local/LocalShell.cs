@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using Dstack.Core.Instances;
 
@@ -104,6 +105,47 @@ public sealed class LocalShell : IInstanceShell
 
     /// <inheritdoc />
     public IFollowedFile Follow(string path) => new LocalFollowedFile(Path.GetFullPath(path));
+
+    /// <inheritdoc />
+    public async Task<LockWait> WaitForUnlockAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var start = new ProcessStartInfo("flock") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in LockWaitCommand.Arguments(Path.GetFullPath(path), timeout))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process? process;
+        try
+        {
+            process = Process.Start(start);
+        }
+        catch (Win32Exception)
+        {
+            return LockWait.Unavailable;
+        }
+
+        if (process is null)
+        {
+            return LockWait.Unavailable;
+        }
+
+        using (process)
+        {
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill();
+                throw;
+            }
+
+            return LockWaitCommand.Result(process.ExitCode);
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

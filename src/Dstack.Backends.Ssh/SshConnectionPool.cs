@@ -34,9 +34,17 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
     public SshBackendOptions Options { get; } = options;
 
     /// <summary>Gets the live connection to <paramref name="host"/>, connecting when there is none.</summary>
-    public async Task<SshConnection> GetAsync(SshHost host, CancellationToken cancellationToken)
+    public Task<SshConnection> GetAsync(SshHost host, CancellationToken cancellationToken) => GetAsync(host.Id, host, withSftp: true, cancellationToken);
+
+    /// <summary>
+    /// Gets the host's second connection, without SFTP, kept for commands that wait long (a wait for a job's end): they
+    /// take none of the sessions that scripts and files need (<see cref="SshConnection.MaxSessions"/> per connection).
+    /// </summary>
+    public Task<SshConnection> GetWaitingAsync(SshHost host, CancellationToken cancellationToken) => GetAsync(WaitingKey(host), host, withSftp: false, cancellationToken);
+
+    private async Task<SshConnection> GetAsync(string key, SshHost host, bool withSftp, CancellationToken cancellationToken)
     {
-        var slot = _slots.GetOrAdd(host.Id, _ => new Slot());
+        var slot = _slots.GetOrAdd(key, _ => new Slot());
         await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -47,7 +55,7 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
 
             slot.Connection?.Dispose();
             slot.Connection = null;
-            slot.Connection = await _connectRetry.ExecuteAsync(token => new ValueTask<SshConnection>(ConnectAsync(host, withSftp: true, token)), cancellationToken).ConfigureAwait(false);
+            slot.Connection = await _connectRetry.ExecuteAsync(token => new ValueTask<SshConnection>(ConnectAsync(host, withSftp, token)), cancellationToken).ConfigureAwait(false);
             return slot.Connection;
         }
         finally
@@ -67,18 +75,24 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
     /// <summary>Drops <paramref name="connection"/> after it failed, so that the next call reconnects.</summary>
     public void Invalidate(SshHost host, SshConnection connection)
     {
-        if (_slots.TryGetValue(host.Id, out var slot) && Interlocked.CompareExchange(ref slot.Connection, null, connection) == connection)
+        foreach (var key in new[] { host.Id, WaitingKey(host) })
         {
-            connection.Dispose();
+            if (_slots.TryGetValue(key, out var slot) && Interlocked.CompareExchange(ref slot.Connection, null, connection) == connection)
+            {
+                connection.Dispose();
+            }
         }
     }
 
-    /// <summary>Closes the connection to <paramref name="host"/>, if any: the next call connects afresh.</summary>
+    /// <summary>Closes the connections to <paramref name="host"/>, if any: the next call connects afresh.</summary>
     public void Drop(SshHost host)
     {
-        if (_slots.TryGetValue(host.Id, out var slot) && Interlocked.Exchange(ref slot.Connection, null) is { } connection)
+        foreach (var key in new[] { host.Id, WaitingKey(host) })
         {
-            connection.Dispose();
+            if (_slots.TryGetValue(key, out var slot) && Interlocked.Exchange(ref slot.Connection, null) is { } connection)
+            {
+                connection.Dispose();
+            }
         }
     }
 
@@ -211,6 +225,9 @@ internal sealed class SshConnectionPool(SshBackendOptions options, KnownHosts kn
             ciphers.Add(name, cipher);
         }
     }
+
+    /// <summary>Host IDs are <c>user@address:port</c>, so no host's ID ends this way.</summary>
+    private static string WaitingKey(SshHost host) => host.Id + " waiting";
 
     private sealed class Slot : IDisposable
     {

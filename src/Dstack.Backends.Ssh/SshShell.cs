@@ -251,6 +251,59 @@ internal sealed class SshShell : IInstanceShell
         return new SftpFollowedFile(this, path, _pool.Options.OperationTimeout);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the host's waiting connection (<see cref="SshConnectionPool.GetWaitingAsync"/>), never waiting for a session
+    /// there: with every one taken (more jobs on the host than sessions) the caller looks as before.
+    /// </remarks>
+    public async Task<LockWait> WaitForUnlockAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SshConnection connection;
+        try
+        {
+            connection = await _pool.GetWaitingAsync(_host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
+        {
+            return LockWait.Unavailable;
+        }
+
+        if (!await connection.Sessions.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            return LockWait.Unavailable;
+        }
+
+        // The command's own limit, with room for the host's answer: a link that died under the wait is dropped, not awaited.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout + _pool.Options.OperationTimeout);
+        try
+        {
+            using var command = connection.Ssh.CreateCommand(LockWaitCommand.CommandLine(path, timeout), Encoding.UTF8);
+            await command.ExecuteAsync(limit.Token).ConfigureAwait(false);
+            return LockWaitCommand.Result(command.ExitStatus ?? 255);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            _pool.Invalidate(_host, connection);
+            return LockWait.Unavailable;
+        }
+        catch (Exception e) when (SshConnectionPool.IsConnectionFailure(e))
+        {
+            _pool.Invalidate(_host, connection);
+            return LockWait.Unavailable;
+        }
+        catch (SshException)
+        {
+            // The host refused the channel: it ran nothing.
+            return LockWait.Unavailable;
+        }
+        finally
+        {
+            connection.Sessions.Release();
+        }
+    }
+
     /// <summary>
     /// Forwards a free local port to <paramref name="remotePort"/> on <paramref name="remoteHost"/> as the host sees it
     /// (its loopback by default), over a connection of its own (see <see cref="SshPortForward"/>).

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Dstack.Core.Archives;
+using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 
 namespace Dstack.Backends.Local.Tests;
@@ -53,6 +55,25 @@ public sealed class JobRunnerTests : IAsyncLifetime
 
         Assert.False(await runner.PrepareAsync(other, "exit 9"));
         Assert.True(File.Exists(Path.Combine(runner.CodeDirectory, "README.md")));
+    }
+
+    [Fact]
+    public async Task PrepareAsync_ArchiveOverTheInlineLimit_GoesAsAFileAndTheJobRunsTheSame()
+    {
+        // Random bytes do not compress: the archive is larger than what travels inside the preparation script.
+        var data = Convert.ToBase64String(RandomNumberGenerator.GetBytes(JobRunner.InlineArchiveBytes + 4096));
+        var files = new Dictionary<string, string> { ["README.md"] = "hello\n", ["data/big.txt"] = data };
+        using (var archive = await _home.CodeArchiveAsync(files))
+        {
+            Assert.True(archive.Length > JobRunner.InlineArchiveBytes);
+        }
+
+        var runner = await _home.PrepareAsync(TestHome.Spec("big-1", "cat README.md", "wc -c < data/big.txt"), files);
+        await runner.StartAsync();
+
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+        Assert.Equal($"hello\n{data.Length}\n", await _home.LogAsync(runner));
+        Assert.Equal(data, await File.ReadAllTextAsync(Path.Combine(runner.CodeDirectory, "data", "big.txt")));
     }
 
     [Fact]
@@ -167,6 +188,58 @@ public sealed class JobRunnerTests : IAsyncLifetime
 
         Assert.Equal(4, await Eventually.ValueAsync(() => follower.GetExitCodeAsync(), TimeSpan.FromSeconds(30), "the exit code"));
         Assert.Equal("two\n", Encoding.UTF8.GetString((await follower.ReadOutputAsync(4, 1024)).Span));
+    }
+
+    [Fact]
+    public async Task WaitForExit_WhileTheJobRuns_TimesOutAndOnceItEndsReturnsWithTheExitCodeWritten()
+    {
+        var go = Path.Combine(_home.Path, "go-wait-1");
+        var runner = await _home.PrepareAsync(TestHome.Spec("wait-1", $"while [ ! -e '{go}' ]; do sleep 0.05; done", "exit 6"));
+        await runner.StartAsync();
+        await using var follower = runner.Follow();
+
+        Assert.Equal(LockWait.TimedOut, await follower.WaitForExitAsync(TimeSpan.FromMilliseconds(200)));
+        var waiting = follower.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        await File.WriteAllTextAsync(go, string.Empty);
+
+        Assert.Equal(LockWait.Unlocked, await waiting);
+        Assert.Equal(6, await follower.GetExitCodeAsync());
+        Assert.Equal(LockWait.Unavailable, await _home.Shell.WaitForUnlockAsync(Path.Combine(_home.Path, "no-such-folder", "job.lock"), TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task ExitWatch_PauseOfAnHour_EndsWhenTheJobEnds()
+    {
+        var go = Path.Combine(_home.Path, "go-watch-1");
+        var runner = await _home.PrepareAsync(TestHome.Spec("watch-1", $"while [ ! -e '{go}' ]; do sleep 0.05; done"));
+        await runner.StartAsync();
+        await using var follower = runner.Follow();
+        await using var watch = new JobExitWatch();
+
+        var pause = watch.PauseAsync(follower, TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.True(watch.Waking);
+        Assert.False(pause.IsCompleted);
+        await File.WriteAllTextAsync(go, string.Empty);
+
+        await pause.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, await follower.GetExitCodeAsync());
+    }
+
+    [Fact]
+    public async Task ExitWatch_LockFreeButNoExitCode_PausesPlainlyFromThenOn()
+    {
+        // A job started by a dstack whose wrapper took no lock: the lock is free from the start and means nothing.
+        var runner = await _home.PrepareAsync(TestHome.Spec("nolock-1", "true"));
+        await File.WriteAllTextAsync(Path.Combine(runner.JobDirectory, "job.lock"), string.Empty);
+        await using var follower = runner.Follow();
+        await using var watch = new JobExitWatch();
+
+        await watch.PauseAsync(follower, TimeSpan.FromHours(1), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Null(await follower.GetExitCodeAsync());
+        var second = watch.PauseAsync(follower, TimeSpan.FromMilliseconds(10), CancellationToken.None);
+
+        Assert.False(watch.Waking);
+        await second;
     }
 
     [Fact]

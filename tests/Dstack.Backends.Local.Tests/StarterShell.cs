@@ -36,5 +36,7 @@ public sealed class StarterShell(LocalShell inner) : IInstanceShell
 
     public IFollowedFile Follow(string path) => inner.Follow(path);
 
+    public Task<LockWait> WaitForUnlockAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default) => inner.WaitForUnlockAsync(path, timeout, cancellationToken);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -194,6 +194,32 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task WaitForExit_OverSsh_OnItsOwnConnection_ReturnsOnceTheJobEnded()
+    {
+        var shell = await _session.ShellAsync(0);
+        var go = Path.Combine(shell.DstackDirectory, "go-ssh-wait-1");
+        var job = await _session.PrepareJobAsync(shell, "ssh-wait-1", $"while [ ! -e '{go}' ]; do sleep 0.05; done\nexit 6\n");
+        await job.StartAsync();
+        await using var follower = job.Follow();
+        Assert.Equal(LockWait.TimedOut, await follower.WaitForExitAsync(TimeSpan.FromMilliseconds(300)));
+
+        // More waits than the waiting connection has sessions: the ones over say so at once, and scripts still run.
+        var waits = Enumerable.Range(0, SshConnection.MaxSessions + 2).Select(_ => follower.WaitForExitAsync(TimeSpan.FromMinutes(5))).ToList();
+        await Eventually.TrueAsync(() => Task.FromResult(waits.Count(w => w.IsCompleted) == 2), TimeSpan.FromSeconds(30), "the waits over the sessions to come back");
+        foreach (var over in waits.Where(w => w.IsCompleted).ToList())
+        {
+            Assert.Equal(LockWait.Unavailable, await over);
+        }
+
+        Assert.Equal("ok\n", (await shell.RunAsync("echo ok")).Stdout);
+        await File.WriteAllTextAsync(go, string.Empty);
+
+        Assert.Equal(SshConnection.MaxSessions, (await Task.WhenAll(waits)).Count(r => r == LockWait.Unlocked));
+        Assert.Equal(6, await follower.GetExitCodeAsync());
+        Assert.Equal(LockWait.Unavailable, await shell.WaitForUnlockAsync(shell.DstackDirectory + "/no-such-folder/job.lock", TimeSpan.FromSeconds(5)));
+    }
+
+    [SshFact]
     public async Task JobRunner_ConnectionClosed_JobSurvivesAndStopEndsIt()
     {
         var shell = await _session.ShellAsync(1);

@@ -23,4 +23,11 @@ public interface IInstanceShell : IAsyncDisposable
 
     /// <summary>Follows the file at <paramref name="path"/>, which may not exist yet: nothing is opened before the first read.</summary>
     IFollowedFile Follow(string path);
+
+    /// <summary>
+    /// Waits, at most <paramref name="timeout"/>, until no process holds a lock (<c>flock</c>) on the file at
+    /// <paramref name="path"/>: a job's wrapper holds one while the job runs, so its end is known at once instead of at
+    /// the next look. Never throws for the machine's sake: a wait it cannot do now is <see cref="LockWait.Unavailable"/>.
+    /// </summary>
+    Task<LockWait> WaitForUnlockAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default);
 }

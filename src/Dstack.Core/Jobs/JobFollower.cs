@@ -17,16 +17,28 @@ public sealed class JobFollower : IAsyncDisposable
     /// </summary>
     private const int FirstReadBytes = 64 * 1024;
 
+    private readonly IInstanceShell _shell;
     private readonly IFollowedFile _log;
     private readonly IFollowedFile _exit;
+    private readonly string _lockPath;
     private readonly byte[] _exitBuffer = new byte[32];
     private byte[]? _buffer;
 
-    internal JobFollower(IFollowedFile log, IFollowedFile exit)
+    internal JobFollower(IInstanceShell shell, IFollowedFile log, IFollowedFile exit, string lockPath)
     {
+        _shell = shell;
         _log = log;
         _exit = exit;
+        _lockPath = lockPath;
     }
+
+    /// <summary>
+    /// Waits, at most <paramref name="timeout"/>, for the job's wrapper to let go of its lock, which it does once the exit
+    /// code is written. <see cref="LockWait.Unlocked"/> for a job started by a dstack before the lock means nothing: the
+    /// exit code tells.
+    /// </summary>
+    public Task<LockWait> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _shell.WaitForUnlockAsync(_lockPath, timeout, cancellationToken);
 
     /// <summary>Reads up to <paramref name="maxBytes"/> bytes of the job's output from <paramref name="offset"/>.</summary>
     /// <returns>The bytes; empty at the end of the output so far.</returns>

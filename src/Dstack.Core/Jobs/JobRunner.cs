@@ -72,6 +72,14 @@ public sealed partial class JobRunner
     private string Q => ShellQuoting.Quote(JobDirectory);
 
     /// <summary>
+    /// The largest code archive that travels inside the preparation script (as base64, after the line that reads it):
+    /// one command instead of a dozen SFTP round trips (folders, two uploads, renames) and a command. With many jobs
+    /// starting at once on a busy host each round trip waits for a core, and preparing was a job's longest step before it
+    /// started (benchmarks/README.md, ScaleBenchmark). Larger archives go over SFTP, whose transfer is binary and pipelined.
+    /// </summary>
+    public const int InlineArchiveBytes = 1024 * 1024;
+
+    /// <summary>
     /// Uploads the code and unpacks it into <see cref="CodeDirectory"/>, and writes <c>job.sh</c>. Does nothing when done
     /// before (a <c>prepared</c> marker is written last, so an interrupted preparation is redone).
     /// </summary>
@@ -80,6 +88,11 @@ public sealed partial class JobRunner
     {
         ArgumentNullException.ThrowIfNull(codeArchive);
         ArgumentNullException.ThrowIfNull(jobScript);
+        if (codeArchive.CanSeek && codeArchive.Length - codeArchive.Position <= InlineArchiveBytes)
+        {
+            return await PrepareInlineAsync(codeArchive, jobScript, cancellationToken).ConfigureAwait(false);
+        }
+
         if (await IsPreparedAsync(cancellationToken).ConfigureAwait(false))
         {
             return false;
@@ -94,6 +107,33 @@ public sealed partial class JobRunner
 
         await RunCheckedAsync("preparing the job", UnpackScript, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Prepares the job with one script that carries the archive: bash reads a script on a pipe one byte at a time, so
+    /// the <c>head -c</c> on the line before the archive's bytes reads exactly them (in large reads), and bash goes on
+    /// after them. <c>job.sh</c> is written by the shell's own <c>printf</c>, no process. A job prepared before reads the
+    /// bytes into nothing and is left as it is: its job may be running.
+    /// </summary>
+    private async Task<bool> PrepareInlineAsync(Stream codeArchive, string jobScript, CancellationToken cancellationToken)
+    {
+        var archive = new MemoryStream();
+        await codeArchive.CopyToAsync(archive, cancellationToken).ConfigureAwait(false);
+        var encoded = Convert.ToBase64String(archive.GetBuffer(), 0, (int)archive.Length);
+        var result = await RunCheckedAsync(
+            "preparing the job",
+            $"""
+            set -euo pipefail
+            if [ -f {Q}/prepared ]; then fresh=0; else fresh=1; fi
+            if [ "$fresh" = 1 ] && [ -e {Q}/code ]; then rm -rf {Q}/code; fi
+            mkdir -p {Q}/code
+            cd {Q}
+            if [ "$fresh" = 1 ]; then head -c {encoded.Length} | base64 -d | tar -xzf - -C code --no-same-owner; else head -c {encoded.Length} > /dev/null; fi
+            {encoded}if [ "$fresh" = 1 ]; then printf '%s' {ShellQuoting.Quote(jobScript)} > job.sh; printf 'ok\n' > prepared; fi
+            echo "fresh=$fresh"
+            """,
+            cancellationToken).ConfigureAwait(false);
+        return result.Stdout.Contains("fresh=1", StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -152,10 +192,14 @@ public sealed partial class JobRunner
         // The job records its own process group ID ($$ right after setsid) before exec'ing job.sh; the wrapper waits for
         // it outside that group and writes the exit code. Each file is written by one short write(), so a reader sees it
         // empty or whole, and every reader asks for a non-empty one ('-s'): no temporary file and 'mv' (a process each).
+        // The wrapper holds an exclusive lock on job.lock until it has written the exit code and exits (the job does not
+        // inherit it), so a follower can wait for the job's end (IInstanceShell.WaitForUnlockAsync) instead of looking.
         var wrapper = $"""
             cd {Q} || exit 1
+            exec 9>> job.lock
+            flock -x 9 2> /dev/null
             echo $$ > wrapper.pid
-            setsid -w bash -c 'echo $$ > job.pid && exec bash ./job.sh' >> job.log 2>&1 < /dev/null &
+            setsid -w bash -c 'echo $$ > job.pid && exec bash ./job.sh' 9>&- >> job.log 2>&1 < /dev/null &
             wait $!
             code=$?
             printf '%s\n' "$code" > job.exit
@@ -193,7 +237,7 @@ public sealed partial class JobRunner
     }
 
     /// <summary>Follows the job's output and exit code, each file kept open between looks: for a job watched until it ends.</summary>
-    public JobFollower Follow() => new(_shell.Follow(LogPath), _shell.Follow(JobDirectory + "/job.exit"));
+    public JobFollower Follow() => new(_shell, _shell.Follow(LogPath), _shell.Follow(JobDirectory + "/job.exit"), JobDirectory + "/job.lock");
 
     /// <summary>Reads up to <paramref name="maxBytes"/> bytes of the job's output from <paramref name="offset"/> (one look; <see cref="Follow"/> for many).</summary>
     /// <returns>The bytes; empty at the end of the output so far.</returns>

@@ -22,8 +22,9 @@ namespace Dstack.Workflows.Activities;
 public sealed partial class RunActivities(BackendRegistry backends, IStorage storage, RunActivitiesOptions options)
 {
     /// <summary>
-    /// The longest pause between two looks at a job's output and exit while it prints nothing: the pause doubles while the
-    /// job is silent, so a job that exits right after its last line is seen at once and a silent one at most this late.
+    /// The longest pause between two looks at a job's output and exit while it prints nothing and the machine cannot wait
+    /// for its end (<see cref="JobExitWatch"/>): the pause doubles while the job is silent, so a job that exits right after
+    /// its last line is seen at once and a silent one at most this late.
     /// A look reads the two files a <see cref="JobFollower"/> keeps open: over SSH two SFTP requests, where it was an open,
     /// a stat, a read and a close of the log and a failed open of the exit file. With 64 jobs on a host's blocks a 20 ms
     /// cap starved the machines; at 1 s with files opened per look, a job was seen to exit 0.74 s after its last line
@@ -31,6 +32,12 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     /// server CPU per run (benchmarks/README.md, ScaleBenchmark).
     /// </summary>
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The longest pause while a wait for the job's end runs beside it (<see cref="JobExitWatch"/>): the end no longer
+    /// waits for a look, so the looks are only for the output, which a person reads a second late without harm.
+    /// </summary>
+    private static readonly TimeSpan OutputPollIntervalWhileWaiting = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The first pause after the output ran dry, until the job's first output; it doubles up to <see cref="OutputPollInterval"/>.
@@ -155,6 +162,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         var gracePeriod = Backend(input.Instance.Backend).UnreachableGracePeriod ?? options.UnreachableGracePeriod;
         IInstanceShell? shell = null;
         JobFollower? follower = null;
+        await using var exitWatch = new JobExitWatch();
         MountSync? mounts = null;
         var lastSync = Stopwatch.GetTimestamp();
         int? exitCode = null;
@@ -207,8 +215,9 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                     if (exitCode is null)
                     {
                         context.Heartbeat(offset);
-                        await Task.Delay(pollInterval, CancellationToken);
-                        pollInterval = pollInterval * 2 < OutputPollInterval ? pollInterval * 2 : OutputPollInterval;
+                        await exitWatch.PauseAsync(follower, pollInterval, CancellationToken);
+                        var longest = exitWatch.Waking ? OutputPollIntervalWhileWaiting : OutputPollInterval;
+                        pollInterval = pollInterval * 2 < longest ? pollInterval * 2 : longest;
                     }
                 }
                 catch (InstanceUnreachableException e)

@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace Dstack.Core.Instances;
+
+/// <summary>
+/// The <c>flock</c> command line behind <see cref="IInstanceShell.WaitForUnlockAsync"/>, the same on every machine: a
+/// shared lock taken (and let go at once) as soon as the holder of the exclusive one lets go.
+/// </summary>
+public static class LockWaitCommand
+{
+    /// <summary>Gets the arguments after <c>flock</c>: a shared lock on <paramref name="path"/>, waiting at most <paramref name="timeout"/>.</summary>
+    public static IReadOnlyList<string> Arguments(string path, TimeSpan timeout) =>
+        ["-s", "-w", Math.Max(0.001, timeout.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture), path, "true"];
+
+    /// <summary>Gets the command line, each argument quoted for a shell.</summary>
+    public static string CommandLine(string path, TimeSpan timeout) =>
+        "exec flock " + string.Join(' ', Arguments(path, timeout).Select(ShellQuoting.Quote));
+
+    /// <summary>Reads <c>flock</c>'s exit status: 0 once locked (so free), 1 when the time was up, anything else an error.</summary>
+    public static LockWait Result(int exitStatus) => exitStatus switch
+    {
+        0 => LockWait.Unlocked,
+        1 => LockWait.TimedOut,
+        _ => LockWait.Unavailable,
+    };
+}
