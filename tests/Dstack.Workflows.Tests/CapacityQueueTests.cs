@@ -15,7 +15,7 @@ namespace Dstack.Workflows.Tests;
 /// </summary>
 public sealed class CapacityQueueTests : IAsyncLifetime
 {
-    /// <summary>Well under the queue's one-minute recheck: a run that starts this soon was woken, not polling.</summary>
+    /// <summary>Well under a waiting run's own look (five minutes unless a test sets it): a run that starts this soon was woken.</summary>
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
 
     private EmbeddedTemporalServer _server = null!;
