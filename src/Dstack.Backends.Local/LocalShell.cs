@@ -45,8 +45,17 @@ public sealed class LocalShell : IInstanceShell
         {
             var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.StandardInput.WriteAsync(script.AsMemory(), cancellationToken).ConfigureAwait(false);
-            process.StandardInput.Close();
+            try
+            {
+                await process.StandardInput.WriteAsync(script.AsMemory(), cancellationToken).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // Bash exited before it read the whole script ('exit', or a failure under 'set -e' before the code
+                // archive a preparation script carries): its exit code and error output say why.
+            }
+
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             return new ShellResult(process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
         }

@@ -77,6 +77,21 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PrepareAsync_ArchiveNotGzip_FailsWithTheReasonAndMarksNothingPrepared()
+    {
+        // The largest archive that goes inside the script: bash exits (tar refuses it) while the script is still being written.
+        var runner = new JobRunner(_home.Shell, "bad-1", "main");
+        using var archive = new MemoryStream(RandomNumberGenerator.GetBytes(JobRunner.InlineArchiveBytes));
+
+        var failure = await Assert.ThrowsAsync<JobException>(() => runner.PrepareAsync(archive, "true"));
+
+        Assert.Contains("preparing the job", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("gzip", failure.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(runner.JobDirectory, "prepared")));
+        Assert.False(File.Exists(Path.Combine(runner.JobDirectory, "job.sh")));
+    }
+
+    [Fact]
     public async Task NextAttempt_SameMachine_StaleRunnerOfTheLastAttemptSeesNothingOfIt()
     {
         // After an interruption the cancelled execute activity of attempt 1 may poll once more, and the new machine may

@@ -220,6 +220,21 @@ public sealed class SshShellTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task PrepareAsync_ArchiveNotGzip_OverSsh_FailsWithTheReasonAndTheConnectionStaysUsable()
+    {
+        // The script carries the archive; bash exits when tar refuses it and reads the rest of its input away on exit.
+        var shell = await _session.ShellAsync(1);
+        var job = new Core.Jobs.JobRunner(shell, "ssh-bad-1", "main");
+        using var archive = new MemoryStream(RandomNumberGenerator.GetBytes(256 * 1024));
+
+        var failure = await Assert.ThrowsAsync<Core.Jobs.JobException>(() => job.PrepareAsync(archive, "true"));
+
+        Assert.Contains("gzip", failure.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(job.JobDirectory, "prepared")));
+        Assert.Equal("ok\n", (await shell.RunAsync("echo ok")).Stdout);
+    }
+
+    [SshFact]
     public async Task JobRunner_ConnectionClosed_JobSurvivesAndStopEndsIt()
     {
         var shell = await _session.ShellAsync(1);
