@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using Dstack.Core.Instances;
 
@@ -116,44 +115,12 @@ public sealed class LocalShell : IInstanceShell
     public IFollowedFile Follow(string path) => new LocalFollowedFile(Path.GetFullPath(path));
 
     /// <inheritdoc />
+    /// <remarks>Through <see cref="RunAsync"/>: bash execs <c>flock</c>, so a cancelled wait kills the <c>flock</c> itself.</remarks>
     public async Task<LockWait> WaitForUnlockAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var start = new ProcessStartInfo("flock") { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in LockWaitCommand.Arguments(Path.GetFullPath(path), timeout))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process? process;
-        try
-        {
-            process = Process.Start(start);
-        }
-        catch (Win32Exception)
-        {
-            return LockWait.Unavailable;
-        }
-
-        if (process is null)
-        {
-            return LockWait.Unavailable;
-        }
-
-        using (process)
-        {
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill();
-                throw;
-            }
-
-            return LockWaitCommand.Result(process.ExitCode);
-        }
+        var result = await RunAsync(LockWaitCommand.CommandLine(Path.GetFullPath(path), timeout), cancellationToken).ConfigureAwait(false);
+        return LockWaitCommand.Result(result.ExitCode);
     }
 
     /// <inheritdoc />

@@ -8,13 +8,9 @@ namespace Dstack.Core.Instances;
 /// </summary>
 public static class LockWaitCommand
 {
-    /// <summary>Gets the arguments after <c>flock</c>: a shared lock on <paramref name="path"/>, waiting at most <paramref name="timeout"/>.</summary>
-    public static IReadOnlyList<string> Arguments(string path, TimeSpan timeout) =>
-        ["-s", "-w", Math.Max(0.001, timeout.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture), path, "true"];
-
-    /// <summary>Gets the command line, each argument quoted for a shell.</summary>
+    /// <summary>Gets the command line: a shared lock on <paramref name="path"/>, waiting at most <paramref name="timeout"/>; the shell becomes <c>flock</c>.</summary>
     public static string CommandLine(string path, TimeSpan timeout) =>
-        "exec flock " + string.Join(' ', Arguments(path, timeout).Select(ShellQuoting.Quote));
+        string.Create(CultureInfo.InvariantCulture, $"exec flock -s -w {Math.Max(0.001, timeout.TotalSeconds):0.###} {ShellQuoting.Quote(path)} true");
 
     /// <summary>Reads <c>flock</c>'s exit status: 0 once locked (so free), 1 when the time was up, anything else an error.</summary>
     public static LockWait Result(int exitStatus) => exitStatus switch

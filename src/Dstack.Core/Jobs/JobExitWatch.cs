@@ -21,7 +21,6 @@ public sealed class JobExitWatch : IAsyncDisposable
     private Task<LockWait>? _wait;
     private long _noWaitBefore;
     private bool _unlockedBefore;
-    private bool _useless;
 
     /// <summary>Gets whether the job's end cuts the pauses short now: a wait runs.</summary>
     public bool Waking => _wait is not null;
@@ -33,8 +32,8 @@ public sealed class JobExitWatch : IAsyncDisposable
     public async Task PauseAsync(JobFollower follower, TimeSpan pause, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(follower);
-        _useless |= _unlockedBefore;
-        if (!_useless && _wait is null && Stopwatch.GetTimestamp() >= _noWaitBefore)
+        // A wait that said the job ended, and yet this pause: the look found no exit code, so the lock means nothing here.
+        if (!_unlockedBefore && _wait is null && Stopwatch.GetTimestamp() >= _noWaitBefore)
         {
             _wait = follower.WaitForExitAsync(WaitLimit, _stop.Token);
         }

@@ -117,7 +117,7 @@ public sealed partial class JobRunner
     /// </summary>
     private async Task<bool> PrepareInlineAsync(Stream codeArchive, string jobScript, CancellationToken cancellationToken)
     {
-        var archive = new MemoryStream();
+        using var archive = new MemoryStream();
         await codeArchive.CopyToAsync(archive, cancellationToken).ConfigureAwait(false);
         var encoded = Convert.ToBase64String(archive.GetBuffer(), 0, (int)archive.Length);
         var result = await RunCheckedAsync(
