@@ -14,7 +14,7 @@ namespace Dstack.Backends.Ssh;
 /// job on the host is left over from a lost worker and ignored. Blocks share the whole host: its CPUs, memory and GPUs are
 /// not divided between them.
 /// </summary>
-internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
+internal sealed class SshBackend : IBackend, IReleasedOnTheMachine, IPortForwarding, IDisposable
 {
     /// <summary>The backend's name.</summary>
     public const string SshName = "ssh";
@@ -86,12 +86,19 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
         try
         {
             var shell = await SshShell.OpenAsync(_pool, host, cancellationToken).ConfigureAwait(false);
-            await shell.RunAsync(ReleaseScript(shell.DstackDirectory, token), cancellationToken).ConfigureAwait(false);
+            await shell.RunAsync(RemoveClaimScript(shell.DstackDirectory, token), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InstanceUnreachableException or SshHostRefusedException)
         {
             // Retrying forever would keep the run from ending; the claim expires by itself (see the class remarks).
         }
+    }
+
+    /// <inheritdoc />
+    public string ReleaseScript(Instance instance, string dstackDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return RemoveClaimScript(dstackDirectory, Parse(instance).Token);
     }
 
     /// <inheritdoc />
@@ -239,7 +246,7 @@ internal sealed class SshBackend : IBackend, IPortForwarding, IDisposable
             echo "busy $(printf '%s' "$claimed" | paste -sd, - | sed 's/,/, /g')"
             """;
 
-    private static string ReleaseScript(string directory, string token) =>
+    private static string RemoveClaimScript(string directory, string token) =>
         $"""
         cd {ShellQuoting.Quote(directory)} 2>/dev/null || exit 0
         for c in claims/*/; do

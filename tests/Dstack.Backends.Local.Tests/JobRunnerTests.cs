@@ -233,10 +233,12 @@ public sealed class JobRunnerTests : IAsyncLifetime
 
         var pause = watch.PauseAsync(follower, TimeSpan.FromHours(1), CancellationToken.None);
         Assert.True(watch.Waking);
+        Assert.True(watch.HeldUp);
         Assert.False(pause.IsCompleted);
         await File.WriteAllTextAsync(go, string.Empty);
 
         await pause.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.False(watch.HeldUp);
         Assert.Equal(0, await follower.GetExitCodeAsync());
     }
 

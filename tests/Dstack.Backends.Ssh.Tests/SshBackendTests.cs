@@ -1,4 +1,5 @@
 using Dstack.Core.Backends;
+using Dstack.Core.Instances;
 using Dstack.Core.Runs;
 
 namespace Dstack.Backends.Ssh.Tests;
@@ -59,6 +60,30 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
         await backend.ReleaseAsync(first);
         var next = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-b-1-0", "run"));
         Assert.Equal(offer.InstanceType, next.Offer.InstanceType);
+        await backend.ReleaseAsync(next);
+    }
+
+    [SshFact]
+    public async Task ReleaseScript_AfterTheJobsCleanUp_RemovesTheJobFolderAndTheClaimInOneCommand()
+    {
+        var backend = Backend;
+        var offer = (await backend.GetOffersAsync(ResourceRequest.None)).Offers[0];
+        var instance = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-r-1-0", "run"));
+        var shell = await backend.ConnectAsync(instance);
+        var job = await _session.PrepareJobAsync(shell, "run-r", "echo done\n");
+        await job.StartAsync();
+        await using (var follower = job.Follow())
+        {
+            Assert.Equal(LockWait.Unlocked, await follower.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        }
+
+        await job.CleanupAsync(((IReleasedOnTheMachine)backend).ReleaseScript(instance, shell.DstackDirectory));
+
+        Assert.False(Directory.Exists(job.JobDirectory));
+        Assert.Contains((await backend.GetOffersAsync(ResourceRequest.None)).Offers, o => o.InstanceType == offer.InstanceType);
+        var next = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-s-1-0", "run"));
+        await backend.ReleaseAsync(instance);
+        Assert.Contains("busy with run-s-1-0", (await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(new ProvisionRequest(offer, "run-t-1-0", "run")))).Message, StringComparison.Ordinal);
         await backend.ReleaseAsync(next);
     }
 

@@ -26,6 +26,12 @@ public sealed class JobExitWatch : IAsyncDisposable
     public bool Waking => _wait is not null;
 
     /// <summary>
+    /// Gets whether a wait is still held up by the wrapper's lock, which the wrapper lets go of only after it has written
+    /// the exit code: until then a look at the exit code would find none, and a caller may spare it (a round trip each pause).
+    /// </summary>
+    public bool HeldUp => _wait is { IsCompleted: false };
+
+    /// <summary>
     /// Pauses for <paramref name="pause"/> or until the job ends, whichever comes first. Call it when a look found the job
     /// still running, so that a wait that said the job ended and a look that found no exit code mean a wrapper without the lock.
     /// </summary>

@@ -11,7 +11,7 @@ namespace Dstack.Core.Jobs;
 /// <c>job.pid</c> (the job's process group), <c>job.exit</c> (its exit code, written in one write when it ends).
 /// </summary>
 /// <remarks>
-/// The job is started detached (<c>setsid nohup</c>) under a small wrapper, so that it outlives the worker that started it.
+/// The job is started detached (<c>setsid</c>, SIGHUP ignored) under a small wrapper, so that it outlives the worker that started it.
 /// The job runs in a process group of its own and the wrapper outside it: stopping the group never kills the wrapper,
 /// which therefore always records the exit code (143 after SIGTERM, 137 after SIGKILL). Every member is idempotent, so
 /// a retried activity on another worker re-attaches to the same job.
@@ -194,12 +194,18 @@ public sealed partial class JobRunner
         // empty or whole, and every reader asks for a non-empty one ('-s'): no temporary file and 'mv' (a process each).
         // The wrapper holds an exclusive lock on job.lock until it has written the exit code and exits (the job does not
         // inherit it), so a follower can wait for the job's end (IInstanceShell.WaitForUnlockAsync) instead of looking.
+        // The job says on descriptor 7, a pipe the start script reads, that it has recorded its group: the start waits for
+        // that line instead of looking for job.pid every 10 ms (a 'sleep' process each, two per start on a busy host). It
+        // ignores SIGPIPE for that one line, so a start script gone meanwhile (its connection dropped) cannot kill the job.
+        // The wrapper ignores SIGHUP, as 'nohup' did, without a process for it.
         var wrapper = $"""
+            trap '' HUP
             cd {Q} || exit 1
             exec 9>> job.lock
             flock -x 9 2> /dev/null
             echo $$ > wrapper.pid
-            setsid -w bash -c 'echo $$ > job.pid && exec bash ./job.sh' 9>&- >> job.log 2>&1 < /dev/null &
+            setsid -w bash -c 'echo $$ > job.pid || exit 1; trap "" PIPE; echo started 2> /dev/null >&7; trap - PIPE; exec bash ./job.sh 7>&-' 9>&- >> job.log 2>&1 < /dev/null &
+            exec 7>&-
             wait $!
             code=$?
             printf '%s\n' "$code" > job.exit
@@ -221,9 +227,10 @@ public sealed partial class JobRunner
               # read, not a failed open), and every reader asks for a non-empty one.
               : > job.exit
             {exports}
-              setsid nohup bash -c {ShellQuoting.Quote(wrapper)} dstack-job < /dev/null > /dev/null 2>&1 &
+              read -r _ < <(setsid bash -c {ShellQuoting.Quote(wrapper)} dstack-job 7>&1 < /dev/null > /dev/null 2>&1) || true
             fi
             set +C
+            # A start that lost the race to another, or a wrapper that ended before the job said so, looks instead.
             i=0
             while [ ! -s job.pid ] && [ ! -s job.exit ]; do
               i=$((i + 1))
@@ -372,7 +379,13 @@ public sealed partial class JobRunner
     /// a job that was still running, and removes the job folder: one command, so a job's end costs the host one process
     /// for the shell and two for the removal.
     /// </summary>
-    public async Task CleanupAsync(CancellationToken cancellationToken = default) =>
+    public Task CleanupAsync(CancellationToken cancellationToken = default) => CleanupAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Cleans up as <see cref="CleanupAsync(CancellationToken)"/> and, once the folder is gone, runs <paramref name="then"/>
+    /// (shell lines that end the shell, such as a machine's release) in the same command; when the clean-up fails they do not run.
+    /// </summary>
+    public async Task CleanupAsync(string? then, CancellationToken cancellationToken = default) =>
         await RunCheckedAsync(
             "removing the job folder",
             $"""
@@ -394,7 +407,7 @@ public sealed partial class JobRunner
             done
             if [ -e {Q} ]; then echo "could not remove {JobDirectory}; left in it:" >&2; ls -la {Q} >&2; exit 1; fi
             rmdir {ShellQuoting.Quote($"{_shell.DstackDirectory.TrimEnd('/')}/jobs/{Run}")} 2>/dev/null || true
-            exit 0
+            {then ?? "exit 0"}
             """,
             cancellationToken).ConfigureAwait(false);
 

@@ -199,7 +199,11 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                         context.Heartbeat(offset);
                         // Halved, not reset: a job that prints a line a second is looked at about twice a second.
                         pollInterval = pollInterval / 2 > NextOutputPollInterval ? pollInterval / 2 : NextOutputPollInterval;
-                        continue;
+                        if (output.Length == OutputChunkBytes)
+                        {
+                            // There may be more already: read on without a pause. A shorter read reached the end of the output.
+                            continue;
+                        }
                     }
 
                     // The exit code is read only when the output runs dry (no round trip per chunk while it flows), and
@@ -211,7 +215,8 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                         return new ExecuteJobResult(code, offset, failure);
                     }
 
-                    exitCode = await follower.GetExitCodeAsync(CancellationToken);
+                    // While a wait for the end is held up by the wrapper's lock the job runs: no look at its exit code.
+                    exitCode = exitWatch.HeldUp ? null : await follower.GetExitCodeAsync(CancellationToken);
                     if (exitCode is null)
                     {
                         context.Heartbeat(offset);
@@ -261,12 +266,18 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
 
     /// <summary>Leaves nothing of the job on the machine: kills it if it still runs (a run that ended abnormally), removes its folder.</summary>
     [Activity]
-    public async Task CleanUpJobAsync(JobInput input)
+    public Task CleanUpJobAsync(JobInput input) => CleanUpThenReleaseAsync(input, null);
+
+    /// <summary>Removes the job's leftovers and, when the machine's backend releases by a script, releases it in the same command.</summary>
+    /// <returns>True when the machine was released as well.</returns>
+    private async Task<bool> CleanUpThenReleaseAsync(JobInput input, IReleasedOnTheMachine? releasedOnTheMachine)
     {
         try
         {
             await using var shell = await ConnectAsync(input.Instance);
-            await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt).CleanupAsync(CancellationToken);
+            var release = releasedOnTheMachine?.ReleaseScript(input.Instance, shell.DstackDirectory);
+            await new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt).CleanupAsync(release, CancellationToken);
+            return release is not null;
         }
         catch (InstanceUnreachableException e)
         {
@@ -278,8 +289,16 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
 
     /// <summary>Removes the job's leftovers and releases the machine (<see cref="MachineRelease"/>).</summary>
     [Activity]
-    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input) =>
-        MachineRelease.RunAsync(input, ActivityExecutionContext.Current.Info.Attempt, () => CleanUpJobAsync(input.Job), () => ReleaseAsync(input.Job.Instance));
+    public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input)
+    {
+        var releasedOnTheMachine = Backend(input.Job.Instance.Backend) as IReleasedOnTheMachine;
+        var released = false;
+        return MachineRelease.RunAsync(
+            input,
+            ActivityExecutionContext.Current.Info.Attempt,
+            async () => released = await CleanUpThenReleaseAsync(input.Job, releasedOnTheMachine),
+            () => released ? Task.CompletedTask : ReleaseAsync(input.Job.Instance));
+    }
 
     [Activity]
     public async Task<UploadArtifactsResult> UploadArtifactsAsync(JobInput input)
