@@ -195,7 +195,9 @@ internal sealed class SshBackend : IBackend, IReleasedOnTheMachine, IPortForward
     /// <summary>
     /// Sets <c>claimed</c> to the tokens of the host's live claims (one per line) and <c>slots</c> to how many there are.
     /// A claim older than <see cref="SshBackendOptions.StaleClaimAge"/> while no job on the host is alive is left over from a
-    /// lost worker and removed.
+    /// lost worker and removed. A claim is a file <c>claims/N</c> with the token and the time it was taken (bash's
+    /// <c>EPOCHSECONDS</c>), so its age costs no process; claims taken by an older dstack are folders with a <c>token</c>
+    /// file, aged by <c>find</c>.
     /// </summary>
     private string LiveClaimsScript(SshHost host, string directory) =>
         string.Create(
@@ -213,34 +215,51 @@ internal sealed class SshBackend : IBackend, IReleasedOnTheMachine, IPortForward
             i=0
             while [ "$i" -lt "$blocks" ]; do
               c="claims/$i"
-              if [ -d "$c" ] && [ "$live" = 0 ] && [ -n "$(find "$c" -maxdepth 0 -mmin +{{(int)Math.Ceiling(_pool.Options.StaleClaimAge.TotalMinutes)}} 2>/dev/null)" ]; then
-                rm -rf "$c"
-              fi
-              if [ -d "$c" ]; then
-                # read, not cat: this runs for every block of every host on every search, and a fork per block adds up.
-                read -r holder < "$c/token" 2>/dev/null || holder="another run"
-                claimed="$claimed$holder
-            "
-              fi
               i=$((i + 1))
+              [ -e "$c" ] || continue
+              # read, not cat: this runs for every block of every host on every search, and a fork per block adds up.
+              holder=""
+              since=""
+              if [ -d "$c" ]; then
+                read -r holder < "$c/token" 2>/dev/null
+              else
+                { read -r holder; read -r since; } < "$c" 2>/dev/null
+              fi
+              case "$since" in *[!0-9]*) since="" ;; esac
+              if [ "$live" = 0 ]; then
+                if [ -n "$since" ] && [ -n "${EPOCHSECONDS:-}" ]; then
+                  if [ $((EPOCHSECONDS - since)) -gt {{(int)Math.Ceiling(_pool.Options.StaleClaimAge.TotalSeconds)}} ]; then rm -rf "$c"; continue; fi
+                elif [ -n "$(find "$c" -maxdepth 0 -mmin +{{(int)Math.Ceiling(_pool.Options.StaleClaimAge.TotalMinutes)}} 2>/dev/null)" ]; then
+                  rm -rf "$c"
+                  continue
+                fi
+              fi
+
+              [ -n "$holder" ] || holder="another run"
+              claimed="$claimed$holder
+            "
             done
             """);
 
     private string BusyScript(SshHost host, string directory) => LiveClaimsScript(host, directory) + "\nprintf '%s' \"$claimed\"\n";
 
-    /// <summary>Takes the first free slot with an atomic <c>mkdir</c>; a token that already holds one gets it again.</summary>
+    /// <summary>
+    /// Takes the first free slot by creating its claim file exclusively (bash's <c>set -C</c>: <c>O_EXCL</c>, atomic, no
+    /// process); a token that already holds one gets it again.
+    /// </summary>
     private string ClaimScript(SshHost host, string directory, string token) =>
         LiveClaimsScript(host, directory) +
-            $"""
+            $$"""
 
-            token={ShellQuoting.Quote(token)}
+            token={{ShellQuoting.Quote(token)}}
             nl=$'\n'
             case "$nl$claimed" in *"$nl$token$nl"*) echo claimed; exit 0 ;; esac
             [ -d claims ] || mkdir -p claims
+            set -C
             i=0
             while [ "$i" -lt "$blocks" ]; do
-              # mkdir decides (atomic); the test first spares a process for each block already taken.
-              if [ ! -e "claims/$i" ] && mkdir "claims/$i" 2>/dev/null; then printf '%s\n' "$token" > "claims/$i/token"; echo claimed; exit 0; fi
+              # The test first spares a failed create for each block already taken.
+              if [ ! -e "claims/$i" ] && printf '%s\n%s\n' "$token" "${EPOCHSECONDS:-}" 2>/dev/null > "claims/$i"; then echo claimed; exit 0; fi
               i=$((i + 1))
             done
             echo "busy $(printf '%s' "$claimed" | paste -sd, - | sed 's/,/, /g')"
@@ -249,10 +268,14 @@ internal sealed class SshBackend : IBackend, IReleasedOnTheMachine, IPortForward
     private static string RemoveClaimScript(string directory, string token) =>
         $"""
         cd {ShellQuoting.Quote(directory)} 2>/dev/null || exit 0
-        for c in claims/*/; do
-          [ -d "$c" ] || continue
+        for c in claims/*; do
+          [ -e "$c" ] || continue
           t=""
-          [ -f "$c/token" ] && read -r t < "$c/token"
+          if [ -d "$c" ]; then
+            [ -f "$c/token" ] && read -r t < "$c/token"
+          else
+            read -r t < "$c"
+          fi
           if [ "$t" = {ShellQuoting.Quote(token)} ]; then rm -rf "$c"; fi
         done
         exit 0

@@ -88,6 +88,44 @@ public sealed class SshBackendTests(NetworkHosts hosts) : IDisposable
     }
 
     [SshFact]
+    public async Task ProvisionAsync_ClaimFileOlderThanTheStaleAgeOnAnIdleHost_IsTakenOver()
+    {
+        var backend = Backend;
+        var offer = (await backend.GetOffersAsync(ResourceRequest.None)).Offers[0];
+        var shell = await backend.ConnectAsync(new Instance("ssh", offer.InstanceType + "/probe", offer));
+        var claims = Directory.CreateDirectory(Path.Combine(shell.DstackDirectory, "claims")).FullName;
+        var takenAt = DateTimeOffset.UtcNow - _session.Options.StaleClaimAge - TimeSpan.FromMinutes(1);
+        await File.WriteAllTextAsync(Path.Combine(claims, "0"), $"lost-run-1-0-0\n{takenAt.ToUnixTimeSeconds()}\n");
+
+        var instance = await backend.ProvisionAsync(new ProvisionRequest(offer, "run-n-1-0", "run"));
+
+        Assert.Equal("run-n-1-0", (await File.ReadAllLinesAsync(Path.Combine(claims, "0")))[0]);
+        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(new ProvisionRequest(offer, "run-o-1-0", "run")));
+        Assert.Contains("busy with run-n-1-0", busy.Message, StringComparison.Ordinal);
+        await backend.ReleaseAsync(instance);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(claims));
+    }
+
+    [SshFact]
+    public async Task ProvisionAsync_FolderClaimOfAnOlderDstack_IsHonouredAndReleased()
+    {
+        var backend = Backend;
+        var offer = (await backend.GetOffersAsync(ResourceRequest.None)).Offers[0];
+        var older = new Instance("ssh", offer.InstanceType + "/old-run-1-0-0", offer);
+        var shell = await backend.ConnectAsync(older);
+        var claim = Directory.CreateDirectory(Path.Combine(shell.DstackDirectory, "claims", "0")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(claim, "token"), "old-run-1-0-0\n");
+
+        var busy = await Assert.ThrowsAsync<NoCapacityException>(() => backend.ProvisionAsync(new ProvisionRequest(offer, "run-p-1-0", "run")));
+        Assert.Contains("busy with old-run-1-0-0", busy.Message, StringComparison.Ordinal);
+        Assert.Equal(older, await backend.ProvisionAsync(new ProvisionRequest(offer, "old-run-1-0-0", "run")));
+
+        await backend.ReleaseAsync(older);
+        Assert.False(Directory.Exists(claim));
+        await backend.ReleaseAsync(await backend.ProvisionAsync(new ProvisionRequest(offer, "run-p-1-0", "run")));
+    }
+
+    [SshFact]
     public async Task ProvisionAsync_HostWithTwoBlocks_TakesTwoRunsAndRefusesTheThird()
     {
         var options = _session.Options with { Hosts = [_session.Options.Hosts[1] with { Blocks = 2 }] };

@@ -40,7 +40,7 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
         await AssertNotebookAnswersAsync(attached.Groups[1].Value, int.Parse(attached.Groups[2].Value, CultureInfo.InvariantCulture));
 
         await StopAsync(sandbox, run, process);
-        await Eventually.TrueAsync(() => !Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")).Any(), TimeSpan.FromSeconds(30), "the host's claim to go");
+        await Eventually.TrueAsync(() => !Directory.EnumerateFileSystemEntries(Path.Combine(host.DstackDirectory, "claims")).Any(), TimeSpan.FromSeconds(30), "the host's claim to go");
         Assert.False(Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", run)));
     }
 
@@ -57,7 +57,7 @@ public sealed partial class SshDevEnvironmentTests(NetworkHosts hosts) : IClassF
         Assert.Contains("(idle_duration); stopping it", (await sandbox.DstackAsync("logs", run)).Stdout, StringComparison.Ordinal);
         // The manifest says done before the machine is cleaned up and released.
         await Eventually.TrueAsync(
-            () => !Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")).Any() && !Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", run)),
+            () => !Directory.EnumerateFileSystemEntries(Path.Combine(host.DstackDirectory, "claims")).Any() && !Directory.Exists(Path.Combine(host.DstackDirectory, "jobs", run)),
             TimeSpan.FromSeconds(30),
             "the host's claim and the job folder to go");
     }

@@ -125,7 +125,7 @@ public sealed class SshQueueTests(NetworkHosts hosts) : IClassFixture<NetworkHos
 
         // A run writes its last manifest before it gives its block back: the last few release just after.
         await Eventually.TrueAsync(
-            () => !used.Any(h => Directory.EnumerateDirectories(Path.Combine(h.DstackDirectory, "claims")).Any()),
+            () => !used.Any(h => Directory.EnumerateFileSystemEntries(Path.Combine(h.DstackDirectory, "claims")).Any()),
             TimeSpan.FromSeconds(60),
             "every block to be given back");
         Assert.Empty(await QueueAsync(sandbox));

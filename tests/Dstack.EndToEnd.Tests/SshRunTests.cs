@@ -72,7 +72,7 @@ public sealed partial class SshRunTests(NetworkHosts hosts) : IClassFixture<Netw
         Assert.Contains(host.Address, await File.ReadAllTextAsync(Path.Combine(sandbox.Home, "known_hosts")), StringComparison.Ordinal);
         var runFolder = Path.Combine(host.DstackDirectory, "jobs", name);
         Assert.False(Directory.Exists(runFolder), $"left on the host: {Leftovers(runFolder)}\n{run.Output}\n{(await sandbox.DstackAsync("ps", "-a", name)).Output}");
-        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(host.DstackDirectory, "claims")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(host.DstackDirectory, "claims")));
     }
 
     [SshFact]

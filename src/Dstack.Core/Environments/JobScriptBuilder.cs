@@ -183,12 +183,28 @@ public sealed partial class JobScriptBuilder
     /// Defines <c>dstack_step</c>, which records in <see cref="JobStepFile"/> the step the job is in and the size of
     /// <c>job.log</c> when it began. A job that fails then says which step failed (creating the environment, pip, the
     /// user's commands) with that step's last lines, not just its exit code (<c>JobRunner.DescribeFailureAsync</c>).
-    /// Recording it never fails the job.
+    /// Recording it never fails the job, and on Linux costs no process: the job's output is <c>job.log</c> opened for
+    /// appending, whose offset (<c>/proc/$$/fdinfo/1</c>, read by the shell's <c>read</c>) is the size after the last write;
+    /// elsewhere, or while the output goes through the secrets mask's pipe, <c>wc -c</c> measures the file.
     /// </summary>
     private static void AppendStepMarker(StringBuilder script, string jobDirectory)
     {
-        var folder = ShellQuoting.Quote(jobDirectory);
-        script.Append(CultureInfo.InvariantCulture, $"dstack_step() {{ printf '%s %s\\n' \"$(wc -c 2>/dev/null < {folder}/job.log || echo 0)\" \"$1\" > {folder}/{JobStepFile} 2>/dev/null || true; }}\n");
+        var log = ShellQuoting.Quote(jobDirectory + "/job.log");
+        var step = ShellQuoting.Quote(jobDirectory + "/" + JobStepFile);
+        script.Append(CultureInfo.InvariantCulture, $$"""
+            dstack_step() {
+              local dstack_size="" dstack_key dstack_value
+              if [ {{log}} -ef /proc/$$/fd/1 ]; then
+                while read -r dstack_key dstack_value; do
+                  if [ "$dstack_key" = pos: ]; then dstack_size=$dstack_value; break; fi
+                done < /proc/$$/fdinfo/1 2>/dev/null
+                if [ "$dstack_size" = 0 ] && [ -s {{log}} ]; then dstack_size=""; fi
+              fi
+              [ -n "$dstack_size" ] || dstack_size=$(wc -c 2>/dev/null < {{log}} || echo 0)
+              printf '%s %s\n' "$dstack_size" "$1" > {{step}} 2>/dev/null || true
+            }
+
+            """);
     }
 
     /// <summary>Marks the start of a step, described as a failure message names it ("… failed").</summary>

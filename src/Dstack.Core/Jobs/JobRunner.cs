@@ -110,10 +110,11 @@ public sealed partial class JobRunner
     }
 
     /// <summary>
-    /// Prepares the job with one script that carries the archive: bash reads a script on a pipe one byte at a time, so
-    /// the <c>head -c</c> on the line before the archive's bytes reads exactly them (in large reads), and bash goes on
-    /// after them. <c>job.sh</c> is written by the shell's own <c>printf</c>, no process. A job prepared before reads the
-    /// bytes into nothing and is left as it is: its job may be running.
+    /// Prepares the job with one script that carries the archive at its end: bash reads a script on a pipe one byte at a
+    /// time, so the command on the last line before the archive's bytes reads them to the end of the input (in large reads)
+    /// and the <c>exit</c> that ends that line, parsed with it (bash parses a whole line, quoted newlines and all, before
+    /// it runs it), ends the script. <c>job.sh</c> is written by the shell's own
+    /// <c>printf</c>, no process. A job prepared before reads the bytes into nothing and is left as it is: its job may be running.
     /// </summary>
     private async Task<bool> PrepareInlineAsync(Stream codeArchive, string jobScript, CancellationToken cancellationToken)
     {
@@ -125,12 +126,14 @@ public sealed partial class JobRunner
             $"""
             set -euo pipefail
             if [ -f {Q}/prepared ]; then fresh=0; else fresh=1; fi
-            if [ "$fresh" = 1 ] && [ -e {Q}/code ]; then rm -rf {Q}/code; fi
-            mkdir -p {Q}/code
+            if [ "$fresh" = 1 ]; then
+              if [ -e {Q}/code ]; then rm -rf {Q}/code; fi
+              mkdir -p {Q}/code
+            fi
             cd {Q}
-            if [ "$fresh" = 1 ]; then head -c {encoded.Length} | base64 -d | tar -xzf - -C code --no-same-owner; else head -c {encoded.Length} > /dev/null; fi
-            {encoded}if [ "$fresh" = 1 ]; then printf '%s' {ShellQuoting.Quote(jobScript)} > job.sh; printf 'ok\n' > prepared; fi
             echo "fresh=$fresh"
+            if [ "$fresh" = 1 ]; then base64 -d | tar -xzf - -C code --no-same-owner; printf '%s' {ShellQuoting.Quote(jobScript)} > job.sh; printf 'ok\n' > prepared; else cat > /dev/null; fi; exit 0
+            {encoded}
             """,
             cancellationToken).ConfigureAwait(false);
         return result.Stdout.Contains("fresh=1", StringComparison.Ordinal);
