@@ -31,7 +31,8 @@ var repo = Directory.CreateDirectory(Path.Combine(root.FullName, "repo")).FullNa
 var marks = Directory.CreateDirectory(Path.Combine(root.FullName, "marks")).FullName;
 var go = Path.Combine(root.FullName, "go");
 var address = $"127.0.0.1:{FreePort.Next()}";
-var dstack = Path.Combine(AppContext.BaseDirectory, "dstack");
+// SCALE_DSTACK measures another dstack executable: the published one the README installs (ReadyToRun) instead of this build's.
+var dstack = Environment.GetEnvironmentVariable("SCALE_DSTACK") is { Length: > 0 } installed ? installed : Path.Combine(AppContext.BaseDirectory, "dstack");
 var environment = new Dictionary<string, string> { ["DSTACK_HOME"] = home, ["DSTACK_TEMPORAL_ADDRESS"] = address, ["NO_COLOR"] = "1" };
 var hosts = NetworkHosts.WithHosts(hostCount);
 Process? server = null;
