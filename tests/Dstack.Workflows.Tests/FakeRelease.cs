@@ -14,7 +14,7 @@ internal static class FakeRelease
         () =>
         {
             cleanUp(input.Job);
-            return Task.CompletedTask;
+            return Task.FromResult(false);
         },
         () =>
         {

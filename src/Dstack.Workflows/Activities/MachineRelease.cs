@@ -14,8 +14,10 @@ public static class MachineRelease
     /// activity is tried again, nothing released yet) until the last of <see cref="ReleaseInput.CleanUpTries"/>, after
     /// which the machine is released all the same and the result says what was left. A failed release fails the attempt:
     /// it is tried again without limit, as giving up would leak the machine; cleaning up again first is harmless.
+    /// <paramref name="cleanUp"/> returns true when it released the machine as well (a backend whose release is a few shell
+    /// lines on the machine, run in the clean-up's command); the release is then not run again.
     /// </summary>
-    public static async Task<ReleaseResult> RunAsync(ReleaseInput input, int attempt, Func<Task> cleanUp, Func<Task> release)
+    public static async Task<ReleaseResult> RunAsync(ReleaseInput input, int attempt, Func<Task<bool>> cleanUp, Func<Task> release)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(cleanUp);
@@ -25,7 +27,10 @@ public static class MachineRelease
         {
             try
             {
-                await cleanUp();
+                if (await cleanUp())
+                {
+                    return new ReleaseResult(null);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException && attempt >= input.CleanUpTries)
             {

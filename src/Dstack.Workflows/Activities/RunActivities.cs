@@ -292,12 +292,11 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     public Task<ReleaseResult> CleanUpAndReleaseAsync(ReleaseInput input)
     {
         var releasedOnTheMachine = Backend(input.Job.Instance.Backend) as IReleasedOnTheMachine;
-        var released = false;
         return MachineRelease.RunAsync(
             input,
             ActivityExecutionContext.Current.Info.Attempt,
-            async () => released = await CleanUpThenReleaseAsync(input.Job, releasedOnTheMachine),
-            () => released ? Task.CompletedTask : ReleaseAsync(input.Job.Instance));
+            () => CleanUpThenReleaseAsync(input.Job, releasedOnTheMachine),
+            () => ReleaseAsync(input.Job.Instance));
     }
 
     [Activity]
