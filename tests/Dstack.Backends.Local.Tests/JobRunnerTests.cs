@@ -223,6 +223,19 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WaitForExit_JobNotStarted_UnavailableAndTheLockIsNotCreated()
+    {
+        // Creating job.lock is the start's claim: a wait that created it would keep the job from ever starting.
+        var runner = await _home.PrepareAsync(TestHome.Spec("unstarted-1", "true"));
+        await using var follower = runner.Follow();
+
+        Assert.Equal(LockWait.Unavailable, await follower.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+
+        Assert.False(File.Exists(Path.Combine(runner.JobDirectory, "job.lock")));
+        Assert.True(await runner.StartAsync());
+    }
+
+    [Fact]
     public async Task ExitWatch_PauseOfAnHour_EndsWhenTheJobEnds()
     {
         var go = Path.Combine(_home.Path, "go-watch-1");
