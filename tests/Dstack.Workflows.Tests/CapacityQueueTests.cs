@@ -207,19 +207,8 @@ public sealed class CapacityQueueTests : IAsyncLifetime
             .AddAllActivities(host)
             .AddAllActivities(typeof(CapacityQueueActivities), null);
 
-    private static RunSpec Spec(string name, TimeSpan retry) => new()
-    {
-        RunName = name,
-        WorkflowName = "train",
-        Provider = WorkflowProvider.Bash,
-        Repo = new RepoInfo("repo", null, "main", "abc", false),
-        CodeHash = "hash",
-        Commands = ["sleep 5"],
-        User = "tester",
-        SubmittedAt = DateTimeOffset.UnixEpoch,
-        RetryOnEvents = [FailureReason.NoCapacity],
-        RetryDuration = retry,
-    };
+    private static RunSpec Spec(string name, TimeSpan retry) =>
+        TestSpecs.Bash(name, "sleep 5") with { RetryOnEvents = [FailureReason.NoCapacity], RetryDuration = retry };
 
     private static Task StartedAsync(SlotHostActivities host, string run) =>
         Eventually.TrueAsync(() => host.Started.Contains(run), Soon, $"{run}'s job to start");

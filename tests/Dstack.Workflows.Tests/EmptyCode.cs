@@ -11,17 +11,8 @@ namespace Dstack.Workflows.Tests;
 public static class EmptyCode
 {
     /// <summary>A bash run of <paramref name="commands"/> over the empty snapshot, which it stores.</summary>
-    public static async Task<RunSpec> BashRunAsync(IStorage storage, string run, params string[] commands) => new()
-    {
-        RunName = run,
-        WorkflowName = run.Split('-')[0],
-        Provider = WorkflowProvider.Bash,
-        Repo = new RepoInfo("repo", null, "main", null, false),
-        CodeHash = await PutAsync(storage),
-        Commands = commands,
-        User = "tester",
-        SubmittedAt = DateTimeOffset.UnixEpoch,
-    };
+    public static async Task<RunSpec> BashRunAsync(IStorage storage, string run, params string[] commands) =>
+        TestSpecs.Bash(run, commands) with { WorkflowName = run.Split('-')[0], CodeHash = await PutAsync(storage) };
 
     /// <summary>Stores the snapshot (a tar.gz with an empty <c>src/</c>) and returns its hash.</summary>
     public static async Task<string> PutAsync(IStorage storage)

@@ -10,17 +10,7 @@ namespace Dstack.Workflows.Tests;
 public sealed class MachineReleaseTests
 {
     private static readonly JobInput Job = new(
-        new RunSpec
-        {
-            RunName = "run-1",
-            WorkflowName = "train",
-            Provider = WorkflowProvider.Bash,
-            Repo = new RepoInfo("repo", null, "main", "abc", false),
-            CodeHash = "hash",
-            Commands = ["true"],
-            User = "tester",
-            SubmittedAt = DateTimeOffset.UnixEpoch,
-        },
+        TestSpecs.Bash("run-1", "true"),
         new Instance("ssh", "root@host:22/run-1-1-0-0", new InstanceOffer("ssh", "root@host:22", "host", new MachineResources(1, 1, [], 1), 0m, false, "available")),
         1);
 

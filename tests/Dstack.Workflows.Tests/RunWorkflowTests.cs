@@ -516,17 +516,7 @@ public sealed class RunWorkflowTests : IAsyncLifetime
 
     private static Task<EmbeddedTemporalServer> StartServerAsync(int? suggestContinueAsNewAfterEvents) => TestServer.StartAsync(suggestContinueAsNewAfterEvents);
 
-    private static RunSpec Spec() => new()
-    {
-        RunName = "run-1",
-        WorkflowName = "train",
-        Provider = WorkflowProvider.Bash,
-        Repo = new RepoInfo("repo", null, "main", "abc", false),
-        CodeHash = "hash",
-        Commands = ["echo hi"],
-        User = "tester",
-        SubmittedAt = DateTimeOffset.UnixEpoch,
-    };
+    private static RunSpec Spec() => TestSpecs.Bash("run-1", "echo hi");
 
     /// <summary>Runs the workflow, sending <c>stop</c> while its first launch is held; the launch goes on once the run has seen it.</summary>
     private Task<RunResult> StopWhileLaunchingAsync(FakeRunActivities fake)

@@ -62,7 +62,7 @@ public sealed class CapacitySearchTests
             .Block(new Instance("aws", "i-1", Offer("us-east-1", spot: true, 0.3m)))
             .WithOnDemandPrices([Offer("us-east-1", spot: false, 1m)])
             .Failed("no offer: aws: busy");
-        var carried = RunContinuation.Of(new RunManifest { Spec = new RunSpec { RunName = "r", WorkflowName = "w", Provider = Dstack.Core.Configuration.WorkflowProvider.Bash, Repo = new RepoInfo("r", null, null, null, false), CodeHash = "c", User = "u", SubmittedAt = DateTimeOffset.UnixEpoch } }, search, 42, ["e"], true, false);
+        var carried = RunContinuation.Of(new RunManifest { Spec = TestSpecs.Bash("r") }, search, 42, ["e"], true, false);
 
         var payload = DstackDataConverter.Instance.PayloadConverter.ToPayload(carried);
         var json = Encoding.UTF8.GetString(payload.Data.ToByteArray());
