@@ -16,6 +16,15 @@ internal sealed class MatchingQueue
     /// <summary>Gets the pollers that polled this queue lately, for DescribeTaskQueue.</summary>
     public PollerHistory RecentPollers { get; } = new();
 
+    /// <summary>Gets when a poll of this queue last started or ended (a sticky queue gets tasks only while polled).</summary>
+    public DateTime LastPolledAt { get; private set; } = DateTime.MinValue;
+
+    /// <summary>Gets whether a long poll is waiting for a task now.</summary>
+    public bool HasWaitingPollers => _pollers.Count > 0;
+
+    /// <summary>Stamps a poll's start or end.</summary>
+    public void Polled(DateTime now) => LastPolledAt = now;
+
     public void Add(IQueuedTask task)
     {
         while (_pollers.First is { } node)

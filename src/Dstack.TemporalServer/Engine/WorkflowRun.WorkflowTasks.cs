@@ -61,6 +61,7 @@ internal sealed partial class WorkflowRun
     {
         WftTimeout = WorkflowTaskBackoff.StartToCloseTimeout(WorkflowTaskTimeout, WftAttempt);
         WftScheduledTime = Engine.UtcNow;
+        _wftOnSticky = StickyAvailable();
 
         // Real Temporal keeps a retried task (attempt 2 on) out of the history until it completes ("transient"), so a
         // workflow task that keeps failing does not grow the history by three events per attempt.
@@ -87,7 +88,7 @@ internal sealed partial class WorkflowRun
         e.EventTime = Timestamp.FromDateTime(WftScheduledTime);
         e.WorkflowTaskScheduledEventAttributes = new WorkflowTaskScheduledEventAttributes
         {
-            TaskQueue = new TaskQueue { Name = TaskQueueName, Kind = TaskQueueKind.Normal },
+            TaskQueue = ScheduledTaskQueue(),
             StartToCloseTimeout = Duration.FromTimeSpan(WftTimeout),
             Attempt = WftAttempt,
         };
@@ -134,7 +135,17 @@ internal sealed partial class WorkflowRun
         return [scheduled, started];
     }
 
-    private void QueueWorkflowTask() => Namespace.WorkflowQueue(TaskQueueName).Add(new WorkflowTaskEntry(this, WftScheduledEventId));
+    private void QueueWorkflowTask()
+    {
+        if (_wftOnSticky)
+        {
+            QueueOnSticky();
+        }
+        else
+        {
+            Namespace.WorkflowQueue(TaskQueueName).Add(new WorkflowTaskEntry(this, WftScheduledEventId, Sticky: false));
+        }
+    }
 
     private void ArmWorkflowTaskTimer()
     {
@@ -151,9 +162,9 @@ internal sealed partial class WorkflowRun
         IsOpen && Wft == WftPhase.Started && token.ScheduledEventId == WftScheduledEventId && token.Attempt == WftAttempt;
 
     /// <summary>Starts the scheduled workflow task for a poller and builds the poll response.</summary>
-    public PollWorkflowTaskQueueResponse? TryStartWorkflowTask(long scheduledEventId, PollerInfo poller)
+    public PollWorkflowTaskQueueResponse? TryStartWorkflowTask(long scheduledEventId, bool sticky, PollerInfo poller)
     {
-        if (!IsOpen || Wft != WftPhase.Scheduled || WftScheduledEventId != scheduledEventId)
+        if (!IsOpen || Wft != WftPhase.Scheduled || WftScheduledEventId != scheduledEventId || sticky != _wftOnSticky)
         {
             return null;
         }
@@ -191,13 +202,13 @@ internal sealed partial class WorkflowRun
         if (_wftTransient)
         {
             Engine.MarkDirty(this);
-            response.History.Events.AddRange(History);
+            response.History.Events.AddRange(EventsForTask());
             response.History.Events.AddRange(TransientEvents(poller.Identity));
         }
         else
         {
             Write(StartedEvent(poller.Identity));
-            response.History.Events.AddRange(History);
+            response.History.Events.AddRange(EventsForTask());
         }
 
         ArmWorkflowTaskTimer();
@@ -224,6 +235,7 @@ internal sealed partial class WorkflowRun
         var completed = NewEvent(EventType.WorkflowTaskCompleted);
         completed.WorkflowTaskCompletedEventAttributes = CompletedAttributes(request);
         Write(completed);
+        SetSticky(request.StickyAttributes);
         LastCompletedWftStartedEventId = WftStartedEventId;
         Wft = WftPhase.None;
         WftAttempt = 1;
@@ -330,6 +342,8 @@ internal sealed partial class WorkflowRun
 
     private void RetryWorkflowTask(bool incrementAttempt)
     {
+        // Real Temporal forgets the sticky queue of a task that failed or timed out: the next one carries the whole history.
+        ResetSticky();
         Wft = WftPhase.None;
         _wftTransient = false;
         _wftNeeded = false;
@@ -352,8 +366,8 @@ internal sealed partial class WorkflowRun
         _wftTimer = null;
     }
 
-    private sealed record WorkflowTaskEntry(WorkflowRun Run, long ScheduledEventId) : IQueuedTask
+    private sealed record WorkflowTaskEntry(WorkflowRun Run, long ScheduledEventId, bool Sticky) : IQueuedTask
     {
-        public IMessage? TryStart(PollerInfo poller) => Run.TryStartWorkflowTask(ScheduledEventId, poller);
+        public IMessage? TryStart(PollerInfo poller) => Run.TryStartWorkflowTask(ScheduledEventId, Sticky, poller);
     }
 }

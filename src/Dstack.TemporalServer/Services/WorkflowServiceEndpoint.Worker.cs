@@ -99,6 +99,41 @@ internal sealed partial class WorkflowServiceEndpoint
         }
     }
 
+    private ResetStickyTaskQueueResponse ResetStickyTaskQueue(ResetStickyTaskQueueRequest request, ServerCallContext context)
+    {
+        lock (_engine.Gate)
+        {
+            var run = _engine.Namespace(request.Namespace).FindRun(request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId)
+                ?? throw ServerErrors.NotFound($"workflow execution not found for workflow ID \"{request.Execution?.WorkflowId}\"");
+            run.ResetSticky();
+            return new ResetStickyTaskQueueResponse();
+        }
+    }
+
+    /// <summary>
+    /// A worker that shuts down says so with its sticky queue: that queue gets no more tasks, and the tasks waiting there
+    /// go to the normal queue at once instead of after their schedule-to-start timeout.
+    /// </summary>
+    private ShutdownWorkerResponse ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(request.StickyTaskQueue))
+        {
+            return new ShutdownWorkerResponse();
+        }
+
+        lock (_engine.Gate)
+        {
+            var ns = _engine.Namespace(request.Namespace);
+            ns.FindQueue(request.StickyTaskQueue, activity: false)?.Polled(DateTime.MinValue);
+            foreach (var run in ns.RunsById.Values.ToList())
+            {
+                run.StickyWorkerGone(request.StickyTaskQueue);
+            }
+        }
+
+        return new ShutdownWorkerResponse();
+    }
+
     private RespondWorkflowTaskFailedResponse RespondWorkflowTaskFailed(RespondWorkflowTaskFailedRequest request, ServerCallContext context)
     {
         var token = TaskToken.Parse(request.TaskToken, TaskTokenKind.WorkflowTask);

@@ -52,8 +52,8 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             .Add<PauseActivityRequest>("PauseActivity", PauseActivity)
             .Add<UnpauseActivityRequest>("UnpauseActivity", UnpauseActivity)
             .Add<ResetActivityRequest>("ResetActivity", ResetActivity)
-            .Add<ResetStickyTaskQueueRequest>("ResetStickyTaskQueue", (_, _) => new ResetStickyTaskQueueResponse())
-            .Add<ShutdownWorkerRequest>("ShutdownWorker", (_, _) => new ShutdownWorkerResponse());
+            .Add<ResetStickyTaskQueueRequest>("ResetStickyTaskQueue", ResetStickyTaskQueue)
+            .Add<ShutdownWorkerRequest>("ShutdownWorker", ShutdownWorker);
         AddScheduleHandlers();
     }
 
@@ -99,6 +99,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
         lock (_engine.Gate)
         {
             queue.RecentPollers.Record(poller, _engine.UtcNow);
+            queue.Polled(_engine.UtcNow);
             if (queue.TryTake(poller) is { } ready)
             {
                 return ready;
@@ -130,6 +131,7 @@ internal sealed partial class WorkflowServiceEndpoint : IDescriptorEndpoint
             lock (_engine.Gate)
             {
                 queue.RecentPollers.Record(poller, _engine.UtcNow);
+                queue.Polled(_engine.UtcNow);
             }
         }
     }
