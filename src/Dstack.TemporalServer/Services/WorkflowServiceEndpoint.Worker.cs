@@ -105,6 +105,11 @@ internal sealed partial class WorkflowServiceEndpoint
         {
             var run = _engine.Namespace(request.Namespace).FindRun(request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId)
                 ?? throw ServerErrors.NotFound($"workflow execution not found for workflow ID \"{request.Execution?.WorkflowId}\"");
+            if (!run.IsOpen)
+            {
+                throw ServerErrors.WorkflowCompleted();
+            }
+
             run.ResetSticky();
             return new ResetStickyTaskQueueResponse();
         }

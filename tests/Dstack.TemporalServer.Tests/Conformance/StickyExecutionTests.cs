@@ -81,6 +81,29 @@ public sealed class StickyExecutionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task ResetStickyTaskQueue_NextTaskGoesToTheNormalQueue_AndAnUnknownOrClosedWorkflowIsNotFound()
+    {
+        var id = $"sticky-{Guid.NewGuid()}";
+        var handle = await server.Client.StartWorkflowAsync("sticky-raw", Array.Empty<object?>(), new WorkflowOptions(id, _queue));
+        var first = await RawWorkflowTasks.PollAsync(server.Client, _queue, "raw");
+        Assert.True((await PollStickyAsync(TimeSpan.FromSeconds(2))).TaskToken.IsEmpty);
+        // Without the reset the task would wait on the sticky queue longer than the poll below waits.
+        await CompleteAsync(first, TimeSpan.FromMinutes(5));
+        await Service.ResetStickyTaskQueueAsync(new ResetStickyTaskQueueRequest { Namespace = ServerFixture.Namespace, Execution = new() { WorkflowId = id } });
+        await handle.SignalAsync("go", Array.Empty<object?>());
+        var second = await RawWorkflowTasks.PollAsync(server.Client, _queue, "raw");
+        Assert.Equal(1, second.History.Events[0].EventId);
+
+        await handle.TerminateAsync("done");
+        var closed = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() =>
+            Service.ResetStickyTaskQueueAsync(new ResetStickyTaskQueueRequest { Namespace = ServerFixture.Namespace, Execution = new() { WorkflowId = id } }));
+        Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.NotFound, closed.Code);
+        var unknown = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() =>
+            Service.ResetStickyTaskQueueAsync(new ResetStickyTaskQueueRequest { Namespace = ServerFixture.Namespace, Execution = new() { WorkflowId = $"none-{Guid.NewGuid()}" } }));
+        Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.NotFound, unknown.Code);
+    }
+
+    [Fact]
     public async Task SdkWorker_SignalsToACachedWorkflow_LaterTasksGoToItsStickyQueue()
     {
         using var worker = new TemporalWorker(server.Client, new TemporalWorkerOptions(_queue).AddWorkflow<SignalsWorkflow>());
