@@ -13,7 +13,7 @@ namespace Dstack.TemporalServer.Engine;
 internal sealed partial class WorkflowRun
 {
     /// <summary>How recently a sticky queue must have been polled to get a task: real Temporal's <c>matching.stickyPollerUnavailableWindow</c>.</summary>
-    internal static readonly TimeSpan StickyPollerWindow = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StickyPollerWindow = TimeSpan.FromSeconds(10);
 
     /// <summary>The schedule-to-start timeout when a worker names a sticky queue without one, as real Temporal defaults it.</summary>
     private static readonly TimeSpan DefaultStickyScheduleToStart = TimeSpan.FromSeconds(5);
@@ -21,6 +21,7 @@ internal sealed partial class WorkflowRun
     private string? _stickyQueue;
     private TimeSpan _stickyScheduleToStart;
     private bool _wftOnSticky;
+    private ITimer? _stickyTimer;
 
     /// <summary>Remembers the sticky queue the worker named in its completion, or forgets it when it named none.</summary>
     private void SetSticky(StickyExecutionAttributes? attributes)
@@ -65,7 +66,7 @@ internal sealed partial class WorkflowRun
     {
         var (scheduledEventId, attempt) = (WftScheduledEventId, WftAttempt);
         Namespace.WorkflowQueue(_stickyQueue!).Add(new WorkflowTaskEntry(this, scheduledEventId, Sticky: true));
-        Engine.Schedule(_stickyScheduleToStart, () => StickyTaskNotStarted(scheduledEventId, attempt));
+        _stickyTimer = Engine.Schedule(_stickyScheduleToStart, () => StickyTaskNotStarted(scheduledEventId, attempt));
     }
 
     /// <summary>
@@ -79,6 +80,8 @@ internal sealed partial class WorkflowRun
             return;
         }
 
+        CancelStickyTimer();
+
         if (!_wftTransient)
         {
             var e = NewEvent(EventType.WorkflowTaskTimedOut);
@@ -91,6 +94,13 @@ internal sealed partial class WorkflowRun
         }
 
         RetryWorkflowTask(incrementAttempt: false);
+    }
+
+    /// <summary>A started sticky task needs no schedule-to-start timer any more; one timer per task would otherwise linger.</summary>
+    private void CancelStickyTimer()
+    {
+        _stickyTimer?.Dispose();
+        _stickyTimer = null;
     }
 
     /// <summary>The events a started task carries: only those since the last completed task when it went to the sticky queue.</summary>

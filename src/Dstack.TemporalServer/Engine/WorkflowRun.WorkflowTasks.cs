@@ -181,6 +181,7 @@ internal sealed partial class WorkflowRun
             WftScheduledEventId = scheduled.EventId;
         }
 
+        CancelStickyTimer();
         Wft = WftPhase.Started;
         WftStartedTime = Engine.UtcNow;
         WftStartedEventId = WftScheduledEventId + 1;
