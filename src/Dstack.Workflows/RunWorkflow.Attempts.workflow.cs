@@ -34,6 +34,14 @@ public sealed partial class RunWorkflow
     /// <summary>The patch after which the job's clean-up and the machine's release are one activity (<see cref="MachineRelease"/>).</summary>
     private const string ReleaseWithCleanUpPatch = "release-with-clean-up";
 
+    /// <summary>
+    /// The patch after which the release of a slot of a machine with fixed slots (the job's clean-up and the claim's
+    /// removal, one command on the host) is a local activity, as its claim is: the queue hears of the freed slot in the
+    /// same workflow task, with no task queue round trip and no workflow task of its own before it (benchmarks/README.md,
+    /// ScaleBenchmark). A cloud machine's release (its termination) stays an activity of its own.
+    /// </summary>
+    private const string ReleaseLocallyPatch = "release-slot-locally";
+
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
@@ -455,7 +463,9 @@ public sealed partial class RunWorkflow
         if (Workflow.Patched(ReleaseWithCleanUpPatch))
         {
             var release = new ReleaseInput(job, cleanUp, attempts);
-            var released = await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpAndReleaseAsync(release), ReleaseOptions(detached.Token));
+            var released = _fixedSlotBackends.Contains(instance.Backend) && Workflow.Patched(ReleaseLocallyPatch)
+                ? await Workflow.ExecuteLocalActivityAsync((RunActivities a) => a.CleanUpAndReleaseAsync(release), LocalReleaseOptions(detached.Token))
+                : await Workflow.ExecuteActivityAsync((RunActivities a) => a.CleanUpAndReleaseAsync(release), ReleaseOptions(detached.Token));
             if (released.Leftover is { } left)
             {
                 Note($"job folder not removed: {left}");
@@ -493,6 +503,13 @@ public sealed partial class RunWorkflow
         CancellationToken = token,
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) },
     };
+
+    /// <summary><see cref="ReleaseOptions"/> for a release run as a local activity.</summary>
+    private static LocalActivityOptions LocalReleaseOptions(CancellationToken token)
+    {
+        var options = ReleaseOptions(token);
+        return new LocalActivityOptions { StartToCloseTimeout = options.StartToCloseTimeout, CancellationToken = token, RetryPolicy = options.RetryPolicy };
+    }
 
     private void StartAttempt(Instance instance)
     {

@@ -1,4 +1,5 @@
 using Dstack.Core.Backends;
+using Dstack.Core.Environments;
 using Dstack.Core.Runs;
 using Dstack.Workflows.Activities;
 using Dstack.Workflows.Attempts;
@@ -40,6 +41,13 @@ public sealed partial class RunWorkflow
         HeartbeatTimeout = TimeSpan.FromSeconds(10),
         RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromMilliseconds(200), MaximumInterval = TimeSpan.FromSeconds(5) },
     };
+
+    /// <summary>
+    /// The patch after which the job activity prepares the job before starting it: no preparation activity, and no
+    /// workflow task between it and the start (benchmarks/README.md, ScaleBenchmark). A stop that comes while it prepares
+    /// leaves a mark on the machine that keeps the job from starting (JobRunner.StopAsync).
+    /// </summary>
+    private const string PrepareInExecutePatch = "prepare-in-execute";
 
     private readonly List<string> _events = [];
     private RunManifest _manifest = null!;
@@ -135,18 +143,27 @@ public sealed partial class RunWorkflow
     private async Task<AttemptOutcome> RunJobAsync(RunSpec spec, Instance instance)
     {
         var job = new JobInput(spec, instance, _attempt, _logOffset);
-        var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), Step(ShortActivity));
-        _manifest = _manifest with { EnvironmentHash = prepared.EnvironmentHash, StartedAt = Workflow.UtcNow };
-        if (_abortRequested)
+        if (Workflow.Patched(PrepareInExecutePatch))
         {
-            return await FinishedAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null);
+            // The job activity prepares the job itself; the environment's key is the recipe's, known from the spec.
+            job = job with { Prepare = true };
+            _manifest = _manifest with { EnvironmentHash = EnvironmentRecipe.FromSpec(spec).Key, StartedAt = Workflow.UtcNow };
         }
-
-        if (_cancelAsStop && StopWanted)
+        else
         {
-            // Not started and then stopped: a stop sent in the same breath as the start may reach the machine first, find
-            // no job to stop, and let it run to its end.
-            return new AttemptOutcome.Finished(await StoppedBeforeStartAsync());
+            var prepared = await Workflow.ExecuteActivityAsync((RunActivities a) => a.PrepareJobAsync(job), Step(ShortActivity));
+            _manifest = _manifest with { EnvironmentHash = prepared.EnvironmentHash, StartedAt = Workflow.UtcNow };
+            if (_abortRequested)
+            {
+                return await FinishedAsync(RunStatus.Aborted, FailureReason.AbortedByUser, "Aborted before the job started.", null);
+            }
+
+            if (_cancelAsStop && StopWanted)
+            {
+                // Not started and then stopped: a stop sent in the same breath as the start may reach the machine first, find
+                // no job to stop, and let it run to its end.
+                return new AttemptOutcome.Finished(await StoppedBeforeStartAsync());
+            }
         }
 
         await SetStatusAsync(RunStatus.Running);

@@ -187,6 +187,36 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StopAsync_BeforeTheJobIsPreparedAndStarted_TheJobNeverRunsAndGetsTheStopsExitCode()
+    {
+        // A stop that reaches the machine while the job activity is still preparing it: nothing there yet to stop.
+        var ran = Path.Combine(_home.Path, "ran");
+        await new JobRunner(_home.Shell, "early-stop-1", "main", 1).StopAsync(force: false);
+        var runner = await _home.PrepareAsync(TestHome.Spec("early-stop-1", $"touch '{ran}'"));
+
+        Assert.False(await runner.StartAsync());
+
+        Assert.Equal(143, await runner.GetExitCodeAsync());
+        Assert.Equal("dstack: stopped before the job started\n", await _home.LogAsync(runner));
+        Assert.False(File.Exists(ran));
+        await runner.CleanupAsync();
+        Assert.False(Directory.Exists(runner.JobDirectory));
+    }
+
+    [Fact]
+    public async Task StopAsync_ForcedBeforeTheStart_TheJobNeverRunsAndGets137()
+    {
+        var ran = Path.Combine(_home.Path, "ran");
+        var runner = await _home.PrepareAsync(TestHome.Spec("early-kill-1", $"touch '{ran}'"));
+
+        await runner.StopAsync(force: true);
+
+        Assert.False(await runner.StartAsync());
+        Assert.Equal(137, await runner.GetExitCodeAsync());
+        Assert.False(File.Exists(ran));
+    }
+
+    [Fact]
     public async Task Follow_WhileTheJobRuns_SeesEachLineAsItComesAndThenTheExitCode()
     {
         var go = Path.Combine(_home.Path, "go-follow-1");

@@ -121,6 +121,39 @@ public sealed class CapacityQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task QueuesLook_WhileTheRunItWokeStillSearches_WakesNobodyElse()
+    {
+        var host = new SlotHostActivities(slots: 1);
+        var queue = $"tq-{Guid.NewGuid()}";
+        using var worker = new TemporalWorker(_client, Worker(queue, host));
+        await worker.ExecuteAsync(async () =>
+        {
+            await StartQueueAsync(queue, lookEvery: TimeSpan.FromSeconds(1));
+            var (a, b, c) = await OneRunsTwoWaitAsync(host, queue);
+
+            // A look finds a's slot and wakes b, whose search of the hosts outlasts the queue's next two looks. Those
+            // must not wake c: it would search too, find the same free slot and take it before b.
+            var search = host.HoldSearch("b");
+            host.FreeSilently("a");
+            await search.Reached;
+            var looks = await QueueEventsAsync(queue, e => e.TimerFiredEventAttributes is not null);
+            await Eventually.TrueAsync(async () => await QueueEventsAsync(queue, e => e.TimerFiredEventAttributes is not null) >= looks + 2, Soon, "two more looks of the queue");
+            Assert.Equal(0, await QueueEventsAsync(queue, e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes?.WorkflowExecution.WorkflowId == "c"));
+
+            search.Release();
+            await StartedAsync(host, "b");
+            await WaitingAsync(queue, "c");
+            host.Finish("a");
+            host.Finish("b");
+            await StartedAsync(host, "c");
+            host.Finish("c");
+            await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
+        });
+
+        Assert.Equal(["a", "b", "c"], host.Started);
+    }
+
+    [Fact]
     public async Task WaitingRunsOwnLook_JoinsTheQueueAgain_WithoutSearchingTheHosts()
     {
         var host = new SlotHostActivities(slots: 1);
@@ -226,6 +259,13 @@ public sealed class CapacityQueueTests : IAsyncLifetime
     }
 
     /// <summary>How many times the run joined the capacity queue (JoinQueue activities scheduled in its history).</summary>
+    /// <summary>Counts the events of the queue's history (its current execution) that <paramref name="match"/>.</summary>
+    private async Task<int> QueueEventsAsync(string queue, Func<Temporalio.Api.History.V1.HistoryEvent, bool> match)
+    {
+        var history = await _client.GetWorkflowHandle(CapacityQueueWorkflow.IdFor(queue)).FetchHistoryAsync();
+        return history.Events.Count(match);
+    }
+
     private async Task<int> JoinsAsync(string run)
     {
         var history = await _client.GetWorkflowHandle(run).FetchHistoryAsync();

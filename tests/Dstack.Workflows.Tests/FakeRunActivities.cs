@@ -63,6 +63,9 @@ public sealed class FakeRunActivities
 
     private readonly ConcurrentDictionary<string, StepHold> _holds = new(StringComparer.Ordinal);
 
+    /// <summary>The exit code a stop left for a job it found not started yet (0: none), as the stop's mark on a machine.</summary>
+    private int _stoppedBeforeStart;
+
     /// <summary>Holds the activity named <paramref name="activity"/> (Provision, PrepareJob, UploadArtifacts) when it runs.</summary>
     public StepHold Hold(string activity) => _holds.GetOrAdd(activity, _ => new StepHold());
 
@@ -127,6 +130,17 @@ public sealed class FakeRunActivities
     [Activity("ExecuteJob")]
     public async Task<ExecuteJobResult> ExecuteJobAsync(JobInput input)
     {
+        if (input.Prepare)
+        {
+            // As the real activity: it prepares the job first, and a stop that came meanwhile keeps the job from starting.
+            Calls.Enqueue("PrepareJob");
+            await PassHoldAsync("PrepareJob");
+            if (Volatile.Read(ref _stoppedBeforeStart) is var stopped and not 0)
+            {
+                return new ExecuteJobResult(stopped, 0);
+            }
+        }
+
         Calls.Enqueue("ExecuteJob");
         _jobStarted.TrySetResult(0);
         if (FailExecution)
@@ -185,6 +199,11 @@ public sealed class FakeRunActivities
     public void StopJob(StopJobInput input)
     {
         Calls.Enqueue($"StopJob force={input.Force}");
+        if (!_jobStarted.Task.IsCompleted)
+        {
+            Volatile.Write(ref _stoppedBeforeStart, input.Force ? 137 : 143);
+        }
+
         _jobExit.TrySetResult(input.Force ? 137 : 143);
     }
 

@@ -16,7 +16,10 @@ namespace Dstack.Workflows.Tests;
 /// before the next offer ran the job. Two are runs that waited in the capacity queue and were woken
 /// (<see cref="CapacityQueueTests"/>): one from before a run went on without waiting for its leave signal, one after.
 /// Later ones are named for what they show; two are of the capacity queue itself, still running, from before and after
-/// it looked for slots freed without a release (<c>queue-looks-for-free-slots</c>).
+/// it looked for slots freed without a release (<c>queue-looks-for-free-slots</c>), and one from after a look waited for the
+/// run it woke (<c>queue-one-look-at-a-time</c>). The <c>*-prepared-by-the-job-activity*</c> ones come from after the job
+/// activity prepared the job itself (<c>prepare-in-execute</c>; the histories before it have a PrepareJob activity), the
+/// queued one also from after a slot's release became a local activity (<c>release-slot-locally</c>).
 /// </summary>
 public sealed class RunWorkflowReplayTests
 {

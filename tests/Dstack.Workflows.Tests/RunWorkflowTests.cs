@@ -487,8 +487,9 @@ public sealed class RunWorkflowTests : IAsyncLifetime
             prepare.Release();
         });
 
+        // The job activity prepares the job; the stop it was sent meanwhile keeps the job from starting.
         Assert.DoesNotContain("ExecuteJob", fake.Calls);
-        Assert.Equal(["PrepareJob", "CleanUpJob", "Release local-1"], fake.Calls.TakeLast(3));
+        Assert.Equal(["PrepareJob", "StopJob force=False", "CleanUpJob", "Release local-1"], fake.Calls.TakeLast(4));
         Assert.Equal(RunStatus.Stopped, fake.Manifests.Last().Status);
         Assert.Null(result);
         Assert.Equal(WorkflowExecutionStatus.Canceled, description.Status);

@@ -17,6 +17,7 @@ public sealed class SlotHostActivities(int slots)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _taken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<int>> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StepHold> _searchHolds = new(StringComparer.Ordinal);
 
     /// <summary>Gets the runs whose job started, in order.</summary>
     public ConcurrentQueue<string> Started { get; } = new();
@@ -57,10 +58,20 @@ public sealed class SlotHostActivities(int slots)
         }
     }
 
+    /// <summary>Holds the next search of <paramref name="run"/> at the hosts until the test releases it.</summary>
+    public StepHold HoldSearch(string run) => _searchHolds.GetOrAdd(run, _ => new StepHold());
+
     [Activity("FindOffers")]
-    public FindOffersResult FindOffers(FindOffersInput input)
+    public async Task<FindOffersResult> FindOffersAsync(FindOffersInput input)
     {
-        Searches.AddOrUpdate(ActivityExecutionContext.Current.Info.WorkflowId ?? string.Empty, 1, (_, n) => n + 1);
+        var context = ActivityExecutionContext.Current;
+        var run = context.Info.WorkflowId ?? string.Empty;
+        if (_searchHolds.TryRemove(run, out var hold))
+        {
+            await hold.PassAsync(context.CancellationToken);
+        }
+
+        Searches.AddOrUpdate(run, 1, (_, n) => n + 1);
         if (FitsNothing)
         {
             return new FindOffersResult([], ["ssh: host-1 cannot run it: asks for 2 GPUs, has 0."], 0, false, ["ssh"]);

@@ -69,6 +69,12 @@ public sealed partial class JobRunner
     /// <summary>Gets the job's output file (stdout and stderr).</summary>
     public string LogPath => JobDirectory + "/job.log";
 
+    /// <summary>
+    /// The file a stop leaves in the job folder, holding the exit code a job stopped before it started gets: a start
+    /// that finds it does not run the job (a stop can come while the job is still being prepared).
+    /// </summary>
+    private const string StopMark = "stop-requested";
+
     private string Q => ShellQuoting.Quote(JobDirectory);
 
     /// <summary>
@@ -229,8 +235,15 @@ public sealed partial class JobRunner
               # Empty until the wrapper writes the code: a follower keeps it open from the start (a look is then one
               # read, not a failed open), and every reader asks for a non-empty one.
               : > job.exit
+              # After job.lock, so that a stop either finds job.lock or left its mark before this look (StopAsync).
+              if [ -s {StopMark} ] && read -r code < {StopMark}; then
+                started=0
+                printf 'dstack: stopped before the job started\n' >> job.log
+                printf '%s\n' "$code" > job.exit
+              else
             {exports}
-              read -r _ < <(setsid bash -c {ShellQuoting.Quote(wrapper)} dstack-job 7>&1 < /dev/null > /dev/null 2>&1) || true
+                read -r _ < <(setsid bash -c {ShellQuoting.Quote(wrapper)} dstack-job 7>&1 < /dev/null > /dev/null 2>&1) || true
+              fi
             fi
             set +C
             # A start that lost the race to another, or a wrapper that ended before the job said so, looks instead.
@@ -284,7 +297,8 @@ public sealed partial class JobRunner
     /// <summary>
     /// Stops the job's whole process group: SIGKILL when <paramref name="force"/>; otherwise SIGTERM, then SIGKILL after
     /// <paramref name="gracePeriod"/> (<see cref="DefaultGracePeriod"/> when null) if anything is still alive. Returns once the
-    /// exit code is written (or after a few seconds). Stopping a job that ended or never started does nothing.
+    /// exit code is written (or after a few seconds). Stopping a job that ended does nothing; a job not started yet never
+    /// starts (its start records the stop's exit code instead, 143 or 137 when forced).
     /// </summary>
     public async Task StopAsync(bool force, TimeSpan? gracePeriod = null, CancellationToken cancellationToken = default)
     {
@@ -300,7 +314,14 @@ public sealed partial class JobRunner
         await RunCheckedAsync(
             "stopping the job",
             $"""
+            # The mark keeps a job that is not started yet (still being prepared) from starting at all; a start that looked
+            # before it was left had made job.lock first, so the job is then waited for and stopped.
+            mkdir -p {Q} 2>/dev/null || true
             cd {Q} 2>/dev/null || exit 0
+            printf '{(force ? 137 : 143)}\n' > {StopMark}
+            [ -e job.lock ] || exit 0
+            i=0
+            while [ ! -s job.pid ] && [ ! -s job.exit ] && [ "$i" -lt 3000 ]; do i=$((i + 1)); sleep 0.01; done
             [ -s job.pid ] || exit 0
             [ -s job.exit ] && exit 0
             pgid=$(cat job.pid)

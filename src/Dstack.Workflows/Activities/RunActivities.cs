@@ -52,6 +52,9 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
     private const int OutputChunkBytes = 4 * 1024 * 1024;
 
+    /// <summary>How many times a preparation within <see cref="ExecuteJobAsync"/> is tried: the preparation activity's own maximum.</summary>
+    private const int PrepareAttempts = 10;
+
     /// <summary>Creates the activities with <see cref="RunActivitiesOptions.Default"/>.</summary>
     public RunActivities(BackendRegistry backends, IStorage storage)
         : this(backends, storage, RunActivitiesOptions.Default)
@@ -114,12 +117,19 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     [Activity]
     public Task ReleaseAsync(Instance instance) => Backend(instance.Backend).ReleaseAsync(instance, CancellationToken);
 
+    /// <summary>Uploads the code, writes the job script and places the inputs: runs that prepare in <see cref="ExecuteJobAsync"/> do it there.</summary>
     [Activity]
     public async Task<PrepareJobResult> PrepareJobAsync(JobInput input)
     {
+        await using var shell = await ConnectAsync(input.Instance);
+        return new PrepareJobResult(await PrepareOnAsync(shell, input));
+    }
+
+    /// <summary>Prepares the job on <paramref name="shell"/> (idempotent: a job prepared before is left as it is); returns the environment key.</summary>
+    private async Task<string> PrepareOnAsync(IInstanceShell shell, JobInput input)
+    {
         // A big script travels through storage, not in the input (RunScriptStore); runs submitted before carry it inline.
         var spec = await ResolveScriptAsync(input.Spec);
-        await using var shell = await ConnectAsync(input.Instance);
         var job = new JobRunner(shell, spec.RunName, StorageLayout.MainJob, input.Attempt);
         var recipe = EnvironmentRecipe.FromSpec(spec);
         var script = new JobScriptBuilder(shell.DstackDirectory).Build(spec, job.CodeDirectory, input.Attempt);
@@ -142,14 +152,16 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
 
         // Dependencies and the last checkpoint, whichever way the code came.
         await PlaceInputsAsync(shell, job, input.Spec);
-        return new PrepareJobResult(recipe.Key);
+        return recipe.Key;
     }
 
     /// <summary>
-    /// Starts the job detached (idempotent) and follows its output into the log store until it exits. The heartbeat
-    /// carries the log offset, so an attempt on another worker re-attaches without restarting the job and without
-    /// losing or duplicating a byte of output. A machine that stops answering is retried (still heartbeating) for
-    /// the backend's grace period (<see cref="RunActivitiesOptions.UnreachableGracePeriod"/> by default); past it the run fails with <c>instance-unreachable</c>.
+    /// Prepares the job first when the input says so (<see cref="JobInput.Prepare"/>: one activity and one workflow task
+    /// fewer between a slot taken and the job started), starts it detached (idempotent) and follows its output into the
+    /// log store until it exits. The heartbeat carries the log offset, so an attempt on another worker re-attaches without
+    /// restarting the job and without losing or duplicating a byte of output. A machine that stops answering is retried
+    /// (still heartbeating) for the backend's grace period (<see cref="RunActivitiesOptions.UnreachableGracePeriod"/> by
+    /// default); past it the run fails with <c>instance-unreachable</c>.
     /// </summary>
     [Activity]
     public async Task<ExecuteJobResult> ExecuteJobAsync(JobInput input)
@@ -157,6 +169,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         var context = ActivityExecutionContext.Current;
         var offset = context.Info.HeartbeatDetails.Count > 0 ? await context.Info.HeartbeatDetailAtAsync<long>(0) : 0L;
         var logs = new LogStore(storage);
+        var prepared = !input.Prepare;
         var started = false;
         long? unreachableSince = null;
         var gracePeriod = Backend(input.Instance.Backend).UnreachableGracePeriod ?? options.UnreachableGracePeriod;
@@ -182,6 +195,12 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                     var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
                     if (!started)
                     {
+                        if (!prepared)
+                        {
+                            await PrepareBeforeStartAsync(shell, input, context.Info.Attempt);
+                            prepared = true;
+                        }
+
                         await job.StartAsync(await ReadSecretsAsync(input.Spec), CancellationToken);
                         started = true;
                     }
@@ -254,6 +273,22 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
             {
                 await shell.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// Prepares the job within <see cref="ExecuteJobAsync"/>. A preparation that fails (a full disk, a broken archive)
+    /// fails the run after as many tries as the preparation activity had, instead of being retried as long as a job runs.
+    /// </summary>
+    private async Task PrepareBeforeStartAsync(IInstanceShell shell, JobInput input, int attempt)
+    {
+        try
+        {
+            await PrepareOnAsync(shell, input);
+        }
+        catch (JobException e) when (attempt >= PrepareAttempts)
+        {
+            throw new ApplicationFailureException($"Preparing the job failed {attempt} times: {e.Message}", e, nonRetryable: true);
         }
     }
 

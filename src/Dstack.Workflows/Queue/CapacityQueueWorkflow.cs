@@ -58,6 +58,12 @@ public sealed class CapacityQueueWorkflow
     /// <summary>How many events the queue's history holds before it continues as new (since <see cref="SmallHistoryPatch"/>).</summary>
     private const int HistoryLimit = 1000;
 
+    /// <summary>
+    /// The patch after which the queue's look wakes nobody in a line whose first run it woke is still looking: the next
+    /// look woke the second in line as well, and it took the slot the look had found for the first (a test saw it).
+    /// </summary>
+    internal const string OneLookAtATimePatch = "queue-one-look-at-a-time";
+
     private readonly List<QueuedRun> _waiting = [];
     private readonly List<InstanceOffer?> _freed = [];
     private Task? _nextLook;
@@ -169,11 +175,16 @@ public sealed class CapacityQueueWorkflow
         var woken = new List<(string RunId, InstanceOffer? Offer)>();
         foreach (var shape in _waiting.Select(r => r.Shape).Distinct(StringComparer.Ordinal).ToList())
         {
-            var runs = _waiting.Where(r => r.Shape == shape && !r.Woken).Take(freed.Count).ToList();
+            // A look (no offer) finds at most a slot per line at a time: a line whose woken run has not come back (joined
+            // again or left) is still being looked for. A slot given back (an offer) always wakes the next in line.
+            var offers = _waiting.Any(r => r.Shape == shape && r.Woken) && Workflow.Patched(OneLookAtATimePatch)
+                ? freed.Where(f => f is not null).ToList()
+                : freed;
+            var runs = _waiting.Where(r => r.Shape == shape && !r.Woken).Take(offers.Count).ToList();
             for (var i = 0; i < runs.Count; i++)
             {
                 _waiting[_waiting.IndexOf(runs[i])] = runs[i] with { Woken = true };
-                woken.Add((runs[i].RunId, freed[i]));
+                woken.Add((runs[i].RunId, offers[i]));
             }
         }
 

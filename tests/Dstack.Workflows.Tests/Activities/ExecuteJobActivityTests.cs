@@ -55,6 +55,27 @@ public sealed class ExecuteJobActivityTests : IDisposable
         Assert.Equal(["started"], await File.ReadAllLinesAsync(starts));
     }
 
+    [Fact]
+    public async Task ExecuteJob_AskedToPrepare_PreparesTheJobItselfAndRunsIt_OnceEvenWhenRetried()
+    {
+        var storage = new LocalStorage(Path.Combine(_home, "storage"));
+        var backend = new LocalBackend(new LocalBackendOptions(_home), new MachineDetector());
+        var activities = new RunActivities(new BackendRegistry([backend]), storage);
+        var starts = Path.Combine(_home, "starts");
+        var spec = await EmptyCode.BashRunAsync(storage, "prepared-1", $"echo started >> {starts}", "echo done");
+        var offer = Assert.Single((await backend.GetOffersAsync(ResourceRequest.None)).Offers);
+        var environment = new ActivityEnvironment();
+        var instance = await environment.RunAsync(() => activities.ProvisionAsync(new ProvisionInput(offer, "prepared-1-1-1-0", spec.RunName)));
+        var job = new JobInput(spec, instance, 1, Prepare: true);
+
+        var first = await environment.RunAsync(() => activities.ExecuteJobAsync(job));
+        var retried = await new ActivityEnvironment { Info = ActivityEnvironment.DefaultInfo with { Attempt = 2 } }.RunAsync(() => activities.ExecuteJobAsync(job));
+
+        Assert.Equal((0, 0), (first.ExitCode, retried.ExitCode));
+        Assert.Equal(["started"], await File.ReadAllLinesAsync(starts));
+        Assert.Equal("done\n", await ReadLogAsync(storage, spec.RunName));
+    }
+
     private static async Task<string> ReadLogAsync(LocalStorage storage, string run)
     {
         var (data, _) = await new LogStore(storage).ReadAsync(run, StorageLayout.MainJob, 0);
