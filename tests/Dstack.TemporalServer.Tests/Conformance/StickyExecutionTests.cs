@@ -112,6 +112,10 @@ public sealed class StickyExecutionTests(ServerFixture server)
             var handle = await server.Client.StartWorkflowAsync((SignalsWorkflow wf) => wf.RunAsync(), new WorkflowOptions($"sticky-{Guid.NewGuid()}", _queue));
             for (var i = 0; i < 3; i++)
             {
+                // Each signal after the last task completed, so that it has a task of its own (signals sent together may
+                // all reach the first task, and the workflow would end in it).
+                var completed = i + 1;
+                await Eventually.TrueAsync(async () => (await HistoryAsync(handle)).Count(e => e.EventType == EventType.WorkflowTaskCompleted) >= completed, Deadline);
                 await handle.SignalAsync(wf => wf.AddAsync(i));
             }
 
