@@ -496,20 +496,16 @@ public sealed partial class RunWorkflow
         return leftover;
     }
 
-    /// <summary>Releasing is retried without limit: giving up would leak a machine.</summary>
-    private static ActivityOptions ReleaseOptions(CancellationToken token) => new()
-    {
-        StartToCloseTimeout = TimeSpan.FromMinutes(5),
-        CancellationToken = token,
-        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) },
-    };
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary><see cref="ReleaseOptions"/> for a release run as a local activity.</summary>
-    private static LocalActivityOptions LocalReleaseOptions(CancellationToken token)
-    {
-        var options = ReleaseOptions(token);
-        return new LocalActivityOptions { StartToCloseTimeout = options.StartToCloseTimeout, CancellationToken = token, RetryPolicy = options.RetryPolicy };
-    }
+    /// <summary>Releasing is retried without limit: giving up would leak a machine.</summary>
+    private static RetryPolicy ReleaseRetry => new() { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) };
+
+    private static ActivityOptions ReleaseOptions(CancellationToken token) =>
+        new() { StartToCloseTimeout = ReleaseTimeout, CancellationToken = token, RetryPolicy = ReleaseRetry };
+
+    private static LocalActivityOptions LocalReleaseOptions(CancellationToken token) =>
+        new() { StartToCloseTimeout = ReleaseTimeout, CancellationToken = token, RetryPolicy = ReleaseRetry };
 
     private void StartAttempt(Instance instance)
     {

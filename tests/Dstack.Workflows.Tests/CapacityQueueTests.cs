@@ -106,12 +106,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
             await StartedAsync(host, "b");
             await WaitingAsync(queue, "c");
 
-            host.Finish("a");
-            host.Finish("b");
-            await StartedAsync(host, "c");
-            host.Finish("c");
-            var results = await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
-            Assert.All(results, r => Assert.Equal(RunStatus.Done, r.Status));
+            await FinishInTurnAsync(host, a, b, c);
             await HistoryRecorder.RecordAsync(_client, b.Id);
             await HistoryRecorder.RecordAsync(_client, CapacityQueueWorkflow.IdFor(queue));
         });
@@ -143,11 +138,7 @@ public sealed class CapacityQueueTests : IAsyncLifetime
             search.Release();
             await StartedAsync(host, "b");
             await WaitingAsync(queue, "c");
-            host.Finish("a");
-            host.Finish("b");
-            await StartedAsync(host, "c");
-            host.Finish("c");
-            await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
+            await FinishInTurnAsync(host, a, b, c);
         });
 
         Assert.Equal(["a", "b", "c"], host.Started);
@@ -231,6 +222,18 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         var c = await StartAsync("c", queue);
         await WaitingAsync(queue, "b", "c");
         return (a, b, c);
+    }
+
+    /// <summary>With a and b holding the slot's turns and c waiting: a and b finish, c starts and finishes, and all three are done.</summary>
+    private static async Task FinishInTurnAsync(
+        SlotHostActivities host, WorkflowHandle<RunWorkflow, RunResult> a, WorkflowHandle<RunWorkflow, RunResult> b, WorkflowHandle<RunWorkflow, RunResult> c)
+    {
+        host.Finish("a");
+        host.Finish("b");
+        await StartedAsync(host, "c");
+        host.Finish("c");
+        var results = await Task.WhenAll(a.GetResultAsync(), b.GetResultAsync(), c.GetResultAsync());
+        Assert.All(results, r => Assert.Equal(RunStatus.Done, r.Status));
     }
 
     private static TemporalWorkerOptions Worker(string queue, SlotHostActivities host) =>

@@ -277,8 +277,9 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     }
 
     /// <summary>
-    /// Prepares the job within <see cref="ExecuteJobAsync"/>. A preparation that fails (a full disk, a broken archive)
-    /// fails the run after as many tries as the preparation activity had, instead of being retried as long as a job runs.
+    /// Prepares the job within <see cref="ExecuteJobAsync"/>. A preparation that fails (a full disk, a broken archive,
+    /// storage that cannot be read) fails the run after as many tries as the preparation activity had, instead of being
+    /// retried as long as a job runs; a machine that does not answer is the job activity's grace period's to judge.
     /// </summary>
     private async Task PrepareBeforeStartAsync(IInstanceShell shell, JobInput input, int attempt)
     {
@@ -286,7 +287,7 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         {
             await PrepareOnAsync(shell, input);
         }
-        catch (JobException e) when (attempt >= PrepareAttempts)
+        catch (Exception e) when (attempt >= PrepareAttempts && e is not (ApplicationFailureException or InstanceUnreachableException or OperationCanceledException))
         {
             throw new ApplicationFailureException($"Preparing the job failed {attempt} times: {e.Message}", e, nonRetryable: true);
         }
