@@ -211,7 +211,10 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         });
     }
 
-    /// <summary>Starts run a, which takes the one slot, then b and c, which wait in the queue in that order.</summary>
+    /// <summary>
+    /// Starts run a, which takes the one slot, then b and c, which wait in the queue in that order, each past its search
+    /// after joining: a slot freed before c's had looked was c's to take, ahead of b (a test saw it, under load).
+    /// </summary>
     private async Task<(WorkflowHandle<RunWorkflow, RunResult> A, WorkflowHandle<RunWorkflow, RunResult> B, WorkflowHandle<RunWorkflow, RunResult> C)> OneRunsTwoWaitAsync(
         SlotHostActivities host, string queue)
     {
@@ -219,8 +222,10 @@ public sealed class CapacityQueueTests : IAsyncLifetime
         await StartedAsync(host, "a");
         var b = await StartAsync("b", queue);
         await WaitingAsync(queue, "b");
+        await SearchedAsync(host, "b", 2);
         var c = await StartAsync("c", queue);
         await WaitingAsync(queue, "b", "c");
+        await SearchedAsync(host, "c", 2);
         return (a, b, c);
     }
 
@@ -248,6 +253,10 @@ public sealed class CapacityQueueTests : IAsyncLifetime
 
     private static Task StartedAsync(SlotHostActivities host, string run) =>
         Eventually.TrueAsync(() => host.Started.Contains(run), Soon, $"{run}'s job to start");
+
+    /// <summary>Waits until <paramref name="run"/> has searched the host <paramref name="times"/> times: at submission, then after joining the queue.</summary>
+    private static Task SearchedAsync(SlotHostActivities host, string run, int times) =>
+        Eventually.TrueAsync(() => host.Searches.GetValueOrDefault(run) >= times, Soon, $"{run}'s search number {times}");
 
     private Task<WorkflowHandle<RunWorkflow, RunResult>> StartAsync(string name, string queue, TimeSpan? retry = null, TimeSpan? ownLookAfter = null) =>
         _client.StartWorkflowAsync(

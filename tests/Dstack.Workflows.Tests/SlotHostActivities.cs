@@ -22,7 +22,7 @@ public sealed class SlotHostActivities(int slots)
     /// <summary>Gets the runs whose job started, in order.</summary>
     public ConcurrentQueue<string> Started { get; } = new();
 
-    /// <summary>Gets how many searches each run made.</summary>
+    /// <summary>Gets how many searches each run made (counted when the search has looked at the host).</summary>
     public ConcurrentDictionary<string, int> Searches { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Gets each run's statuses, as its manifest writes went.</summary>
@@ -71,7 +71,15 @@ public sealed class SlotHostActivities(int slots)
             await hold.PassAsync(context.CancellationToken);
         }
 
+        var found = Search();
+
+        // Counted once the host was looked at: a test that waits for a search to be made may then free a slot unseen by it.
         Searches.AddOrUpdate(run, 1, (_, n) => n + 1);
+        return found;
+    }
+
+    private FindOffersResult Search()
+    {
         if (FitsNothing)
         {
             return new FindOffersResult([], ["ssh: host-1 cannot run it: asks for 2 GPUs, has 0."], 0, false, ["ssh"]);
