@@ -13,10 +13,19 @@ internal static class MachineMeter
     /// <summary>Gets the CPU seconds all cores have spent busy (not idle, not waiting for I/O) since boot.</summary>
     public static double BusySeconds()
     {
-        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already counted in user.
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        var fields = CpuFields();
         var busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
         return busy / TicksPerSecond;
     }
+
+    /// <summary>
+    /// Gets the CPU seconds the VM's host took from all cores since boot (steal, counted in <see cref="BusySeconds"/>):
+    /// time the benchmark waited for a core it had, one reason why back-to-back runs of the same code differ.
+    /// </summary>
+    public static double StolenSeconds() => CpuFields()[7] / TicksPerSecond;
+
+    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already counted in user.
+    private static long[] CpuFields() =>
+        File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
 }

@@ -113,6 +113,7 @@ try
     var submissionRss = meter.Sample();
     cpuBefore = meter.CpuSeconds();
     var machineBefore = MachineMeter.BusySeconds();
+    var stolenBefore = MachineMeter.StolenSeconds();
     var wallBefore = Stopwatch.GetTimestamp();
     var goAt = DateTimeOffset.UtcNow;
     await File.WriteAllTextAsync(go, "go");
@@ -138,6 +139,7 @@ try
 
     var cpu = meter.CpuSeconds() - cpuBefore;
     var machine = MachineMeter.BusySeconds() - machineBefore;
+    var stolen = MachineMeter.StolenSeconds() - stolenBefore;
     var wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
     await sampling.CancelAsync();
     await sampler;
@@ -235,7 +237,7 @@ try
     Console.WriteLine(FormattableString.Invariant($"slot freed → next run's job started: p50 {Percentiles.Of(toJob, 50):F2} s, p99 {Percentiles.Of(toJob, 99):F2} s"));
     Console.WriteLine(FormattableString.Invariant($"server + worker (one process), submission: CPU {submissionCpu:F1} s = {submissionCpu / runs * 1000:F0} ms per run; RSS with {runs} runs in flight {submissionRss / 1024.0 / 1024:F0} MB"));
     Console.WriteLine(FormattableString.Invariant($"server + worker, from go to the last run closed: CPU {cpu:F1} s = {cpu / runs * 1000:F0} ms per run; peak RSS {meter.PeakRss / 1024.0 / 1024:F0} MB"));
-    Console.WriteLine(FormattableString.Invariant($"whole machine, from go to the last run closed: {machine:F1} CPU-s busy of {wall * Environment.ProcessorCount:F1} ({wall:F1} s × {Environment.ProcessorCount} cores, {machine / (wall * Environment.ProcessorCount) * 100:F0}%); server + worker {cpu / machine * 100:F0}% of it, the rest (hosts' sshd, SFTP and jobs, the kernel) {(machine - cpu) / runs * 1000:F0} ms per run"));
+    Console.WriteLine(FormattableString.Invariant($"whole machine, from go to the last run closed: {machine:F1} CPU-s busy of {wall * Environment.ProcessorCount:F1} ({wall:F1} s × {Environment.ProcessorCount} cores, {machine / (wall * Environment.ProcessorCount) * 100:F0}%, of which {stolen:F1} s taken by the VM's host); server + worker {cpu / machine * 100:F0}% of it, the rest (hosts' sshd, SFTP and jobs, the kernel) {(machine - cpu - stolen) / runs * 1000:F0} ms per run"));
     Console.WriteLine(FormattableString.Invariant($"history events per run: mean {events.Average():F1}, p99 {Percentiles.Of(events, 99):F0}; capacity queue: {queueEvents.Count} events ({(double)queueEvents.Count / runs:F1} per run)"));
     int Signals(string name) => queueEvents.Count(e => e.WorkflowExecutionSignaledEventAttributes?.SignalName == name);
     Console.WriteLine(FormattableString.Invariant($"capacity queue: {queueEvents.Count(e => e.EventType == EventType.WorkflowExecutionStarted)} executions; joins {Signals(CapacityQueueWorkflow.JoinSignal)}, leaves {Signals(CapacityQueueWorkflow.LeaveSignal)}, frees {Signals(CapacityQueueWorkflow.FreedSignal)}; wakes sent {queueEvents.Count(e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes is not null)}, failed {queueEvents.Count(e => e.SignalExternalWorkflowExecutionFailedEventAttributes is not null)}; looks {queueEvents.Count(e => e.EventType == EventType.TimerFired)}"));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dstack.Core.Archives;
+using Dstack.Core.Environments;
 using Dstack.Core.Instances;
 using Dstack.Core.Jobs;
 
@@ -74,6 +75,61 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
         Assert.Equal($"hello\n{data.Length}\n", await _home.LogAsync(runner));
         Assert.Equal(data, await File.ReadAllTextAsync(Path.Combine(runner.CodeDirectory, "data", "big.txt")));
+    }
+
+    [Fact]
+    public async Task PrepareAndStartAsync_OneCommand_RunsTheJobWithItsSecretsAndASecondCallDoesNothing()
+    {
+        var shell = new StarterShell(_home.Shell);
+        var runner = new JobRunner(shell, "both-1", "main", 1);
+        var script = new JobScriptBuilder(shell.DstackDirectory).Build(TestHome.Spec("both-1", "cat README.md", "echo \"token=$TOKEN\""), runner.CodeDirectory, 1);
+        using var code = await _home.CodeArchiveAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+
+        Assert.True(await runner.PrepareAndStartAsync(code, script, new Dictionary<string, string> { ["TOKEN"] = "s3cret value" }));
+
+        Assert.Single(shell.StarterGroups);
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+        Assert.Equal("hello\ntoken=s3cret value\n", await _home.LogAsync(runner));
+        Assert.DoesNotContain("s3cret", await File.ReadAllTextAsync(Path.Combine(runner.JobDirectory, "job.sh")), StringComparison.Ordinal);
+
+        // A retried job activity prepares and starts again: the job is neither prepared anew nor run twice.
+        using var other = await _home.CodeArchiveAsync(new Dictionary<string, string> { ["other.txt"] = "x" });
+        Assert.False(await runner.PrepareAndStartAsync(other, "echo again", null));
+        Assert.Equal("hello\ntoken=s3cret value\n", await _home.LogAsync(runner));
+        Assert.True(File.Exists(Path.Combine(runner.CodeDirectory, "README.md")));
+        Assert.False(File.Exists(Path.Combine(runner.CodeDirectory, "other.txt")));
+    }
+
+    [Fact]
+    public async Task PrepareAndStartAsync_AfterAStop_TheJobNeverRuns()
+    {
+        var ran = Path.Combine(_home.Path, "ran");
+        var runner = new JobRunner(_home.Shell, "both-stop-1", "main", 1);
+        await runner.StopAsync(force: false);
+        var script = new JobScriptBuilder(_home.Shell.DstackDirectory).Build(TestHome.Spec("both-stop-1", $"touch '{ran}'"), runner.CodeDirectory, 1);
+        using var code = await _home.CodeArchiveAsync(new Dictionary<string, string> { ["README.md"] = "hello\n" });
+
+        Assert.False(await runner.PrepareAndStartAsync(code, script, null));
+
+        Assert.Equal(143, await runner.GetExitCodeAsync());
+        Assert.Equal("dstack: stopped before the job started\n", await _home.LogAsync(runner));
+        Assert.False(File.Exists(ran));
+    }
+
+    [Fact]
+    public async Task PrepareAndStartAsync_ArchiveOverTheInlineLimit_PreparesThenStartsInTwoCommands()
+    {
+        var data = Convert.ToBase64String(RandomNumberGenerator.GetBytes(JobRunner.InlineArchiveBytes + 4096));
+        var shell = new StarterShell(_home.Shell);
+        var runner = new JobRunner(shell, "both-big-1", "main", 1);
+        var script = new JobScriptBuilder(shell.DstackDirectory).Build(TestHome.Spec("both-big-1", "wc -c < data/big.txt"), runner.CodeDirectory, 1);
+        using var code = await _home.CodeArchiveAsync(new Dictionary<string, string> { ["data/big.txt"] = data });
+
+        Assert.True(await runner.PrepareAndStartAsync(code, script, null));
+
+        Assert.Equal(2, shell.StarterGroups.Count);
+        Assert.Equal(0, await TestHome.ExitCodeAsync(runner));
+        Assert.Equal($"{data.Length}\n", await _home.LogAsync(runner));
     }
 
     [Fact]

@@ -57,6 +57,9 @@ public sealed partial class RunActivities
         }
     }
 
+    /// <summary>Whether <see cref="PlaceInputsAsync"/> has anything to place: dependencies' artifacts or mounted ones.</summary>
+    private static bool HasInputs(RunSpec spec) => spec.Artifacts.Any(a => a.Mount) || spec.Deps.Any(d => d.Run is not null);
+
     /// <summary>Places the dependencies' artifacts and the run's last checkpoint into the job's working directory.</summary>
     private async Task PlaceInputsAsync(IInstanceShell shell, JobRunner job, RunSpec spec)
     {

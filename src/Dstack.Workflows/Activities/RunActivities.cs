@@ -122,16 +122,20 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     public async Task<PrepareJobResult> PrepareJobAsync(JobInput input)
     {
         await using var shell = await ConnectAsync(input.Instance);
-        return new PrepareJobResult(await PrepareOnAsync(shell, input));
+        await PrepareOnAsync(shell, input, start: null);
+        return new PrepareJobResult(EnvironmentRecipe.FromSpec(input.Spec).Key);
     }
 
-    /// <summary>Prepares the job on <paramref name="shell"/> (idempotent: a job prepared before is left as it is); returns the environment key.</summary>
-    private async Task<string> PrepareOnAsync(IInstanceShell shell, JobInput input)
+    /// <summary>
+    /// Prepares the job on <paramref name="shell"/> (idempotent: a job prepared before is left as it is) and, given
+    /// <paramref name="start"/> (the secrets' values, or none), starts it in the same command when nothing is to be placed
+    /// in between (<see cref="JobRunner.PrepareAndStartAsync"/>). Returns whether the start was done.
+    /// </summary>
+    private async Task<bool> PrepareOnAsync(IInstanceShell shell, JobInput input, JobStart? start)
     {
         // A big script travels through storage, not in the input (RunScriptStore); runs submitted before carry it inline.
         var spec = await ResolveScriptAsync(input.Spec);
         var job = new JobRunner(shell, spec.RunName, StorageLayout.MainJob, input.Attempt);
-        var recipe = EnvironmentRecipe.FromSpec(spec);
         var script = new JobScriptBuilder(shell.DstackDirectory).Build(spec, job.CodeDirectory, input.Attempt);
         var codeKey = StorageLayout.Code(input.Spec.CodeHash);
         if (storage is IPresigningStorage direct)
@@ -147,12 +151,18 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
         else
         {
             await using var code = await storage.OpenReadAsync(codeKey, CancellationToken) ?? throw MissingCode(input);
+            if (start is not null && !HasInputs(spec))
+            {
+                await job.PrepareAndStartAsync(code, script, start.Environment, CancellationToken);
+                return true;
+            }
+
             await job.PrepareAsync(code, script, CancellationToken);
         }
 
-        // Dependencies and the last checkpoint, whichever way the code came.
+        // Dependencies and mounted artifacts, whichever way the code came.
         await PlaceInputsAsync(shell, job, input.Spec);
-        return recipe.Key;
+        return false;
     }
 
     /// <summary>
@@ -195,14 +205,18 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
                     var job = new JobRunner(shell, input.Spec.RunName, StorageLayout.MainJob, input.Attempt);
                     if (!started)
                     {
+                        var secrets = await ReadSecretsAsync(input.Spec);
                         if (!prepared)
                         {
-                            await PrepareBeforeStartAsync(shell, input, context.Info.Attempt);
+                            started = await PrepareBeforeStartAsync(shell, input, new JobStart(secrets), context.Info.Attempt);
                             prepared = true;
                         }
 
-                        await job.StartAsync(await ReadSecretsAsync(input.Spec), CancellationToken);
-                        started = true;
+                        if (!started)
+                        {
+                            await job.StartAsync(secrets, CancellationToken);
+                            started = true;
+                        }
                     }
 
                     mounts ??= CreateMountSync(shell, job, input.Spec);
@@ -280,12 +294,13 @@ public sealed partial class RunActivities(BackendRegistry backends, IStorage sto
     /// Prepares the job within <see cref="ExecuteJobAsync"/>. A preparation that fails (a full disk, a broken archive,
     /// storage that cannot be read) fails the run after as many tries as the preparation activity had, instead of being
     /// retried as long as a job runs; a machine that does not answer is the job activity's grace period's to judge.
+    /// Returns whether the job was started with it (<see cref="PrepareOnAsync"/>).
     /// </summary>
-    private async Task PrepareBeforeStartAsync(IInstanceShell shell, JobInput input, int attempt)
+    private async Task<bool> PrepareBeforeStartAsync(IInstanceShell shell, JobInput input, JobStart start, int attempt)
     {
         try
         {
-            await PrepareOnAsync(shell, input);
+            return await PrepareOnAsync(shell, input, start);
         }
         catch (Exception e) when (attempt >= PrepareAttempts && e is not (ApplicationFailureException or InstanceUnreachableException or OperationCanceledException))
         {
