@@ -142,14 +142,13 @@ public sealed partial class JobRunner
     {
         ArgumentNullException.ThrowIfNull(codeArchive);
         ArgumentNullException.ThrowIfNull(jobScript);
-        var start = StartCommands(environment);
         if (!codeArchive.CanSeek || codeArchive.Length - codeArchive.Position > InlineArchiveBytes)
         {
             await PrepareAsync(codeArchive, jobScript, cancellationToken).ConfigureAwait(false);
             return await StartAsync(environment, cancellationToken).ConfigureAwait(false);
         }
 
-        var script = await InlinePrepareScriptAsync(codeArchive, jobScript, start, cancellationToken).ConfigureAwait(false);
+        var script = await InlinePrepareScriptAsync(codeArchive, jobScript, StartCommands(environment), cancellationToken).ConfigureAwait(false);
         var result = await RunCheckedAsync("preparing and starting the job", script, cancellationToken).ConfigureAwait(false);
         return result.Stdout.Contains("started=1", StringComparison.Ordinal);
     }

@@ -58,18 +58,24 @@ public sealed partial class RunActivities
     }
 
     /// <summary>Whether <see cref="PlaceInputsAsync"/> has anything to place: dependencies' artifacts or mounted ones.</summary>
-    private static bool HasInputs(RunSpec spec) => spec.Artifacts.Any(a => a.Mount) || spec.Deps.Any(d => d.Run is not null);
+    private static bool HasInputs(RunSpec spec) => MountedPaths(spec).Count > 0 || ResolvedDeps(spec).Count > 0;
+
+    /// <summary>The paths of the run's <c>mount: true</c> artifacts.</summary>
+    private static List<string> MountedPaths(RunSpec spec) => [.. spec.Artifacts.Where(a => a.Mount).Select(a => a.Path)];
+
+    /// <summary>The dependencies resolved to a run (before the run started, by <see cref="ResolveInputsAsync"/>).</summary>
+    private static List<DepRef> ResolvedDeps(RunSpec spec) => [.. spec.Deps.Where(d => d.Run is not null)];
 
     /// <summary>Places the dependencies' artifacts and the run's last checkpoint into the job's working directory.</summary>
     private async Task PlaceInputsAsync(IInstanceShell shell, JobRunner job, RunSpec spec)
     {
-        var mounted = spec.Artifacts.Where(a => a.Mount).Select(a => a.Path).ToList();
+        var mounted = MountedPaths(spec);
         if (mounted.Count > 0)
         {
             await new MountSync(shell, storage, job, mounted, spec.WorkingDir).RestoreAsync(CancellationToken);
         }
 
-        var deps = spec.Deps.Where(d => d.Run is not null).ToList();
+        var deps = ResolvedDeps(spec);
         if (deps.Count == 0)
         {
             return;
@@ -136,7 +142,7 @@ public sealed partial class RunActivities
     /// <summary>The sync of the run's <c>mount: true</c> artifacts, or null when it has none.</summary>
     private MountSync? CreateMountSync(IInstanceShell shell, JobRunner job, RunSpec spec)
     {
-        var mounted = spec.Artifacts.Where(a => a.Mount).Select(a => a.Path).ToList();
+        var mounted = MountedPaths(spec);
         return mounted.Count == 0 ? null : new MountSync(shell, storage, job, mounted, spec.WorkingDir);
     }
 
